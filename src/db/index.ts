@@ -1,0 +1,16 @@
+export { openDatabase, kamailioDbUrl, sqlitePath, isUniqueViolation, DbError, type Db, type DbKind, type DbErrorCode } from './db.ts';
+export { migrate, tableExists } from './migrate.ts';
+export { ha1, ha1b } from './ha1.ts';
+export {
+  createAccountRow,
+  findAccount,
+  listAccounts,
+  setAccountPassword,
+  disableAccountRow,
+  enableAccountRow,
+  deleteAccountRow,
+  accountInconsistencies,
+  type AccountRow,
+  type AccountStatus,
+  type NewAccount,
+} from './accounts-repo.ts';

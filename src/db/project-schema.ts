@@ -1,0 +1,97 @@
+import type { DbKind } from './db.ts';
+
+/**
+ * The project's own tables, beside Kamailio's. Written once; `pk` and the trigger
+ * syntax are the only dialect differences. Times are ISO-8601 UTC strings
+ * (`Date#toISOString`), which sort correctly as text on both databases.
+ *
+ * Invariant kept by src/db/accounts-repo.ts: an account is `active` exactly when a
+ * `subscriber` row (username = extension) exists with the same ha1/ha1b.
+ */
+export interface ProjectMigration {
+  id: string;
+  sql(kind: DbKind): string;
+}
+
+const pk = (kind: DbKind) => (kind === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'SERIAL PRIMARY KEY');
+
+/** Audit rows are never changed or removed: enforced by the database, not only by the API. */
+function appendOnly(kind: DbKind, table: string): string {
+  if (kind === 'sqlite') {
+    return `
+CREATE TRIGGER ${table}_no_update BEFORE UPDATE ON ${table}
+  BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;
+CREATE TRIGGER ${table}_no_delete BEFORE DELETE ON ${table}
+  BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;`;
+  }
+  return `
+CREATE FUNCTION ${table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $fn$
+  BEGIN RAISE EXCEPTION '${table} is append-only'; END; $fn$;
+CREATE TRIGGER ${table}_no_update BEFORE UPDATE OR DELETE ON ${table}
+  FOR EACH ROW EXECUTE FUNCTION ${table}_append_only();`;
+}
+
+export const PROJECT_MIGRATIONS: readonly ProjectMigration[] = [
+  {
+    id: 'susurro:001-core',
+    sql: (kind) => `
+CREATE TABLE susurro_account (
+  id ${pk(kind)},
+  extension VARCHAR(32) NOT NULL,
+  username VARCHAR(64) NOT NULL,
+  display_name VARCHAR(128) NOT NULL,
+  domain VARCHAR(64) NOT NULL,
+  status VARCHAR(16) NOT NULL CHECK (status IN ('active', 'disabled')),
+  ha1 VARCHAR(128) NOT NULL,
+  ha1b VARCHAR(128) NOT NULL,
+  created_at VARCHAR(32) NOT NULL,
+  updated_at VARCHAR(32) NOT NULL,
+  disabled_at VARCHAR(32),
+  CONSTRAINT susurro_account_extension_key UNIQUE (extension),
+  CONSTRAINT susurro_account_username_key UNIQUE (username)
+);
+
+CREATE TABLE susurro_admin (
+  id ${pk(kind)},
+  username VARCHAR(64) NOT NULL,
+  password_hash VARCHAR(255) NOT NULL,
+  status VARCHAR(16) NOT NULL CHECK (status IN ('active', 'disabled')),
+  created_at VARCHAR(32) NOT NULL,
+  created_by VARCHAR(64),
+  updated_at VARCHAR(32) NOT NULL,
+  password_changed_at VARCHAR(32),
+  CONSTRAINT susurro_admin_username_key UNIQUE (username)
+);
+
+CREATE TABLE susurro_admin_session (
+  token_hash VARCHAR(64) PRIMARY KEY NOT NULL,
+  admin_id INTEGER NOT NULL REFERENCES susurro_admin (id) ON DELETE CASCADE,
+  created_at VARCHAR(32) NOT NULL,
+  expires_at VARCHAR(32) NOT NULL,
+  source_ip VARCHAR(64)
+);
+CREATE INDEX susurro_admin_session_admin_idx ON susurro_admin_session (admin_id);
+
+CREATE TABLE susurro_phone_token (
+  token_hash VARCHAR(64) PRIMARY KEY NOT NULL,
+  account_id INTEGER NOT NULL REFERENCES susurro_account (id) ON DELETE CASCADE,
+  created_at VARCHAR(32) NOT NULL,
+  expires_at VARCHAR(32) NOT NULL
+);
+CREATE INDEX susurro_phone_token_account_idx ON susurro_phone_token (account_id);
+
+CREATE TABLE susurro_audit (
+  id ${pk(kind)},
+  at VARCHAR(32) NOT NULL,
+  actor VARCHAR(64) NOT NULL,
+  action VARCHAR(64) NOT NULL,
+  target VARCHAR(128),
+  source_ip VARCHAR(64),
+  outcome VARCHAR(16) NOT NULL,
+  detail TEXT
+);
+CREATE INDEX susurro_audit_at_idx ON susurro_audit (at);
+${appendOnly(kind, 'susurro_audit')}
+`,
+  },
+];
