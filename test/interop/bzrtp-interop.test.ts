@@ -1,0 +1,216 @@
+/**
+ * Live interop of susurro's ZRTP engine with an independent implementation: Debian's libbzrtp
+ * 5.1 (Linphone), driven by our own C peer (test/interop/bzrtp-peer.c). Real UDP on 127.0.0.1,
+ * real RFC 6189 §5 packets and §6 timers, one process per endpoint (issue #3, "Verification").
+ *
+ * Every handshake must give both sides the same SAS, the same algorithms, each side's SRTP send
+ * key/salt equal to the other's receive key/salt (§4.5.3), and the same key derived from the
+ * Exported Key (§4.5.2). bzrtp↔bzrtp runs first: it proves the harness before it judges us.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBzrtpPeer } from './build-bzrtp-peer.ts';
+import { bothSecure, killAllPeers, runPair, type PeerResultLine, type PeerSpec } from './peers.ts';
+
+let dir: string;
+beforeAll(() => {
+  ensureBzrtpPeer();
+  dir = mkdtempSync(join(tmpdir(), 'susurro-interop-'));
+});
+afterAll(() => {
+  killAllPeers();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const Z_BASE_32 = /^[ybndrfg8ejkmcpqxot1uwisza345h769]{4}$/;
+const PGP_WORDS = /^[A-Za-z]+ [A-Za-z]+$/;
+const KEY_HEX_LENGTH = { AES1: 32, AES3: 64 } as const; // §4.5.3: AES-128 / AES-256 master key
+const SALT_HEX_LENGTH = 28; // §4.5.3: 112-bit master salt
+
+/** The checks every successful handshake must pass, whatever the implementations. */
+function expectAgreement(x: PeerResultLine, y: PeerResultLine): void {
+  for (const key of ['sas', 'sasType', 'hash', 'cipher', 'authTag', 'keyAgreement'] as const) {
+    expect(x[key], key).toBe(y[key]);
+  }
+  expect(x.sas).toMatch(x.sasType === 'B32' ? Z_BASE_32 : PGP_WORDS);
+  expect([x.role, y.role].sort()).toEqual(['initiator', 'responder']);
+  expect(x.srtp.send, 'x sends with what y receives with').toEqual(y.srtp.recv);
+  expect(x.srtp.recv, 'x receives with what y sends with').toEqual(y.srtp.send);
+  expect(x.srtp.send.key).not.toBe(x.srtp.recv.key); // one key per direction
+  for (const k of [x.srtp.send, x.srtp.recv]) {
+    expect(k.key).toHaveLength(KEY_HEX_LENGTH[x.cipher as 'AES1' | 'AES3']);
+    expect(k.salt).toHaveLength(SALT_HEX_LENGTH);
+  }
+  if (x.exportProbe !== null && y.exportProbe !== null) expect(x.exportProbe).toBe(y.exportProbe);
+}
+
+const peer = (impl: PeerSpec['impl'], ...args: string[]): PeerSpec => ({ impl, args });
+
+describe('bzrtp ↔ bzrtp over UDP (the harness and the benchmark reference)', () => {
+  it('agrees on SAS and SRTP keys with forced roles', async () => {
+    const [i, r] = bothSecure(await runPair(peer('bzrtp', '--role', 'initiator'), peer('bzrtp', '--role', 'responder')));
+    expectAgreement(i, r);
+    expect(i.role).toBe('initiator');
+    expect(r.role).toBe('responder');
+    expect(i.exportProbe).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('susurro ↔ bzrtp, both roles', () => {
+  it('susurro initiator, bzrtp responder (default algorithms)', async () => {
+    const [ours, theirs] = bothSecure(await runPair(peer('susurro', '--role', 'initiator'), peer('bzrtp', '--role', 'responder')));
+    expectAgreement(ours, theirs);
+    expect(ours.role).toBe('initiator');
+    expect(ours.exportProbe).toMatch(/^[0-9a-f]{64}$/);
+    expect(theirs.exportProbe).toBe(ours.exportProbe);
+  });
+
+  it('bzrtp initiator, susurro responder (default algorithms)', async () => {
+    const [theirs, ours] = bothSecure(await runPair(peer('bzrtp', '--role', 'initiator'), peer('susurro', '--role', 'responder')));
+    expectAgreement(ours, theirs);
+    expect(ours.role).toBe('responder');
+    expect(theirs.exportProbe).toBe(ours.exportProbe);
+  });
+});
+
+/**
+ * Every value of each algorithm kind appears at least once, in both roles (bzrtp 5.1 has no
+ * EC25: see the fallback case below). Both peers are given the same preference list; each
+ * implementation appends the mandatory algorithms (§5.1) after it.
+ */
+const MATRIX = [
+  { ka: 'X255', hash: 'S256', cipher: 'AES1', auth: 'HS32', sas: 'B32', initiator: 'susurro' },
+  { ka: 'DH3k', hash: 'S384', cipher: 'AES3', auth: 'HS80', sas: 'B256', initiator: 'bzrtp' },
+  { ka: 'DH2k', hash: 'S256', cipher: 'AES3', auth: 'HS80', sas: 'B32', initiator: 'susurro' },
+  { ka: 'X255', hash: 'S384', cipher: 'AES1', auth: 'HS80', sas: 'B256', initiator: 'bzrtp' },
+  { ka: 'DH3k', hash: 'S256', cipher: 'AES1', auth: 'HS32', sas: 'B256', initiator: 'susurro' },
+  { ka: 'DH2k', hash: 'S384', cipher: 'AES3', auth: 'HS32', sas: 'B32', initiator: 'bzrtp' },
+] as const;
+
+describe('algorithm matrix susurro ↔ bzrtp', () => {
+  for (const row of MATRIX) {
+    const name = `${row.ka} ${row.hash} ${row.cipher} ${row.auth} ${row.sas}, ${row.initiator} initiates`;
+    it(name, async () => {
+      const algos = ['--ka', row.ka, '--hash', row.hash, '--cipher', row.cipher, '--auth', row.auth, '--sas', row.sas];
+      const responder = row.initiator === 'susurro' ? 'bzrtp' : 'susurro';
+      const [i, r] = bothSecure(await runPair(peer(row.initiator, '--role', 'initiator', ...algos), peer(responder, '--role', 'responder', ...algos)));
+      expectAgreement(i, r);
+      expect({ ka: i.keyAgreement, hash: i.hash, cipher: i.cipher, auth: i.authTag, sas: i.sasType }).toEqual({
+        ka: row.ka, hash: row.hash, cipher: row.cipher, auth: row.auth, sas: row.sas,
+      });
+      expect(i.role).toBe('initiator');
+      expect(i.exportProbe).not.toBeNull();
+      expect(r.exportProbe).toBe(i.exportProbe);
+    });
+  }
+
+  it('EC25 preferred by us: bzrtp 5.1 does not offer it, so both settle on DH3k (§4.1.2)', async () => {
+    const [ours, theirs] = bothSecure(
+      await runPair(peer('susurro', '--role', 'initiator', '--ka', 'EC25,DH3k'), peer('bzrtp', '--role', 'responder', '--ka', 'DH3k')),
+    );
+    expectAgreement(ours, theirs);
+    expect(ours.keyAgreement).toBe('DH3k');
+  });
+});
+
+/** rs1 as bzrtp stored it (sqlite ZID cache, table zrtp) and as we stored it (JSON file). */
+function bzrtpRs1(cacheFile: string): string[] {
+  const db = new Database(cacheFile, { readonly: true });
+  try {
+    return (db.prepare('SELECT rs1 FROM zrtp WHERE rs1 IS NOT NULL').all() as { rs1: Buffer }[]).map((r) => r.rs1.toString('hex'));
+  } finally {
+    db.close();
+  }
+}
+function ourRs1(cacheFile: string): string[] {
+  const doc = JSON.parse(readFileSync(cacheFile, 'utf8')) as { records: Record<string, { rs1: string | null }> };
+  return Object.values(doc.records).flatMap((r) => (r.rs1 ? [r.rs1] : []));
+}
+
+describe('retained secrets and the SAS-verified flag (§4.3, §4.6.1, §7.1) against bzrtp', () => {
+  it('continuity across calls, previously-verified after both verify, and a mismatch after our cache is wiped', async () => {
+    const ourCache = join(dir, 'continuity-ours.json');
+    const bzCache = join(dir, 'continuity-bzrtp.sqlite');
+    const ours = (...a: string[]) => peer('susurro', '--cache', ourCache, ...a);
+    const theirs = (...a: string[]) => peer('bzrtp', '--cache', bzCache, ...a);
+
+    // Call 1: strangers. No mismatch, nothing verified yet; both users confirm the SAS.
+    const [o1, b1] = bothSecure(await runPair(ours('--role', 'initiator', '--verify'), theirs('--role', 'responder', '--verify')));
+    expectAgreement(o1, b1);
+    expect([o1.cacheMismatch, b1.cacheMismatch, o1.previouslyVerified, b1.previouslyVerified]).toEqual([false, false, false, false]);
+    // Both derived the same new rs1 = KDF(s0, "retained secret", ...) and stored it.
+    expect(ourRs1(ourCache)).toHaveLength(1);
+    expect(bzrtpRs1(bzCache)).toEqual(ourRs1(ourCache));
+
+    // Call 2, roles swapped: rs1 matches on both sides, and both had verified → V flag.
+    const [b2, o2] = bothSecure(await runPair(theirs('--role', 'initiator'), ours('--role', 'responder')));
+    expectAgreement(o2, b2);
+    expect([o2.cacheMismatch, b2.cacheMismatch]).toEqual([false, false]);
+    expect([o2.previouslyVerified, b2.previouslyVerified]).toEqual([true, true]);
+    expect(o2.srtp.send.key).not.toBe(o1.srtp.send.key); // a new call, new keys
+    expect(bzrtpRs1(bzCache)).toEqual(ourRs1(ourCache));
+
+    // Call 3: we lost our cache (same ZID). bzrtp still holds rs1 for our ZID and must warn
+    // of a possible MitM (§4.3.2); we see a stranger, not a mismatch. Keys still agree.
+    const [o3, b3] = bothSecure(await runPair(ours('--role', 'initiator', '--forget-peers'), theirs('--role', 'responder')));
+    expectAgreement(o3, b3);
+    expect(b3.cacheMismatch).toBe(true);
+    expect(o3.cacheMismatch).toBe(false);
+    expect([o3.previouslyVerified, b3.previouslyVerified]).toEqual([false, false]);
+  });
+
+  it('bzrtp loses its cache: we report the mismatch', async () => {
+    const ourCache = join(dir, 'wipe-ours.json');
+    const bzCache = join(dir, 'wipe-bzrtp.sqlite');
+    const ours = (...a: string[]) => peer('susurro', '--cache', ourCache, ...a);
+    const theirs = (...a: string[]) => peer('bzrtp', '--cache', bzCache, ...a);
+    expectAgreement(...bothSecure(await runPair(theirs('--role', 'initiator'), ours('--role', 'responder'))));
+    const [b2, o2] = bothSecure(await runPair(theirs('--role', 'initiator', '--forget-peers'), ours('--role', 'responder')));
+    expectAgreement(o2, b2);
+    expect(o2.cacheMismatch).toBe(true);
+    expect(b2.cacheMismatch).toBe(false);
+    expect(o2.previouslyVerified).toBe(false);
+  });
+});
+
+describe('aux secret and a=zrtp-hash against bzrtp', () => {
+  it('the same aux secret on both sides matches (§4.3)', async () => {
+    const aux = ['--aux-secret', '00112233445566778899aabbccddeeff'];
+    const [o, b] = bothSecure(await runPair(peer('susurro', '--role', 'initiator', ...aux), peer('bzrtp', '--role', 'responder', ...aux)));
+    expectAgreement(o, b);
+    expect([o.auxSecretMatched, b.auxSecretMatched]).toEqual([true, true]);
+  });
+
+  it('different aux secrets are detected by both sides, and the keys still agree without it', async () => {
+    const [b, o] = bothSecure(
+      await runPair(
+        peer('bzrtp', '--role', 'initiator', '--aux-secret', '0101010101010101'),
+        peer('susurro', '--role', 'responder', '--aux-secret', '0202020202020202'),
+      ),
+    );
+    expectAgreement(o, b);
+    expect([o.auxSecretMatched, b.auxSecretMatched]).toEqual([false, false]);
+  });
+
+  it("each side checks the other's Hello against its a=zrtp-hash (§8.1)", async () => {
+    const [b, o] = bothSecure(
+      await runPair(peer('bzrtp', '--role', 'initiator'), peer('susurro', '--role', 'responder'), { exchangeHelloHashes: true }),
+    );
+    expectAgreement(o, b);
+    expect(b.sas).toBe(o.sas);
+  });
+
+  it('a wrong a=zrtp-hash for bzrtp makes us fail closed instead of going secure', async () => {
+    const wrong = `1.10 ${'ab'.repeat(32)}`;
+    const [b, o] = await runPair(peer('bzrtp', '--role', 'initiator'), peer('susurro', '--role', 'responder', '--peer-hello-hash', wrong), {
+      timeoutMs: 3000,
+    });
+    expect(o.code).toBe(1);
+    expect(o.result).toBeNull();
+    expect(o.stderr).toMatch(/SUSURRO_ZRTP_ZRTP_HASH_MISMATCH|timeout/);
+    expect(b.result).toBeNull();
+  });
+});
