@@ -1,0 +1,273 @@
+import { ZrtpSession, type ZrtpSecureResult } from '../../../src/zrtp/session.ts';
+import type { ZrtpError } from '../../../src/zrtp/errors.ts';
+import type { RetainedSecretCache } from '../../../src/zrtp/cache/retained-secret-cache.ts';
+import { messageChannelLink } from '../../../src/zrtp/transport/message-channel.ts';
+import { zrtpHashAttribute } from '../../../src/zrtp/zrtp-hash.ts';
+import { auxSecretFromDescriptions } from './aux-secret.ts';
+import { extractZrtpHash, withZrtpHash } from './sdp-security-attributes.ts';
+import type { MediaProtection } from './media-protection.ts';
+
+/**
+ * Everything that makes one call end-to-end secure, bound to its RTCPeerConnection:
+ *
+ *  1. transforms: every sender/receiver is handed to MediaProtection the moment its
+ *     transceiver exists (addTrack, or the remote offer creating it) — DESIGN.md gotcha;
+ *  2. the ZRTP channel: a pre-negotiated data channel (id 0, ordered, reliable), so both
+ *     sides open it symmetrically with no in-band DCEP and no race on who creates it;
+ *  3. signalling binding: a=zrtp-hash of our Hello goes into our SDP, the peer's Hello is
+ *     checked against theirs (RFC 6189 §8.1); both DTLS fingerprints feed the aux secret
+ *     (aux-secret.ts), so a fingerprint-swapping MitM yields auxSecretMatched === false;
+ *  4. keys: onSecure → MediaProtection.setKeys; the SAS and cache status go to the UI.
+ *
+ * ZRTP starts when the data channel opens (both descriptions are known by then: the
+ * channel rides the DTLS connection that needs both fingerprints).
+ */
+export type SecurityFailure =
+  | { kind: 'zrtp'; code: string; message: string }
+  | { kind: 'hello-hash-mismatch' }
+  | { kind: 'missing-zrtp-hash' }
+  | { kind: 'channel-closed' };
+
+export interface SecureCallInfo {
+  sas: string;
+  sasType: 'B32' | 'B256';
+  role: 'initiator' | 'responder';
+  peerZid: Uint8Array;
+  previouslyVerified: boolean;
+  cacheMismatch: boolean;
+  /** false: the DTLS fingerprints differ between the two ends (signalling MitM). */
+  auxSecretMatched: boolean | null;
+}
+
+export interface CallSecurityDelegate {
+  onSecuring?(): void;
+  onSecure?(info: SecureCallInfo): void;
+  onFailure?(failure: SecurityFailure): void;
+}
+
+export interface CallSecurityOptions {
+  zid: Uint8Array;
+  cache: RetainedSecretCache;
+  protection: MediaProtection;
+  delegate: CallSecurityDelegate;
+  /** For tests of the fail-closed path: never open the ZRTP channel. */
+  blockZrtpChannel?: boolean;
+}
+
+/** Data channel id both ends pre-negotiate for ZRTP (RFC 8831 §6.5 negotiated channels). */
+export const ZRTP_CHANNEL_ID = 0;
+
+export class CallSecurity {
+  private readonly session: ZrtpSession;
+  /**
+   * Filled in once both descriptions are known, before ZRTP starts. The session keeps a
+   * reference: its aux secret ID is first computed for DHPart/Commit, long after that.
+   */
+  private readonly auxSecret = new Uint8Array(32);
+  private auxReady = false;
+  private localSdp: string | null = null;
+  private remoteSdp: string | null = null;
+  private peerHelloHash: string | null = null;
+  private channel: RTCDataChannel | null = null;
+  private pc: RTCPeerConnection | null = null;
+  private readonly protectedSenders = new WeakSet<RTCRtpSender>();
+  private readonly protectedReceivers = new WeakSet<RTCRtpReceiver>();
+  private started = false;
+  private done = false;
+  private helloChecked = false;
+  private secureResult: ZrtpSecureResult | null = null;
+  private detach: (() => void) | null = null;
+  private link: ReturnType<typeof messageChannelLink> | null = null;
+
+  constructor(private readonly opts: CallSecurityOptions) {
+    this.session = new ZrtpSession({
+      zid: opts.zid,
+      cache: opts.cache,
+      auxSecret: this.auxSecret,
+      delegate: {
+        onSend: (message) => this.send(message),
+        onSecure: (result) => void this.handleSecure(result),
+        onError: (error: ZrtpError) => this.fail({ kind: 'zrtp', code: error.code, message: error.message }),
+      },
+    });
+  }
+
+  get helloHash(): string {
+    return this.session.helloHash;
+  }
+
+  get result(): ZrtpSecureResult | null {
+    return this.secureResult;
+  }
+
+  /** SFrame counters of this call's transforms (for the watchdog and the UI). */
+  mediaStats(): ReturnType<MediaProtection['stats']> {
+    return this.opts.protection.stats();
+  }
+
+  get dataChannel(): RTCDataChannel | null {
+    return this.channel;
+  }
+
+  /** Called from the SDH constructor, before any description exists. */
+  attach(pc: RTCPeerConnection): void {
+    this.pc = pc;
+    const originalAddTrack = pc.addTrack.bind(pc);
+    pc.addTrack = (track: MediaStreamTrack, ...streams: MediaStream[]) => {
+      const sender = originalAddTrack(track, ...streams);
+      this.protectAll();
+      return sender;
+    };
+    const originalAddTransceiver = pc.addTransceiver.bind(pc);
+    pc.addTransceiver = (trackOrKind: MediaStreamTrack | string, init?: RTCRtpTransceiverInit) => {
+      const t = originalAddTransceiver(trackOrKind, init);
+      this.protectAll();
+      return t;
+    };
+    // A remote offer creates transceivers inside setRemoteDescription; 'track' fires
+    // there synchronously, before any packet can arrive (ICE has not even started).
+    pc.addEventListener('track', (e) => {
+      this.protectReceiver(e.receiver);
+      this.protectAll();
+    });
+    if (this.opts.blockZrtpChannel) return;
+    const channel = pc.createDataChannel('zrtp', { negotiated: true, id: ZRTP_CHANNEL_ID, ordered: true });
+    channel.binaryType = 'arraybuffer';
+    this.channel = channel;
+    this.link = messageChannelLink({
+      send: (bytes) => channel.send(new Uint8Array(bytes)),
+      addEventListener: (type, listener) => channel.addEventListener(type, listener),
+      removeEventListener: (type, listener) => channel.removeEventListener(type, listener),
+    });
+    channel.addEventListener('open', () => void this.maybeStart());
+    channel.addEventListener('close', () => {
+      if (!this.secureResult) this.fail({ kind: 'channel-closed' });
+    });
+  }
+
+  /** Every sender and receiver that exists now gets its transform (idempotent). */
+  protectAll(): void {
+    if (!this.pc) return;
+    for (const t of this.pc.getTransceivers()) {
+      this.protectSender(t.sender);
+      this.protectReceiver(t.receiver);
+    }
+  }
+
+  private protectSender(sender: RTCRtpSender): void {
+    if (this.protectedSenders.has(sender)) return;
+    this.protectedSenders.add(sender);
+    this.opts.protection.protectSender(sender);
+  }
+
+  private protectReceiver(receiver: RTCRtpReceiver): void {
+    if (this.protectedReceivers.has(receiver)) return;
+    this.protectedReceivers.add(receiver);
+    this.opts.protection.protectReceiver(receiver);
+  }
+
+  /** Our description as it goes on the wire: plus a=zrtp-hash (RFC 6189 §8.1). */
+  async decorateLocalDescription(sdp: string): Promise<string> {
+    this.protectAll();
+    const out = withZrtpHash(sdp, this.session.helloHash);
+    this.localSdp = out;
+    await this.updateAux();
+    return out;
+  }
+
+  /** The peer's description, before it is applied. */
+  async noteRemoteDescription(sdp: string): Promise<void> {
+    this.remoteSdp = sdp;
+    this.peerHelloHash = extractZrtpHash(sdp);
+    await this.updateAux();
+  }
+
+  private async updateAux(): Promise<void> {
+    if (!this.localSdp || !this.remoteSdp || this.auxReady) return;
+    this.auxSecret.set(await auxSecretFromDescriptions(this.localSdp, this.remoteSdp));
+    this.auxReady = true;
+    void this.maybeStart();
+  }
+
+  private maybeStart(): void {
+    if (this.started || this.done || !this.channel || this.channel.readyState !== 'open' || !this.auxReady) return;
+    if (!this.peerHelloHash) {
+      // A peer that does not announce its Hello hash cannot be bound to signalling.
+      this.fail({ kind: 'missing-zrtp-hash' });
+      return;
+    }
+    this.started = true;
+    this.opts.delegate.onSecuring?.();
+    const session = this.session;
+    this.detach = this.link!.attach({ receive: (m) => this.receive(m, session) });
+    session.start();
+  }
+
+  private receive(message: Uint8Array, session: ZrtpSession): void {
+    if (this.done) return;
+    if (!this.helloChecked && isHello(message)) {
+      // RFC 6189 §8.1: the Hello must hash to the a=zrtp-hash of the peer's SDP.
+      this.helloChecked = true;
+      if (zrtpHashAttribute(message) !== this.peerHelloHash) {
+        this.fail({ kind: 'hello-hash-mismatch' });
+        return;
+      }
+    }
+    session.receive(message);
+  }
+
+  private send(message: Uint8Array): void {
+    if (this.done || !this.channel || this.channel.readyState !== 'open') return;
+    this.link!.sessionDelegate.onSend(message, null);
+  }
+
+  private async handleSecure(result: ZrtpSecureResult): Promise<void> {
+    if (this.done) return;
+    this.secureResult = result;
+    try {
+      await this.opts.protection.setKeys(result);
+    } catch (err) {
+      this.fail({ kind: 'zrtp', code: 'SUSURRO_SOFTPHONE_KEYS', message: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    this.opts.delegate.onSecure?.({
+      sas: result.sas,
+      sasType: result.sasType,
+      role: result.role,
+      peerZid: result.peerZid,
+      previouslyVerified: result.previouslyVerified,
+      cacheMismatch: result.cacheMismatch,
+      auxSecretMatched: result.auxSecretMatched,
+    });
+  }
+
+  /** The humans compared the SAS (RFC 6189 §7.1): persist the V flag, or clear it. */
+  async confirmSas(matches: boolean): Promise<void> {
+    if (!this.secureResult) throw new Error('confirmSas: the call is not secure yet');
+    await this.session.setSasVerified(matches);
+  }
+
+  private fail(failure: SecurityFailure): void {
+    if (this.done) return;
+    this.done = true;
+    this.opts.delegate.onFailure?.(failure);
+  }
+
+  close(): void {
+    this.done = true;
+    this.detach?.();
+    try {
+      this.session.close();
+    } catch {
+      /* already closed */
+    }
+    this.auxSecret.fill(0);
+    this.opts.protection.close();
+  }
+}
+
+/** Type block of a ZRTP message (RFC 6189 §5: preamble 0x505a, length, "Hello   "). */
+function isHello(message: Uint8Array): boolean {
+  if (message.length < 12 || message[0] !== 0x50 || message[1] !== 0x5a) return false;
+  return String.fromCharCode(...message.subarray(4, 12)) === 'Hello   ';
+}

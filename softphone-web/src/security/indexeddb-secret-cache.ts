@@ -1,0 +1,110 @@
+import type { RetainedSecretCache, RetainedSecretRecord } from '../../../src/zrtp/cache/retained-secret-cache.ts';
+import { DeviceStore, STORES } from './device-store.ts';
+
+/**
+ * The ZRTP retained-secret cache (RFC 6189 §4.9) in IndexedDB, every record sealed with
+ * AES-GCM under the device's non-extractable wrapping key (device-identity.ts).
+ *
+ * Record key: hex(localZid) ":" hex(peerZid). The record key is also the AES-GCM
+ * additional data, so a sealed record moved to another peer's slot fails to open
+ * instead of lending its secrets to a different colleague. A record that fails to open
+ * (tampered, or the wrapping key was lost) is treated as absent: ZRTP then reports a
+ * cache mismatch for a known peer, which the UI shows as a warning — fail closed.
+ */
+interface SealedRecord {
+  v: 1;
+  iv: Uint8Array;
+  ciphertext: ArrayBuffer;
+}
+
+interface PlainRecord {
+  peerZid: string;
+  rs1: string | null;
+  rs2: string | null;
+  rs1ExpiresAt: number | null;
+  rs2ExpiresAt: number | null;
+  sasVerified: boolean;
+  updatedAt: number;
+}
+
+const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+const unhex = (s: string): Uint8Array => {
+  if (!/^(?:[0-9a-f]{2})*$/.test(s)) throw new RangeError('bad hex in cache record');
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
+};
+
+function checkZid(name: string, zid: Uint8Array): void {
+  if (!(zid instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
+  if (zid.length !== 12) throw new RangeError(`${name} must be 12 bytes (RFC 6189 §4.9)`);
+}
+
+export class IndexedDbRetainedSecretCache implements RetainedSecretCache {
+  constructor(
+    private readonly store: DeviceStore,
+    private readonly wrappingKey: CryptoKey,
+  ) {}
+
+  private recordKey(localZid: Uint8Array, peerZid: Uint8Array): string {
+    checkZid('localZid', localZid);
+    checkZid('peerZid', peerZid);
+    return `${hex(localZid)}:${hex(peerZid)}`;
+  }
+
+  async get(localZid: Uint8Array, peerZid: Uint8Array): Promise<RetainedSecretRecord | null> {
+    const key = this.recordKey(localZid, peerZid);
+    const sealed = await this.store.get<SealedRecord>(STORES.secrets, key);
+    if (!sealed || sealed.v !== 1) return null;
+    let plain: PlainRecord;
+    try {
+      const bytes = await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: new Uint8Array(sealed.iv), additionalData: new TextEncoder().encode(key) },
+        this.wrappingKey,
+        sealed.ciphertext,
+      );
+      plain = JSON.parse(new TextDecoder().decode(bytes)) as PlainRecord;
+    } catch {
+      return null;
+    }
+    return {
+      peerZid: unhex(plain.peerZid),
+      rs1: plain.rs1 === null ? null : unhex(plain.rs1),
+      rs2: plain.rs2 === null ? null : unhex(plain.rs2),
+      rs1ExpiresAt: plain.rs1ExpiresAt,
+      rs2ExpiresAt: plain.rs2ExpiresAt,
+      sasVerified: plain.sasVerified === true,
+      updatedAt: plain.updatedAt,
+    };
+  }
+
+  async put(localZid: Uint8Array, record: RetainedSecretRecord): Promise<void> {
+    const key = this.recordKey(localZid, record.peerZid);
+    const plain: PlainRecord = {
+      peerZid: hex(record.peerZid),
+      rs1: record.rs1 ? hex(record.rs1) : null,
+      rs2: record.rs2 ? hex(record.rs2) : null,
+      rs1ExpiresAt: record.rs1ExpiresAt,
+      rs2ExpiresAt: record.rs2ExpiresAt,
+      sasVerified: record.sasVerified,
+      updatedAt: record.updatedAt,
+    };
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const ciphertext = await crypto.subtle.encrypt(
+      { name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(key) },
+      this.wrappingKey,
+      new TextEncoder().encode(JSON.stringify(plain)),
+    );
+    await this.store.put(STORES.secrets, key, { v: 1, iv, ciphertext } satisfies SealedRecord);
+  }
+
+  async setVerified(localZid: Uint8Array, peerZid: Uint8Array, verified: boolean): Promise<void> {
+    const existing = await this.get(localZid, peerZid);
+    if (!existing) return;
+    await this.put(localZid, { ...existing, sasVerified: verified, updatedAt: Date.now() });
+  }
+
+  async delete(localZid: Uint8Array, peerZid: Uint8Array): Promise<void> {
+    await this.store.delete(STORES.secrets, this.recordKey(localZid, peerZid));
+  }
+}

@@ -1,0 +1,75 @@
+import { Web, type Session, type SessionDescriptionHandlerModifier, type BodyAndContentType } from 'sip.js';
+import type { CallSecurity } from '../security/call-security.ts';
+
+/**
+ * sip.js's web SessionDescriptionHandler plus the call's security (STYLE.md §4: the SDH is
+ * the seam). The RTCPeerConnection is created by the base constructor; CallSecurity is
+ * attached right after, before any transceiver exists, so no frame can bypass the SFrame
+ * transforms. Outgoing descriptions gain a=zrtp-hash; incoming ones are noted (DTLS
+ * fingerprint for the aux secret, the peer's Hello hash) before they are applied.
+ */
+export class SecureSessionDescriptionHandler extends Web.SessionDescriptionHandler {
+  constructor(
+    logger: ConstructorParameters<typeof Web.SessionDescriptionHandler>[0],
+    mediaStreamFactory: Web.MediaStreamFactory,
+    configuration: Web.SessionDescriptionHandlerConfiguration,
+    readonly security: CallSecurity,
+  ) {
+    super(logger, mediaStreamFactory, configuration);
+    security.attach(this.peerConnection!);
+  }
+
+  override async getDescription(
+    options?: Web.SessionDescriptionHandlerOptions,
+    modifiers?: Array<SessionDescriptionHandlerModifier>,
+  ): Promise<BodyAndContentType> {
+    const description = await super.getDescription(options, modifiers);
+    return { ...description, body: await this.security.decorateLocalDescription(description.body) };
+  }
+
+  override async setDescription(
+    sdp: string,
+    options?: Web.SessionDescriptionHandlerOptions,
+    modifiers?: Array<SessionDescriptionHandlerModifier>,
+  ): Promise<void> {
+    await this.security.noteRemoteDescription(sdp);
+    await super.setDescription(sdp, options, modifiers);
+    this.security.protectAll();
+  }
+
+  override close(): void {
+    this.security.close();
+    super.close();
+  }
+}
+
+export interface SecureSdhFactoryOptions {
+  /** Current ICE configuration (TURN credentials are refreshed between calls). */
+  peerConnectionConfiguration: () => RTCConfiguration;
+  /** The CallSecurity for a session (created on first use). */
+  securityFor: (session: Session) => CallSecurity;
+  mediaStreamFactory?: Web.MediaStreamFactory;
+  iceGatheringTimeout?: number;
+}
+
+export function secureSessionDescriptionHandlerFactory(opts: SecureSdhFactoryOptions) {
+  const mediaStreamFactory = opts.mediaStreamFactory ?? Web.defaultMediaStreamFactory();
+  return (session: Session, _options?: object): SecureSessionDescriptionHandler => {
+    const logger = session.userAgent.getLogger('susurro.sdh');
+    const configuration: Web.SessionDescriptionHandlerConfiguration = {
+      iceGatheringTimeout: opts.iceGatheringTimeout ?? 3000,
+      peerConnectionConfiguration: opts.peerConnectionConfiguration(),
+    };
+    return new SecureSessionDescriptionHandler(logger, mediaStreamFactory, configuration, opts.securityFor(session));
+  };
+}
+
+/** RTCConfiguration for a call: relay only (peers never learn each other's address). */
+export function relayOnlyConfiguration(turn: { urls: string[]; username: string; credential: string }): RTCConfiguration {
+  return {
+    iceTransportPolicy: 'relay',
+    bundlePolicy: 'max-bundle',
+    rtcpMuxPolicy: 'require',
+    iceServers: [{ urls: turn.urls, username: turn.username, credential: turn.credential }],
+  };
+}

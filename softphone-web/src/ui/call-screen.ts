@@ -1,0 +1,129 @@
+import { h, icon, initials, formatDuration } from './dom.ts';
+import type { ScreenContext } from './screen-context.ts';
+import type { CallView } from '../app/state.ts';
+import type { MessageKey, Translate } from '../i18n/index.ts';
+
+/**
+ * The security status is always visible and always distinct: colour + icon + words,
+ * so it does not rely on colour alone (WCAG 1.4.1). Unverified never looks verified.
+ */
+type Status = 'pending' | 'securing' | 'not-secure' | 'unverified' | 'verified' | 'verified-before' | 'flagged';
+
+export function securityStatus(call: CallView): Status {
+  if (call.phase === 'not-secure') return 'not-secure';
+  if (call.phase === 'securing' || call.phase === 'connecting') return 'securing';
+  if (call.phase === 'secure' && call.security) {
+    if (call.security.auxMismatch) return 'flagged';
+    return call.security.verification;
+  }
+  return 'pending';
+}
+
+const STATUS: Record<Exclude<Status, 'pending'>, { icon: string; title: MessageKey; hint: MessageKey }> = {
+  securing: { icon: 'lock', title: 'call.securing', hint: 'call.securingHint' },
+  'not-secure': { icon: 'unlock', title: 'call.notSecure', hint: 'call.notSecureHint' },
+  unverified: { icon: 'lock', title: 'call.unverified', hint: 'call.unverifiedHint' },
+  verified: { icon: 'shieldCheck', title: 'call.verified', hint: 'call.verifiedHint' },
+  'verified-before': { icon: 'shieldCheck', title: 'call.verifiedBefore', hint: 'call.verifiedBeforeHint' },
+  flagged: { icon: 'warning', title: 'call.notSecure', hint: 'call.auxMismatch' },
+};
+
+function phaseText(call: CallView, t: Translate): string {
+  switch (call.phase) {
+    case 'dialing':
+      return t('call.outgoing');
+    case 'ringing':
+      return t('call.ringing');
+    case 'incoming':
+      return t('call.incoming');
+    default:
+      return '';
+  }
+}
+
+function sasPanel(call: CallView, t: Translate, ctx: ScreenContext): HTMLElement | null {
+  const sec = call.security;
+  if (call.phase !== 'secure' || !sec) return null;
+  const settled = sec.verification !== 'unverified';
+  const code = h('p', { class: `sas sas-${sec.sasType.toLowerCase()}`, 'data-testid': 'sas', 'aria-describedby': 'sas-hint', lang: 'en' }, sec.sas);
+  return h(
+    'section',
+    { class: `card sas-card${settled ? ' sas-settled' : ''}`, 'aria-labelledby': 'sas-title' },
+    h('h2', { id: 'sas-title', class: 'section-title' }, t('call.sasTitle')),
+    code,
+    settled ? null : h('p', { id: 'sas-hint', class: 'sas-hint' }, t('call.sasHint')),
+    settled
+      ? null
+      : h(
+          'div',
+          { class: 'sas-actions' },
+          sec.auxMismatch
+            ? null
+            : h('button', { type: 'button', class: 'btn btn-success', 'data-testid': 'sas-match', 'data-focus-key': 'sas-match', onclick: () => void ctx.controller.confirmSas(true) }, icon('shieldCheck'), t('call.sasMatches')),
+          h('button', { type: 'button', class: 'btn btn-danger-outline', 'data-testid': 'sas-mismatch', onclick: () => void ctx.controller.confirmSas(false) }, icon('warning'), t('call.sasMismatch')),
+        ),
+  );
+}
+
+export function callScreen(ctx: ScreenContext): HTMLElement {
+  const { state, t, controller } = ctx;
+  const call = state.call!;
+  if (call.phase === 'ended' && call.ended) {
+    const severe = /sasMismatch|watchdog|zrtpFailed|revoked/.test(call.ended.message);
+    return h(
+      'main',
+      { class: 'screen screen-call screen-ended' },
+      h('div', { class: 'peer' }, h('span', { class: 'avatar avatar-xl', 'aria-hidden': 'true' }, initials(call.peer.displayName)),
+        h('h1', { class: 'peer-name' }, call.peer.displayName), h('p', { class: 'peer-ext' }, call.peer.extension)),
+      h('section', { class: `card end-card${severe ? ' end-severe' : ''}`, role: 'alert', 'data-testid': 'call-ended', 'data-reason': call.ended.message },
+        severe ? icon('warning', 'icon icon-lg') : icon('hangup', 'icon icon-lg'),
+        h('h2', { class: 'card-title' }, t('end.title')),
+        h('p', {}, t(call.ended.message, call.ended.params))),
+      h('button', { type: 'button', class: 'btn btn-primary btn-block', 'data-testid': 'back', 'data-focus-key': 'back', onclick: () => controller.backHome() }, t('call.back')),
+    );
+  }
+
+  const status = securityStatus(call);
+  const banner =
+    status === 'pending'
+      ? null
+      : h(
+          'div',
+          { class: `status status-${status}`, role: 'status', 'aria-live': 'polite', 'data-testid': 'security-status', 'data-status': status },
+          status === 'securing' ? h('span', { class: 'spinner', 'aria-hidden': 'true' }) : icon(STATUS[status].icon, 'icon icon-md'),
+          h('div', {}, h('p', { class: 'status-title' }, t(STATUS[status].title)), h('p', { class: 'status-hint' }, t(STATUS[status].hint))),
+        );
+  const warning =
+    call.phase === 'secure' && call.security?.cacheMismatch
+      ? h('div', { class: 'notice notice-danger', role: 'alert', 'data-testid': 'cache-mismatch' }, icon('warning', 'icon icon-md'),
+          h('div', {}, h('p', { class: 'status-title' }, t('call.mismatchWarningTitle')), h('p', {}, t('call.mismatchWarning'))))
+      : null;
+
+  const controls =
+    call.phase === 'incoming'
+      ? h('div', { class: 'controls' },
+          h('button', { type: 'button', class: 'btn btn-round btn-danger', 'data-testid': 'reject', onclick: () => controller.reject(), 'aria-label': t('call.reject') }, icon('hangup'), h('span', {}, t('call.reject'))),
+          h('button', { type: 'button', class: 'btn btn-round btn-success', 'data-testid': 'answer', 'data-focus-key': 'answer', onclick: () => void controller.answer(), 'aria-label': t('call.answer') }, icon('phone'), h('span', {}, t('call.answer'))))
+      : h('div', { class: 'controls' },
+          h('button', { type: 'button', class: `btn btn-round btn-secondary${call.muted ? ' is-on' : ''}`, 'aria-pressed': call.muted ? 'true' : 'false', 'data-testid': 'mute', onclick: () => controller.toggleMute(), 'aria-label': call.muted ? t('call.unmute') : t('call.mute') },
+            icon(call.muted ? 'micOff' : 'mic'), h('span', {}, call.muted ? t('call.unmute') : t('call.mute'))),
+          h('button', { type: 'button', class: 'btn btn-round btn-danger', 'data-testid': 'hangup', 'data-focus-key': 'hangup', onclick: () => controller.hangup(), 'aria-label': t('call.hangup') }, icon('hangup'), h('span', {}, t('call.hangup'))));
+
+  const timer = call.answeredAt
+    ? h('p', { class: 'timer', 'data-timer': String(call.answeredAt), 'aria-label': t('call.timer'), role: 'timer', 'data-testid': 'timer' }, formatDuration(Date.now() - call.answeredAt))
+    : h('p', { class: 'phase', 'data-testid': 'phase', 'data-phase': call.phase }, phaseText(call, t));
+
+  return h(
+    'main',
+    { class: `screen screen-call call-${status}`, 'aria-label': t('call.with', { name: call.peer.displayName }), 'data-testid': 'call-screen', 'data-phase': call.phase },
+    h('div', { class: 'peer' },
+      h('span', { class: `avatar avatar-xl${call.phase === 'incoming' || call.phase === 'ringing' ? ' pulse' : ''}`, 'aria-hidden': 'true' }, initials(call.peer.displayName)),
+      h('h1', { class: 'peer-name', 'data-testid': 'peer-name' }, call.peer.displayName),
+      h('p', { class: 'peer-ext' }, call.peer.extension),
+      timer),
+    banner,
+    warning,
+    sasPanel(call, t, ctx),
+    controls,
+  );
+}
