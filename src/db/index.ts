@@ -4,6 +4,7 @@ export { ha1, ha1b } from './ha1.ts';
 export {
   createAccountRow,
   findAccount,
+  findAccountSecrets,
   listAccounts,
   setAccountPassword,
   disableAccountRow,
@@ -11,6 +12,7 @@ export {
   deleteAccountRow,
   accountInconsistencies,
   type AccountRow,
+  type AccountSecretRow,
   type AccountStatus,
   type NewAccount,
 } from './accounts-repo.ts';

@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { REPO_ROOT } from '../config/index.ts';
+import { ApiErrors } from './errors.ts';
+import { authPlugin } from './plugins/auth.ts';
+import { contextPlugin } from './plugins/context.ts';
+import { errorsPlugin } from './plugins/errors.ts';
+import { accountsRoutes } from './routes/accounts.ts';
+import { adminsRoutes } from './routes/admins.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { healthRoutes } from './routes/health.ts';
+import { phoneRoutes } from './routes/phone.ts';
+import type { AppDeps, AppOptions } from './types.ts';
+
+/**
+ * The admin service: admin API, softphone API, admin page and softphone files.
+ * build() stays apart from listen(): tests inject(), STACK's start listens on HTTPS.
+ *
+ *   /health                  component health (no auth)
+ *   /api/v1/admin/*, admins  administrators and their sessions
+ *   /api/v1/accounts         staff accounts (create, list, reset, disable = revoke, enable, delete)
+ *   /api/v1/audit            append-only audit log
+ *   /api/v1/phone/*          softphone login, directory, TURN credentials
+ *   /docs, /docs/json        OpenAPI
+ *   /admin/                  admin page; /  the softphone (softphone-web/dist)
+ */
+export const ADMIN_WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), 'admin-web');
+
+export function defaultOptions(): AppOptions {
+  return {
+    adminSessionTtlSeconds: 8 * 3600,
+    phoneTokenTtlSeconds: 12 * 3600,
+    loginRateLimit: { max: 10, timeWindowMs: 60_000 },
+    now: () => new Date(),
+    softphoneDir: join(REPO_ROOT, 'softphone-web', 'dist'),
+    liveActionTimeoutMs: 2_000,
+  };
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  if (typeof deps.turnSecret !== 'string' || deps.turnSecret.length < 16) {
+    throw new RangeError('buildApp: turnSecret must be a string of at least 16 characters');
+  }
+  const options: AppOptions = { ...defaultOptions(), ...deps.options };
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: 64 * 1024,
+    // Unknown fields are refused with a 400 rather than silently dropped.
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+  });
+
+  await app.register(errorsPlugin);
+  await app.register(contextPlugin, {
+    config: deps.config,
+    db: deps.db,
+    rpc: deps.rpc,
+    turnCli: deps.turnCli,
+    turnSecret: deps.turnSecret,
+    options,
+  });
+  await app.register(authPlugin);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        // The softphone talks to Kamailio over WSS on another port of the same host.
+        connectSrc: ["'self'", 'wss:'],
+        mediaSrc: ["'self'", 'blob:'],
+        workerSrc: ["'self'", 'blob:'],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+  // No @fastify/cors: cross-origin browser calls stay refused by the same-origin policy.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, context) => new ApiErrors.SUSURRO_API_RATE_LIMITED(context.after),
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'susurro admin API',
+        version: '1',
+        description: 'Accounts, administrators, audit log and softphone credentials. Errors: docs/api-errors.md.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  await app.register(healthRoutes, { health: deps.health });
+  await app.register(
+    async (api) => {
+      await api.register(adminsRoutes);
+      await api.register(accountsRoutes);
+      await api.register(auditRoutes);
+      await api.register(phoneRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  await app.register(fastifyStatic, { root: ADMIN_WEB_DIR, prefix: '/admin/', index: 'index.html' });
+  app.get('/admin', { schema: { hide: true } }, (_req, reply) => reply.redirect('/admin/', 301));
+  if (options.softphoneDir && existsSync(options.softphoneDir)) {
+    await app.register(fastifyStatic, { root: options.softphoneDir, prefix: '/', decorateReply: false, index: 'index.html' });
+  }
+  return app;
+}

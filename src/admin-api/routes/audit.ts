@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import { BEARER } from '../plugins/auth.ts';
+import { listAudit } from '../services/audit.ts';
+import { errorResponses, pagingQuery } from './schemas.ts';
+
+/** /api/v1/audit — read-only view of the append-only audit log, newest first. */
+export async function auditRoutes(app: FastifyInstance) {
+  app.addHook('onRequest', app.requireAdmin);
+  app.get<{ Querystring: { limit: number; offset: number; actor?: string; target?: string; action?: string } }>(
+    '/audit',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Audit log (who, what, when, from where), newest first',
+        security: BEARER,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ...pagingQuery,
+            actor: { type: 'string', maxLength: 64 },
+            target: { type: 'string', maxLength: 128 },
+            action: { type: 'string', maxLength: 64 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['total', 'limit', 'offset', 'items'],
+            properties: {
+              total: { type: 'integer' },
+              limit: { type: 'integer' },
+              offset: { type: 'integer' },
+              items: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['id', 'at', 'actor', 'action', 'outcome'],
+                  properties: {
+                    id: { type: 'integer' },
+                    at: { type: 'string' },
+                    actor: { type: 'string' },
+                    action: { type: 'string' },
+                    target: { type: ['string', 'null'] },
+                    sourceIp: { type: ['string', 'null'] },
+                    outcome: { type: 'string' },
+                    detail: { type: ['object', 'null'], additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } },
+                  },
+                },
+              },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { limit, offset, actor, target, action } = request.query;
+      const r = await listAudit(app.susurro.db, {
+        limit,
+        offset,
+        ...(actor ? { actor } : {}),
+        ...(target ? { target } : {}),
+        ...(action ? { action } : {}),
+      });
+      return { total: r.total, limit, offset, items: r.items };
+    },
+  );
+}

@@ -1,0 +1,45 @@
+import type { SusurroConfig } from '../config/index.ts';
+import type { Db } from '../db/index.ts';
+
+/** The piece of STACK's KamailioRpc the admin API uses (src/signaling). */
+export interface KamailioRpcLike {
+  call<T>(method: string, params?: unknown[]): Promise<T>;
+}
+
+/** The piece of STACK's TurnCli the admin API uses (src/media-relay). */
+export interface TurnCliLike {
+  cancelUserSessions(user: string): Promise<number>;
+}
+
+export interface ComponentHealth {
+  name: 'kamailio' | 'turn' | 'database' | string;
+  up: boolean;
+  detail?: string;
+}
+
+export interface AppDeps {
+  config: SusurroConfig;
+  db: Db;
+  rpc: KamailioRpcLike | null;
+  turnCli: TurnCliLike | null;
+  turnSecret: string;
+  health: () => Promise<ComponentHealth[]>;
+  logger?: boolean | object;
+  /** Knobs with production defaults; tests shorten them. */
+  options?: Partial<AppOptions>;
+}
+
+export interface AppOptions {
+  /** Lifetime of an admin session token. Default 8 h. */
+  adminSessionTtlSeconds: number;
+  /** Lifetime of a softphone token. Default 12 h. */
+  phoneTokenTtlSeconds: number;
+  /** Login attempts (admin and phone, each) per client IP per window. Default 10 / 1 min. */
+  loginRateLimit: { max: number; timeWindowMs: number };
+  /** Clock, injected so tests can expire tokens. */
+  now: () => Date;
+  /** Directory of the built softphone (served at "/"); default <repo>/softphone-web/dist. */
+  softphoneDir: string | null;
+  /** Time limit for each live revocation action (Kamailio / coturn calls). Default 2 s. */
+  liveActionTimeoutMs: number;
+}
