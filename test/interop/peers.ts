@@ -57,13 +57,15 @@ export function killAllPeers(): void {
   live.clear();
 }
 
-interface Running {
+/** A peer process started with --wait-go: `ready` gives its a=zrtp-hash, `go()` starts it. */
+export interface RunningPeer {
   child: ChildProcess;
   ready: Promise<string>;
   done: Promise<PeerOutcome>;
 }
 
-function start(spec: PeerSpec, localPort: number, remotePort: number, timeoutMs: number, extra: string[]): Running {
+/** Starts one peer process (prefer runPair; benchmarks pair a process with an in-process endpoint). */
+export function startPeer(spec: PeerSpec, localPort: number, remotePort: number, timeoutMs: number, extra: string[]): RunningPeer {
   const flags = ['--local', String(localPort), '--remote', String(remotePort), '--wait-go', '--timeout-ms', String(timeoutMs), ...(spec.args ?? []), ...extra];
   const child =
     spec.impl === 'bzrtp'
@@ -113,8 +115,8 @@ function start(spec: PeerSpec, localPort: number, remotePort: number, timeoutMs:
 export async function runPair(a: PeerSpec, b: PeerSpec, options: PairOptions = {}): Promise<[PeerOutcome, PeerOutcome]> {
   const timeoutMs = options.timeoutMs ?? 8000;
   const [portA, portB] = (await freePorts(2)) as [number, number];
-  const runA = start(a, portA, portB, timeoutMs, []);
-  let runB: Running | null = null;
+  const runA = startPeer(a, portA, portB, timeoutMs, []);
+  let runB: RunningPeer | null = null;
   const guard = setTimeout(() => {
     runA.child.kill('SIGKILL');
     runB?.child.kill('SIGKILL');
@@ -122,7 +124,7 @@ export async function runPair(a: PeerSpec, b: PeerSpec, options: PairOptions = {
   try {
     const hashA = await runA.ready;
     const extraB = options.exchangeHelloHashes && b.impl === 'susurro' ? ['--peer-hello-hash', hashA] : [];
-    runB = start(b, portB, portA, timeoutMs, extraB);
+    runB = startPeer(b, portB, portA, timeoutMs, extraB);
     const hashB = await runB.ready;
     const goFor = (spec: PeerSpec, peerHash: string) =>
       options.exchangeHelloHashes && spec.impl === 'bzrtp' ? `go ${peerHash}\n` : 'go\n';
