@@ -1,0 +1,235 @@
+/**
+ * The one configuration object of a susurro installation (contract: stack-api.md).
+ *
+ * Sources, later ones win: built-in defaults → JSON file (susurro.config.json at the repository
+ * root, or opts.file / SUSURRO_CONFIG) → environment variables (SUSURRO_*) → programmatic
+ * overrides (tests use these for a temp dataDir and free ports). Documented in docs/configuration.md.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from './errors.ts';
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+export interface SusurroConfig {
+  /** SIP domain = digest realm = TURN realm. */
+  domain: string;
+  /** Host name or IP that clients use in URLs (wss://, https://, turn:). */
+  publicHost: string;
+  /** Absolute directory for the database, secrets, TLS material and runtime files. */
+  dataDir: string;
+  listen: { address: string };
+  ports: {
+    sipTls: number;
+    wss: number;
+    /** Kamailio JSON-RPC over HTTP; always bound to 127.0.0.1 only. */
+    jsonrpc: number;
+    /** Plain SIP over UDP+TCP for a LAN; null = off (the default). */
+    sipUdp: number | null;
+    turn: number;
+    turnTls: number;
+    relayMin: number;
+    relayMax: number;
+    /** coturn telnet CLI; always bound to 127.0.0.1 only. */
+    turnCli: number;
+    /** HTTPS: admin API, softphone and admin page. */
+    admin: number;
+  };
+  database: { url: string };
+  tls: { certFile: string; keyFile: string; caFile: string | null };
+  turn: { secretFile: string; ttlSeconds: number; allowLoopbackPeers: boolean };
+  logLevel: LogLevel;
+}
+
+export type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends object | null ? (T[K] extends null ? T[K] : DeepPartial<NonNullable<T[K]>> | null) : T[K];
+};
+
+/** The repository root (two levels above this file). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+
+/** Fields of the config that depend on dataDir, filled after all sources are merged. */
+function derivedDefaults(dataDir: string) {
+  return {
+    database: { url: `sqlite:${join(dataDir, 'susurro.db')}` },
+    tls: {
+      certFile: join(dataDir, 'tls', 'server.crt'),
+      keyFile: join(dataDir, 'tls', 'server.key'),
+      caFile: join(dataDir, 'tls', 'ca.crt'),
+    },
+    turn: { secretFile: join(dataDir, 'secrets', 'turn-secret') },
+  };
+}
+
+function baseDefaults(): DeepPartial<SusurroConfig> {
+  return {
+    domain: 'susurro.local',
+    publicHost: '127.0.0.1',
+    dataDir: join(REPO_ROOT, 'var'),
+    listen: { address: '127.0.0.1' },
+    ports: {
+      sipTls: 5061, wss: 8443, jsonrpc: 5090, sipUdp: null, turn: 3478, turnTls: 5349,
+      relayMin: 49160, relayMax: 49400, turnCli: 5766, admin: 8444,
+    },
+    turn: { ttlSeconds: 600, allowLoopbackPeers: false },
+    logLevel: 'info',
+  };
+}
+
+/** Environment variables → partial config. Each is listed in docs/configuration.md. */
+export const ENV_VARS: Record<string, (v: string) => DeepPartial<SusurroConfig>> = {
+  SUSURRO_DOMAIN: (v) => ({ domain: v }),
+  SUSURRO_PUBLIC_HOST: (v) => ({ publicHost: v }),
+  SUSURRO_DATA_DIR: (v) => ({ dataDir: v }),
+  SUSURRO_LISTEN_ADDRESS: (v) => ({ listen: { address: v } }),
+  SUSURRO_DATABASE_URL: (v) => ({ database: { url: v } }),
+  SUSURRO_TLS_CERT_FILE: (v) => ({ tls: { certFile: v } }),
+  SUSURRO_TLS_KEY_FILE: (v) => ({ tls: { keyFile: v } }),
+  SUSURRO_TLS_CA_FILE: (v) => ({ tls: { caFile: v === '' ? null : v } }),
+  SUSURRO_TURN_SECRET_FILE: (v) => ({ turn: { secretFile: v } }),
+  SUSURRO_TURN_TTL_SECONDS: (v) => ({ turn: { ttlSeconds: intFromEnv('SUSURRO_TURN_TTL_SECONDS', v) } }),
+  SUSURRO_LOG_LEVEL: (v) => ({ logLevel: v as LogLevel }),
+  SUSURRO_PORT_SIP_TLS: (v) => ({ ports: { sipTls: intFromEnv('SUSURRO_PORT_SIP_TLS', v) } }),
+  SUSURRO_PORT_WSS: (v) => ({ ports: { wss: intFromEnv('SUSURRO_PORT_WSS', v) } }),
+  SUSURRO_PORT_JSONRPC: (v) => ({ ports: { jsonrpc: intFromEnv('SUSURRO_PORT_JSONRPC', v) } }),
+  SUSURRO_PORT_SIP_UDP: (v) => ({ ports: { sipUdp: v === '' || v === 'off' ? null : intFromEnv('SUSURRO_PORT_SIP_UDP', v) } }),
+  SUSURRO_PORT_TURN: (v) => ({ ports: { turn: intFromEnv('SUSURRO_PORT_TURN', v) } }),
+  SUSURRO_PORT_TURN_TLS: (v) => ({ ports: { turnTls: intFromEnv('SUSURRO_PORT_TURN_TLS', v) } }),
+  SUSURRO_PORT_RELAY_MIN: (v) => ({ ports: { relayMin: intFromEnv('SUSURRO_PORT_RELAY_MIN', v) } }),
+  SUSURRO_PORT_RELAY_MAX: (v) => ({ ports: { relayMax: intFromEnv('SUSURRO_PORT_RELAY_MAX', v) } }),
+  SUSURRO_PORT_TURN_CLI: (v) => ({ ports: { turnCli: intFromEnv('SUSURRO_PORT_TURN_CLI', v) } }),
+  SUSURRO_PORT_ADMIN: (v) => ({ ports: { admin: intFromEnv('SUSURRO_PORT_ADMIN', v) } }),
+};
+
+function intFromEnv(name: string, v: string): number {
+  if (!/^\d+$/.test(v)) throw new ConfigError(`${name} must be an integer, got "${v}"`);
+  return Number(v);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge of plain objects; arrays and scalars (including null) replace. undefined is skipped. */
+function merge(target: Record<string, unknown>, source: unknown): Record<string, unknown> {
+  if (!isPlainObject(source)) return target;
+  for (const [k, v] of Object.entries(source)) {
+    if (v === undefined) continue;
+    if (isPlainObject(v)) {
+      target[k] = merge(isPlainObject(target[k]) ? (target[k] as Record<string, unknown>) : {}, v);
+    } else {
+      target[k] = v;
+    }
+  }
+  return target;
+}
+
+export interface LoadConfigOptions {
+  /** JSON file; default $SUSURRO_CONFIG or <repo>/susurro.config.json if it exists; null = no file. */
+  file?: string | null;
+  env?: NodeJS.ProcessEnv;
+  overrides?: DeepPartial<SusurroConfig>;
+}
+
+export function loadConfig(opts: LoadConfigOptions = {}): SusurroConfig {
+  const env = opts.env ?? process.env;
+  const merged = merge({}, baseDefaults());
+
+  const explicitFile = opts.file === null ? null : (opts.file ?? env['SUSURRO_CONFIG']);
+  const file = explicitFile === null ? null : (explicitFile ?? join(REPO_ROOT, 'susurro.config.json'));
+  if (file !== null && explicitFile !== undefined && !existsSync(file)) {
+    throw new ConfigError(`configuration file ${file} does not exist`);
+  }
+  if (file !== null && existsSync(file)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`configuration file ${file} is not valid JSON: ${(err as Error).message}`);
+    }
+    if (!isPlainObject(parsed)) throw new ConfigError(`configuration file ${file} must hold a JSON object`);
+    merge(merged, parsed);
+  }
+  for (const [name, toPartial] of Object.entries(ENV_VARS)) {
+    const v = env[name];
+    if (v !== undefined) merge(merged, toPartial(v));
+  }
+  merge(merged, opts.overrides);
+
+  // Paths that depend on dataDir are derived last, so that a dataDir override moves them too,
+  // unless a source set them explicitly.
+  const dataDir = merged['dataDir'];
+  if (typeof dataDir !== 'string' || !isAbsolute(dataDir)) {
+    throw new ConfigError(`dataDir must be an absolute path, got ${JSON.stringify(dataDir)}`);
+  }
+  const withDerived = merge(merge({}, derivedDefaults(dataDir)), merged);
+  return validateConfig(withDerived);
+}
+
+function str(obj: Record<string, unknown>, key: string, path: string): string {
+  const v = obj[key];
+  if (typeof v !== 'string' || v === '') throw new ConfigError(`${path} must be a non-empty string`);
+  return v;
+}
+
+function port(v: unknown, path: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
+    throw new ConfigError(`${path} must be a port number 1..65535, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** Checks every field and returns a fully typed config; throws ConfigError naming the field. */
+export function validateConfig(raw: Record<string, unknown>): SusurroConfig {
+  const domain = str(raw, 'domain', 'domain');
+  if (!/^[A-Za-z0-9.-]+$/.test(domain)) throw new ConfigError('domain must be a host name (letters, digits, dots, dashes)');
+  const publicHost = str(raw, 'publicHost', 'publicHost');
+  if (!/^[A-Za-z0-9.:-]+$/.test(publicHost)) throw new ConfigError('publicHost must be a host name or IP address');
+  const dataDir = str(raw, 'dataDir', 'dataDir');
+  const listen = (raw['listen'] ?? {}) as Record<string, unknown>;
+  const address = str(listen, 'address', 'listen.address');
+  if (!/^[0-9A-Fa-f.:]+$/.test(address)) throw new ConfigError('listen.address must be an IP address');
+  const p = (raw['ports'] ?? {}) as Record<string, unknown>;
+  const ports = {
+    sipTls: port(p['sipTls'], 'ports.sipTls'),
+    wss: port(p['wss'], 'ports.wss'),
+    jsonrpc: port(p['jsonrpc'], 'ports.jsonrpc'),
+    sipUdp: p['sipUdp'] === null || p['sipUdp'] === undefined ? null : port(p['sipUdp'], 'ports.sipUdp'),
+    turn: port(p['turn'], 'ports.turn'),
+    turnTls: port(p['turnTls'], 'ports.turnTls'),
+    relayMin: port(p['relayMin'], 'ports.relayMin'),
+    relayMax: port(p['relayMax'], 'ports.relayMax'),
+    turnCli: port(p['turnCli'], 'ports.turnCli'),
+    admin: port(p['admin'], 'ports.admin'),
+  };
+  if (ports.relayMin > ports.relayMax) throw new ConfigError('ports.relayMin must be <= ports.relayMax');
+  const listening = [ports.sipTls, ports.wss, ports.jsonrpc, ports.turn, ports.turnTls, ports.turnCli, ports.admin];
+  if (ports.sipUdp !== null) listening.push(ports.sipUdp);
+  if (new Set(listening).size !== listening.length) throw new ConfigError('ports must be distinct');
+  const database = { url: str((raw['database'] ?? {}) as Record<string, unknown>, 'url', 'database.url') };
+  if (!/^(sqlite:\/|postgres(ql)?:\/\/)/.test(database.url)) {
+    throw new ConfigError('database.url must be "sqlite:/abs/path.db" or "postgres://..."');
+  }
+  const t = (raw['tls'] ?? {}) as Record<string, unknown>;
+  const tls = {
+    certFile: str(t, 'certFile', 'tls.certFile'),
+    keyFile: str(t, 'keyFile', 'tls.keyFile'),
+    caFile: t['caFile'] === null || t['caFile'] === undefined ? null : str(t, 'caFile', 'tls.caFile'),
+  };
+  const tu = (raw['turn'] ?? {}) as Record<string, unknown>;
+  const ttl = tu['ttlSeconds'];
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 30 || ttl > 86400) {
+    throw new ConfigError('turn.ttlSeconds must be an integer between 30 and 86400');
+  }
+  if (typeof tu['allowLoopbackPeers'] !== 'boolean') throw new ConfigError('turn.allowLoopbackPeers must be a boolean');
+  const turn = { secretFile: str(tu, 'secretFile', 'turn.secretFile'), ttlSeconds: ttl, allowLoopbackPeers: tu['allowLoopbackPeers'] };
+  const logLevel = raw['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) throw new ConfigError(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
+  for (const [path, v] of [['dataDir', dataDir], ['tls.certFile', tls.certFile], ['tls.keyFile', tls.keyFile], ['turn.secretFile', turn.secretFile]] as const) {
+    if (!isAbsolute(v)) throw new ConfigError(`${path} must be an absolute path`);
+  }
+  return { domain, publicHost, dataDir, listen: { address }, ports, database, tls, turn, logLevel: logLevel as LogLevel };
+}

@@ -1,0 +1,3 @@
+export { KamailioRpc, KamailioRpcError } from './kamailio-rpc.ts';
+export { renderKamailioConfig, renderDefs, renderTlsCfg, kamailioDebugLevel, KAMAILIO_TEMPLATE_DIR, RenderError } from './render.ts';
+export type { KamailioFeatures, RenderedKamailio } from './render.ts';

@@ -1,0 +1,249 @@
+/**
+ * Starts the whole susurro stack in the foreground process tree and returns a handle to stop it.
+ *
+ *   certs → secrets → database (+ migrate) → first admin → kamailio config check → kamailio up
+ *   → turn up → admin API up
+ *
+ * Every step is idempotent: a second start reuses the CA, the secrets and the database. Used by
+ * `npm start` (src/cli/start.ts) and by integration tests (test/support/stack.ts) with a temp
+ * dataDir and free ports.
+ */
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { SusurroConfig } from '../config/index.ts';
+import { openDatabase, migrate, type Db } from '../db/index.ts';
+import { ensureTlsMaterial, type TlsMaterial } from '../tls/dev-ca.ts';
+import { renderKamailioConfig, type KamailioFeatures, type RenderedKamailio } from '../signaling/render.ts';
+import { KamailioRpc } from '../signaling/kamailio-rpc.ts';
+import { readTurnSecret, readTurnCliPassword } from '../media-relay/secrets.ts';
+import { writeTurnConfig } from '../media-relay/turn-config.ts';
+import { TurnCli } from '../media-relay/turn-cli.ts';
+import { turnUrls } from '../media-relay/turn-urls.ts';
+import { stunBinding } from '../media-relay/stun-probe.ts';
+import { ManagedProcess } from './managed-process.ts';
+import { databaseHealth, kamailioHealth, turnHealth, type ComponentHealth } from './health.ts';
+import { loadAdminApi, serveAdmin, type ServedAdmin } from './admin-app.ts';
+
+const execFileAsync = promisify(execFile);
+
+export class StackError extends Error {
+  readonly code: 'SUSURRO_STACK_KAMAILIO_CONFIG' | 'SUSURRO_STACK_START_TIMEOUT' | 'SUSURRO_STACK_PROCESS_EXITED';
+  constructor(code: StackError['code'], message: string) {
+    super(message);
+    this.name = 'StackError';
+    this.code = code;
+  }
+}
+
+export type StackStep =
+  | 'certs' | 'secrets' | 'database' | 'first-admin' | 'kamailio-config' | 'kamailio' | 'turn' | 'admin-api';
+
+export interface StartStackOptions {
+  onProgress?: (step: StackStep, message: string) => void;
+  /** Kamailio script features (anti-flood etc.); defaults in render.ts. */
+  kamailio?: KamailioFeatures;
+  /** Fastify logger for the admin API. Default false. */
+  logger?: boolean | object;
+  /** Restart policy for kamailio/turnserver (tests shorten the backoff). */
+  restart?: { maxRestarts?: number; restartWindowMs?: number; initialBackoffMs?: number };
+  /** Per-step readiness timeout. Default 20 s. */
+  readyTimeoutMs?: number;
+}
+
+export interface StackUrls {
+  /** The softphone (served by the admin API at "/"). */
+  softphone: string;
+  /** The admin page. */
+  admin: string;
+  health: string;
+  wss: string;
+  sipTls: string;
+  /** Loopback-only Kamailio JSON-RPC endpoint. */
+  jsonrpc: string;
+  turn: string[];
+}
+
+export interface RunningStack {
+  config: SusurroConfig;
+  urls: StackUrls;
+  db: Db;
+  rpc: KamailioRpc;
+  turnCli: TurnCli;
+  turnSecret: string;
+  tls: TlsMaterial;
+  runDir: string;
+  kamailioFiles: RenderedKamailio;
+  kamailio: ManagedProcess;
+  turn: ManagedProcess;
+  admin: ServedAdmin;
+  /** First admin's credentials while <dataDir>/secrets/first-admin.json exists, else null. */
+  firstAdmin: { username: string; password: string } | null;
+  health(): Promise<ComponentHealth[]>;
+  /** PIDs of the processes we started (group leaders). */
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export function stackUrls(config: SusurroConfig): StackUrls {
+  const pub = (port: number) => hostPort(config.publicHost, port);
+  return {
+    softphone: `https://${pub(config.ports.admin)}/`,
+    admin: `https://${pub(config.ports.admin)}/admin/`,
+    health: `https://${pub(config.ports.admin)}/health`,
+    wss: `wss://${pub(config.ports.wss)}/ws`,
+    sipTls: `sips:${pub(config.ports.sipTls)}`,
+    jsonrpc: `http://127.0.0.1:${config.ports.jsonrpc}/RPC`,
+    turn: turnUrls(config),
+  };
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, proc: ManagedProcess, logFile: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; Date.now() < deadline && i < 1000; i++) {
+    if (proc.state !== 'running' && proc.state !== 'restarting' && proc.state !== 'idle') break;
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
+  throw new StackError(
+    proc.state === 'running' ? 'SUSURRO_STACK_START_TIMEOUT' : 'SUSURRO_STACK_PROCESS_EXITED',
+    `${what} did not come up within ${timeoutMs} ms (state ${proc.state}); last log lines of ${logFile}:\n${tail}`,
+  );
+}
+
+/** `kamailio -c`: parses the rendered script and module parameters without starting. */
+export async function checkKamailioConfig(files: RenderedKamailio): Promise<string> {
+  try {
+    const { stdout, stderr } = await execFileAsync('kamailio', ['-c', '-f', files.cfgFile, '-Y', files.runDir], { timeout: 20_000 });
+    return stdout + stderr;
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    const detail = `${e.stdout ?? ''}${e.stderr ?? ''}`.split('\n').filter((l) => /ERROR|CRITICAL|error/.test(l)).join('\n');
+    throw new StackError('SUSURRO_STACK_KAMAILIO_CONFIG', `kamailio -c rejected ${files.cfgFile}:\n${detail || e.message}`);
+  }
+}
+
+const FIRST_ADMIN_FILE = 'first-admin.json';
+
+export async function startStack(config: SusurroConfig, opts: StartStackOptions = {}): Promise<RunningStack> {
+  const progress = opts.onProgress ?? (() => {});
+  const readyMs = opts.readyTimeoutMs ?? 20_000;
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch(() => {});
+    cleanups.length = 0;
+  };
+
+  try {
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    const runDir = join(config.dataDir, 'run');
+    const secretsDir = join(config.dataDir, 'secrets');
+    mkdirSync(runDir, { recursive: true, mode: 0o700 });
+    mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
+    chmodSync(secretsDir, 0o700);
+
+    const tls = ensureTlsMaterial(config);
+    progress('certs', tls.operatorProvided
+      ? `using the configured certificate ${tls.certFile}`
+      : tls.createdCa ? `created development CA ${tls.caFile} and server certificate` : `reusing development CA ${tls.caFile}`);
+
+    const turnSecret = readTurnSecret(config);
+    const cliPassword = readTurnCliPassword(config);
+    progress('secrets', `TURN secret and CLI password in ${secretsDir} (0600)`);
+
+    const db = await openDatabase(config.database.url);
+    cleanups.push(() => db.close());
+    await migrate(db);
+    progress('database', `${db.kind} database ready (${config.database.url.startsWith('sqlite:') ? config.database.url : 'postgres'})`);
+
+    const adminApi = await loadAdminApi();
+    const firstAdminFile = join(secretsDir, FIRST_ADMIN_FILE);
+    if (adminApi?.ensureFirstAdmin) {
+      const created = await adminApi.ensureFirstAdmin(db);
+      if (created) writeFileSync(firstAdminFile, JSON.stringify(created, null, 2) + '\n', { mode: 0o600 });
+    }
+    let firstAdmin: { username: string; password: string } | null = null;
+    if (existsSync(firstAdminFile)) {
+      chmodSync(firstAdminFile, 0o600);
+      firstAdmin = JSON.parse(readFileSync(firstAdminFile, 'utf8'));
+    }
+    progress('first-admin', adminApi?.ensureFirstAdmin
+      ? firstAdmin ? `first admin credentials in ${firstAdminFile}` : 'an administrator exists'
+      : 'admin API not available yet: no first admin');
+
+    const kamailioFiles = renderKamailioConfig(config, runDir, tls, opts.kamailio);
+    await checkKamailioConfig(kamailioFiles);
+    progress('kamailio-config', `kamailio -c accepted ${kamailioFiles.cfgFile}`);
+
+    const restart = {
+      maxRestarts: opts.restart?.maxRestarts ?? 5,
+      restartWindowMs: opts.restart?.restartWindowMs ?? 60_000,
+      initialBackoffMs: opts.restart?.initialBackoffMs ?? 300,
+    };
+    const rpc = new KamailioRpc(`http://127.0.0.1:${config.ports.jsonrpc}/RPC`, { timeoutMs: 2_000 });
+    const kamailioLog = join(runDir, 'kamailio.log');
+    const kamailio = new ManagedProcess({
+      name: 'kamailio',
+      command: 'kamailio',
+      // -DD: stay in the foreground (no daemonize) but fork workers; -E: log to stderr (our log file)
+      args: ['-DD', '-E', '-f', kamailioFiles.cfgFile, '-Y', runDir, '-P', kamailioFiles.pidFile, '-w', runDir, '-m', '64', '-M', '8'],
+      logFile: kamailioLog,
+      cwd: runDir,
+      ...restart,
+    });
+    cleanups.push(() => kamailio.stop());
+    await kamailio.start();
+    await waitUntil('kamailio', async () => (await kamailioHealth(kamailio, rpc)).up, kamailio, kamailioLog, readyMs);
+    progress('kamailio', `kamailio up: SIP/TLS ${config.listen.address}:${config.ports.sipTls}, WSS ${config.listen.address}:${config.ports.wss}/ws, JSON-RPC 127.0.0.1:${config.ports.jsonrpc}`);
+
+    const turnFiles = writeTurnConfig(config, runDir, { turnSecret, cliPassword }, tls);
+    const turnProbeHost = config.listen.address === '0.0.0.0' ? '127.0.0.1' : config.listen.address === '::' ? '::1' : config.listen.address;
+    const turn = new ManagedProcess({
+      name: 'turn',
+      command: 'turnserver',
+      args: ['-c', turnFiles.confFile],
+      logFile: join(runDir, 'turnserver.stdout.log'),
+      cwd: runDir,
+      ...restart,
+    });
+    cleanups.push(() => turn.stop());
+    await turn.start();
+    await waitUntil('turnserver', () => stunBinding(turnProbeHost, config.ports.turn, 300), turn, turnFiles.logFile, readyMs);
+    progress('turn', `coturn up: TURN ${config.listen.address}:${config.ports.turn} (udp/tcp), TURNS :${config.ports.turnTls}, relays ${config.ports.relayMin}-${config.ports.relayMax}`);
+
+    const turnCli = new TurnCli(config.ports.turnCli, cliPassword);
+    const health = async (): Promise<ComponentHealth[]> =>
+      Promise.all([
+        kamailioHealth(kamailio, rpc),
+        turnHealth(turn, turnProbeHost, config.ports.turn),
+        databaseHealth(db),
+      ]);
+    const admin = await serveAdmin(
+      { config, db, rpc, turnCli, turnSecret, health, logger: opts.logger ?? false },
+      tls,
+      adminApi,
+    );
+    cleanups.push(() => admin.close());
+    const urls = stackUrls(config);
+    progress('admin-api', `${admin.full ? 'admin API' : 'health-only admin app (admin API not available yet)'} on ${urls.softphone}`);
+
+    let stopping: Promise<void> | null = null;
+    return {
+      config, urls, db, rpc, turnCli, turnSecret, tls, runDir, kamailioFiles, kamailio, turn, admin, firstAdmin, health,
+      pids: () => [kamailio.pid, turn.pid].filter((p): p is number => p !== null),
+      stop() {
+        stopping ??= cleanup();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
