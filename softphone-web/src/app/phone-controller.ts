@@ -8,7 +8,6 @@ import {
 } from '../sip/secure-session-description-handler.ts';
 import { END_REASON_HEADER, isBusyLike, reasonMessage, type CallEndReason } from '../sip/call-end-reason.ts';
 import { CallSecurity, type SecureCallInfo, type SecurityFailure } from '../security/call-security.ts';
-import type { MediaProtectionFactory } from '../security/media-protection.ts';
 import type { RetainedSecretCache } from '../../../src/zrtp/cache/retained-secret-cache.ts';
 import { MediaWatchdog } from '../security/media-watchdog.ts';
 import { TonePlayer } from '../media/tones.ts';
@@ -23,7 +22,7 @@ export interface ControllerDeps {
   api: PhoneApi;
   /** Opens this device's ZID + encrypted cache (IndexedDB in the app). */
   device: () => Promise<{ zid: Uint8Array; cache: RetainedSecretCache }>;
-  protection: MediaProtectionFactory;
+  protection: (localZid: Uint8Array) => import("../security/media-protection.ts").MediaProtection;
   remoteAudio: HTMLAudioElement;
   announce: (text: string) => void;
   /** Test seam: no ZRTP channel for calls (fail-closed check). */
@@ -178,7 +177,7 @@ export class PhoneController {
     const security = new CallSecurity({
       zid: this.device.zid,
       cache: this.device.cache,
-      protection: this.deps.protection(),
+      protection: this.deps.protection(this.device.zid),
       blockZrtpChannel: this.deps.blockZrtpChannel?.() ?? false,
       delegate: {
         onSecuring: () => this.onSecurity(session, 'securing'),
@@ -210,7 +209,7 @@ export class PhoneController {
             if (response.message.statusCode === 180) this.setPhase(inviter, 'ringing');
           },
           onReject: (response) => {
-            const status = response.message.statusCode;
+            const status = response.message.statusCode ?? 500;
             this.finish(status === 603 ? { kind: 'rejected' } : { kind: 'sip', status }, inviter);
           },
         },

@@ -2,7 +2,6 @@ import { ZrtpSession, type ZrtpSecureResult } from '../../../src/zrtp/session.ts
 import type { ZrtpError } from '../../../src/zrtp/errors.ts';
 import type { RetainedSecretCache } from '../../../src/zrtp/cache/retained-secret-cache.ts';
 import { messageChannelLink } from '../../../src/zrtp/transport/message-channel.ts';
-import { zrtpHashAttribute } from '../../../src/zrtp/zrtp-hash.ts';
 import { auxSecretFromDescriptions } from './aux-secret.ts';
 import { extractZrtpHash, withZrtpHash } from './sdp-security-attributes.ts';
 import type { MediaProtection } from './media-protection.ts';
@@ -24,7 +23,6 @@ import type { MediaProtection } from './media-protection.ts';
  */
 export type SecurityFailure =
   | { kind: 'zrtp'; code: string; message: string }
-  | { kind: 'hello-hash-mismatch' }
   | { kind: 'missing-zrtp-hash' }
   | { kind: 'channel-closed' };
 
@@ -59,11 +57,8 @@ export const ZRTP_CHANNEL_ID = 0;
 
 export class CallSecurity {
   private readonly session: ZrtpSession;
-  /**
-   * Filled in once both descriptions are known, before ZRTP starts. The session keeps a
-   * reference: its aux secret ID is first computed for DHPart/Commit, long after that.
-   */
-  private readonly auxSecret = new Uint8Array(32);
+  /** Known once both descriptions are; bound to the session before ZRTP starts. */
+  private auxSecret: Uint8Array | null = null;
   private auxReady = false;
   private localSdp: string | null = null;
   private remoteSdp: string | null = null;
@@ -74,7 +69,6 @@ export class CallSecurity {
   private readonly protectedReceivers = new WeakSet<RTCRtpReceiver>();
   private started = false;
   private done = false;
-  private helloChecked = false;
   private secureResult: ZrtpSecureResult | null = null;
   private detach: (() => void) | null = null;
   private link: ReturnType<typeof messageChannelLink> | null = null;
@@ -83,7 +77,6 @@ export class CallSecurity {
     this.session = new ZrtpSession({
       zid: opts.zid,
       cache: opts.cache,
-      auxSecret: this.auxSecret,
       delegate: {
         onSend: (message) => this.send(message),
         onSecure: (result) => void this.handleSecure(result),
@@ -184,7 +177,7 @@ export class CallSecurity {
 
   private async updateAux(): Promise<void> {
     if (!this.localSdp || !this.remoteSdp || this.auxReady) return;
-    this.auxSecret.set(await auxSecretFromDescriptions(this.localSdp, this.remoteSdp));
+    this.auxSecret = await auxSecretFromDescriptions(this.localSdp, this.remoteSdp);
     this.auxReady = true;
     void this.maybeStart();
   }
@@ -199,21 +192,11 @@ export class CallSecurity {
     this.started = true;
     this.opts.delegate.onSecuring?.();
     const session = this.session;
-    this.detach = this.link!.attach({ receive: (m) => this.receive(m, session) });
+    // The session checks the peer's Hello against its a=zrtp-hash (RFC 6189 §8.1) and
+    // proves possession of the aux secret through auxsecretID (§4.3.1).
+    session.bindSignalling({ auxSecret: this.auxSecret!, peerHelloHash: this.peerHelloHash });
+    this.detach = this.link!.attach({ receive: (m) => !this.done && session.receive(m) });
     session.start();
-  }
-
-  private receive(message: Uint8Array, session: ZrtpSession): void {
-    if (this.done) return;
-    if (!this.helloChecked && isHello(message)) {
-      // RFC 6189 §8.1: the Hello must hash to the a=zrtp-hash of the peer's SDP.
-      this.helloChecked = true;
-      if (zrtpHashAttribute(message) !== this.peerHelloHash) {
-        this.fail({ kind: 'hello-hash-mismatch' });
-        return;
-      }
-    }
-    session.receive(message);
   }
 
   private send(message: Uint8Array): void {
@@ -261,13 +244,7 @@ export class CallSecurity {
     } catch {
       /* already closed */
     }
-    this.auxSecret.fill(0);
+    this.auxSecret?.fill(0);
     this.opts.protection.close();
   }
-}
-
-/** Type block of a ZRTP message (RFC 6189 §5: preamble 0x505a, length, "Hello   "). */
-function isHello(message: Uint8Array): boolean {
-  if (message.length < 12 || message[0] !== 0x50 || message[1] !== 0x5a) return false;
-  return String.fromCharCode(...message.subarray(4, 12)) === 'Hello   ';
 }
