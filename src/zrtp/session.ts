@@ -1,0 +1,399 @@
+/**
+ * ZrtpSession: one RFC 6189 DH-mode exchange between this endpoint and one peer. Bytes in
+ * (`receive`), bytes and events out (the delegate). Pure: no I/O, no timers; randomness,
+ * clock, cache and transport are injected. Retransmission timers are the transport's job; the
+ * session only says which §6 timer applies to each message it sends.
+ *
+ * Transition table (one handler per state in ./states/, table checked in ./states/state.ts):
+ *
+ *   state                     | input                          | action                              | next
+ *   --------------------------+--------------------------------+-------------------------------------+-------------------------
+ *   (start)                   | start()                        | send Hello (T1)                     | discovery
+ *   discovery                 | peer Hello (first)             | check version/§8.1 hash/ZID, negotiate, send HelloACK | discovery
+ *   discovery                 | HelloACK                       | stop Hello retransmission           | discovery
+ *   discovery                 | both Hellos done, cache loaded | commit 'eager': send Commit (T2)    | initiator-sent-commit
+ *                             |                                | commit 'wait'                       | waiting-commit
+ *   discovery/waiting-commit  | Commit                         | auth peer Hello (H2), send DHPart1  | responder-sent-dhpart1
+ *   initiator-sent-commit     | Commit, our hvi lower (§4.2)   | drop ours, send DHPart1             | responder-sent-dhpart1
+ *   initiator-sent-commit     | Commit, our hvi higher         | ignore it                           | initiator-sent-commit
+ *   initiator-sent-commit     | DHPart1                        | auth Hello (H1), DH, s0, send DHPart2 (T2) | initiator-sent-dhpart2
+ *   responder-sent-dhpart1    | same Commit again              | resend DHPart1                      | responder-sent-dhpart1
+ *   responder-sent-dhpart1    | DHPart2                        | auth Commit (H1), hvi, DH, s0, send Confirm1 | responder-sent-confirm1
+ *   initiator-sent-dhpart2    | Confirm1                       | confirm_mac, H0, DHPart1 MAC; keys; send Confirm2 (T2) | initiator-sent-confirm2
+ *   responder-sent-confirm1   | same DHPart2 again             | resend Confirm1                     | responder-sent-confirm1
+ *   responder-sent-confirm1   | Confirm2                       | as Confirm1; send Conf2ACK; cache   | secure
+ *   initiator-sent-confirm2   | Conf2ACK                       | stop retransmission; cache          | secure
+ *   secure (responder)        | same Confirm2 again            | resend Conf2ACK                     | secure
+ *   any                       | Error                          | send ErrorACK, onError(PEER_ERROR)  | failed
+ *   any                       | check fails                    | send Error(code) (T2), onError      | failed
+ *   any                       | timeout()                      | onError(TIMEOUT)                    | failed
+ *   any                       | close()                        | wipe secrets                        | closed
+ *
+ * A repeated message that differs from the stored one is fatal (SUSURRO_ZRTP_REPEATED_MISMATCH,
+ * as bzrtp). Undecodable messages and messages not expected in the current state are ignored:
+ * on UDP they are indistinguishable from late retransmissions.
+ *
+ * The only asynchronous step is the cache: the peer's record is read when its Hello arrives
+ * (messages received meanwhile are queued, in order) and written when the exchange is
+ * complete; onSecure fires after that write, so a second session sees the new rs1.
+ */
+import { withMandatory } from './algorithms.ts';
+import { assertRecord, assertZid, type RetainedSecretRecord } from './cache/retained-secret-cache.ts';
+import { ProtocolErrorCode, ZrtpError } from './errors.ts';
+import { makeHashChain } from './hash-chain.ts';
+import { decodeMessage, encodeMessage, type ZrtpMessage } from './messages/index.ts';
+import { zrtpHashAttribute } from './zrtp-hash.ts';
+import { MachineContext, type MachineConfig } from './states/context.ts';
+import { advanceDiscovery, HELLO_ACK } from './states/discovery.ts';
+import { isFaithfulRepeat } from './states/handler.ts';
+import { STATE_HANDLERS } from './states/index.ts';
+import { buildHello } from './states/outbound.ts';
+import type { ZrtpState } from './states/state.ts';
+import type { ZrtpSecureResult, ZrtpSessionDelegate, ZrtpSessionOptions } from './states/types.ts';
+
+export type { ZrtpState } from './states/state.ts';
+export type { ZrtpSecureResult, ZrtpSessionDelegate, ZrtpSessionOptions } from './states/types.ts';
+
+export const DEFAULT_CLIENT_ID = 'susurro 0.1';
+const ERROR_ACK = encodeMessage({ type: 'ErrorACK' });
+/** Bound on messages queued while the cache is read (a flood is dropped, not buffered). */
+const MAX_QUEUED = 64;
+
+function defaultRandom(n: number): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(n));
+}
+
+function validateOptions(opts: ZrtpSessionOptions): MachineConfig {
+  if (typeof opts !== 'object' || opts === null) throw new TypeError('options must be an object');
+  assertZid(opts.zid, 'options.zid');
+  const clientId = opts.clientId ?? DEFAULT_CLIENT_ID;
+  if (typeof clientId !== 'string' || !/^[\x20-\x7e]{1,16}$/.test(clientId)) {
+    throw new RangeError('options.clientId must be 1..16 printable ASCII characters');
+  }
+  const cache = opts.cache;
+  for (const m of ['get', 'put', 'setVerified', 'delete'] as const) {
+    if (typeof cache?.[m] !== 'function') throw new TypeError(`options.cache.${m} must be a function`);
+  }
+  if (opts.random !== undefined && typeof opts.random !== 'function') throw new TypeError('options.random must be a function');
+  if (opts.now !== undefined && typeof opts.now !== 'function') throw new TypeError('options.now must be a function');
+  if (opts.auxSecret !== undefined) {
+    if (!(opts.auxSecret instanceof Uint8Array)) throw new TypeError('options.auxSecret must be a Uint8Array');
+    if (opts.auxSecret.length === 0) throw new RangeError('options.auxSecret must not be empty');
+  }
+  if (opts.peerHelloHash !== undefined && typeof opts.peerHelloHash !== 'string') throw new TypeError('options.peerHelloHash must be a string');
+  const commitMode = opts.commit ?? 'eager';
+  if (commitMode !== 'eager' && commitMode !== 'wait') throw new RangeError("options.commit must be 'eager' or 'wait'");
+  const expiry = opts.cacheExpirySeconds ?? 0xffffffff;
+  if (!Number.isInteger(expiry) || expiry < 0 || expiry > 0xffffffff) throw new RangeError('options.cacheExpirySeconds must be a 32-bit unsigned integer');
+  if (typeof opts.delegate?.onSend !== 'function') throw new TypeError('options.delegate.onSend must be a function');
+  const random = opts.random ?? defaultRandom;
+  return {
+    zid: opts.zid.slice(),
+    clientId,
+    preferences: withMandatory(opts.preferences ?? {}),
+    cache,
+    random: (n) => {
+      const r = random(n);
+      if (!(r instanceof Uint8Array) || r.length !== n) throw new RangeError('options.random returned the wrong number of bytes');
+      return r;
+    },
+    now: opts.now ?? Date.now,
+    auxSecret: opts.auxSecret ? opts.auxSecret.slice() : null,
+    peerHelloHash: opts.peerHelloHash ?? null,
+    commitMode,
+    cacheExpirySeconds: expiry,
+    delegate: opts.delegate,
+  };
+}
+
+/** Any exception from a handler as a ZrtpError (bugs become CriticalSoftwareError, §5.9). */
+function asZrtpError(e: unknown): ZrtpError {
+  if (e instanceof ZrtpError) {
+    if (e.code === 'SUSURRO_ZRTP_BAD_DH_VALUE' && e.protocolCode === undefined) {
+      return new ZrtpError(e.code, e.message, { protocolCode: ProtocolErrorCode.DhBadPv, cause: e });
+    }
+    return e;
+  }
+  return new ZrtpError('SUSURRO_ZRTP_INTERNAL', 'internal error in the ZRTP state machine', {
+    protocolCode: ProtocolErrorCode.CriticalSoftwareError,
+    cause: e,
+  });
+}
+
+export class ZrtpSession {
+  /** This endpoint's a=zrtp-hash attribute value (§8.1), e.g. "1.10 3f5c…". */
+  readonly helloHash: string;
+  readonly #ctx: MachineContext;
+  readonly #delegate: ZrtpSessionDelegate;
+  readonly #queue: Uint8Array[] = [];
+  #blocked = false;
+  #secureReported = false;
+  #idle: Promise<void> = Promise.resolve();
+  /** Messages ignored (undecodable or unexpected): a diagnostic, not an error. */
+  ignoredMessages = 0;
+
+  constructor(opts: ZrtpSessionOptions) {
+    const config = validateOptions(opts);
+    const chain = makeHashChain('S256', config.random(32));
+    const hello = buildHello(config.clientId, config.zid, chain, config.preferences);
+    this.#ctx = new MachineContext(config, chain, hello);
+    this.#delegate = config.delegate;
+    this.helloHash = zrtpHashAttribute(hello.bytes);
+  }
+
+  get state(): ZrtpState {
+    return this.#ctx.state;
+  }
+
+  /** Resolves once pending cache work (read or write) is done; for tests and orderly shutdown. */
+  idle(): Promise<void> {
+    return this.#idle;
+  }
+
+  /** Sends our Hello (retransmitted with T1, §6). Idempotent. */
+  start(): void {
+    const ctx = this.#ctx;
+    if (ctx.started || ctx.state !== 'discovery') return;
+    ctx.started = true;
+    this.#guard(() => ctx.send(ctx.selfHello.bytes, 'T1'));
+  }
+
+  /**
+   * Signalling binding given after construction but before start() (added for the softphone):
+   * an SDP offerer must publish `helloHash` in its offer before it knows the answerer's DTLS
+   * fingerprint (input of the aux secret) and the answerer's a=zrtp-hash (§8.1).
+   */
+  bindSignalling(binding: { auxSecret?: Uint8Array; peerHelloHash?: string }): void {
+    const ctx = this.#ctx;
+    if (ctx.started) throw new ZrtpError('SUSURRO_ZRTP_INVALID_ARGUMENT', 'bindSignalling must precede start()');
+    if (binding.auxSecret !== undefined) {
+      if (!(binding.auxSecret instanceof Uint8Array)) throw new TypeError('binding.auxSecret must be a Uint8Array');
+      if (binding.auxSecret.length === 0) throw new RangeError('binding.auxSecret must not be empty');
+      ctx.config.auxSecret = binding.auxSecret.slice();
+    }
+    if (binding.peerHelloHash !== undefined) {
+      if (typeof binding.peerHelloHash !== 'string') throw new TypeError('binding.peerHelloHash must be a string');
+      ctx.config.peerHelloHash = binding.peerHelloHash;
+    }
+  }
+
+  /** One received ZRTP message (no packet header). Never throws; failures go to onError. */
+  receive(message: Uint8Array): void {
+    if (!(message instanceof Uint8Array)) return;
+    const ctx = this.#ctx;
+    if (ctx.state === 'closed') return;
+    if (!ctx.started) this.start();
+    if (this.#queue.length >= MAX_QUEUED) return;
+    this.#queue.push(message.slice());
+    this.#pump();
+  }
+
+  /** The transport ran out of retransmissions (§6): the session fails with TIMEOUT. */
+  timeout(): void {
+    const s = this.#ctx.state;
+    if (s === 'secure' || s === 'failed' || s === 'closed') {
+      if (s === 'failed') this.#ctx.stopRetransmit();
+      return;
+    }
+    this.#fail(new ZrtpError('SUSURRO_ZRTP_TIMEOUT', `no answer from the peer in state ${s} (RFC 6189 §6)`), false);
+  }
+
+  /**
+   * Records the users' SAS comparison (§7.1). `true` sets the cache's V flag and, after a
+   * cache mismatch, stores the withheld new rs1 (§4.6.1.1); `false` clears the V flag.
+   */
+  async setSasVerified(verified: boolean): Promise<void> {
+    if (typeof verified !== 'boolean') throw new TypeError('verified must be a boolean');
+    const ctx = this.#ctx;
+    const result = ctx.result;
+    if (!result) throw new ZrtpError('SUSURRO_ZRTP_INVALID_ARGUMENT', 'setSasVerified before the session is secure');
+    await this.#idle;
+    const { cache, zid, now } = ctx.config;
+    if (verified && ctx.withheldRs1) {
+      const previous = ctx.cacheRecord ?? null;
+      await cache.put(zid, this.#nextRecord(previous, ctx.withheldRs1, true, now()));
+      ctx.withheldRs1.fill(0);
+      ctx.withheldRs1 = null;
+      return;
+    }
+    await cache.setVerified(zid, result.peerZid, verified);
+  }
+
+  /** Ends the session and zeroises the secrets it still holds (the result is the caller's). */
+  close(): void {
+    const ctx = this.#ctx;
+    if (ctx.state === 'closed') return;
+    ctx.stopRetransmit();
+    ctx.wipeSecrets();
+    ctx.withheldRs1?.fill(0);
+    ctx.withheldRs1 = null;
+    this.#queue.length = 0;
+    ctx.transition('closed');
+  }
+
+  #pump(): void {
+    while (!this.#blocked && this.#queue.length > 0) {
+      const bytes = this.#queue.shift()!;
+      this.#handle(bytes);
+      this.#afterHandle();
+    }
+  }
+
+  #handle(bytes: Uint8Array): void {
+    const ctx = this.#ctx;
+    let message: ZrtpMessage;
+    try {
+      message = decodeMessage(bytes);
+    } catch {
+      this.ignoredMessages++;
+      return;
+    }
+    if (ctx.state === 'closed') return;
+    if (ctx.state === 'failed') {
+      // §5.9/§5.10: keep answering Error with ErrorACK; ErrorACK ends our Error retransmission.
+      if (message.type === 'ErrorACK') ctx.stopRetransmit();
+      else if (message.type === 'Error') ctx.send(ERROR_ACK, null);
+      return;
+    }
+    this.#guard(() => {
+      switch (message.type) {
+        case 'Error':
+          ctx.send(ERROR_ACK, null);
+          this.#fail(
+            new ZrtpError('SUSURRO_ZRTP_PEER_ERROR', `peer sent Error 0x${message.code.toString(16)}`, {
+              protocolCode: message.code,
+            }),
+            false,
+          );
+          return;
+        case 'Hello':
+          if (ctx.peerHello) {
+            // §4.1: a repeated Hello (our HelloACK was lost) is acknowledged again.
+            if (isFaithfulRepeat(ctx.peerHello.bytes, bytes, 'Hello') && ctx.state !== 'secure') ctx.send(HELLO_ACK, null);
+            return;
+          }
+          break;
+        case 'Ping':
+        case 'PingACK':
+        case 'ErrorACK':
+        case 'GoClear':
+        case 'ClearACK':
+        case 'SASrelay':
+        case 'RelayACK':
+          this.ignoredMessages++;
+          return;
+        default:
+          break;
+      }
+      STATE_HANDLERS[ctx.state](ctx, { bytes, message });
+    });
+  }
+
+  /** Starts the cache read after the peer's Hello, and the cache write once secure. */
+  #afterHandle(): void {
+    const ctx = this.#ctx;
+    if (ctx.peerHello && ctx.cacheRecord === undefined && !this.#blocked && ctx.state !== 'failed' && ctx.state !== 'closed') {
+      this.#blocked = true;
+      const peerZid = ctx.peerHello.message.zid;
+      this.#idle = ctx.config.cache
+        .get(ctx.config.zid, peerZid)
+        .then(
+          (record) => {
+            if (record) assertRecord(record);
+            return record;
+          },
+          (e: unknown) => {
+            this.#delegate.onCacheError?.(e);
+            return null;
+          },
+        )
+        .then((record) => {
+          if (ctx.state === 'closed') return;
+          ctx.cacheRecord = record;
+          this.#blocked = false;
+          this.#guard(() => advanceDiscovery(ctx));
+          this.#afterHandle();
+          this.#pump();
+        });
+      return;
+    }
+    if (ctx.state === 'secure' && !this.#secureReported) {
+      this.#secureReported = true;
+      this.#idle = this.#completeSecure();
+    }
+  }
+
+  /** §4.6.1: rs2 := rs1, rs1 := new; withheld after a cache mismatch (§4.6.1.1). */
+  async #completeSecure(): Promise<void> {
+    const ctx = this.#ctx;
+    const result = ctx.pendingResult!;
+    ctx.pendingResult = null;
+    ctx.result = result;
+    const { cache, zid, now } = ctx.config;
+    const previous = ctx.cacheRecord ?? null;
+    const newRs1 = ctx.newRs1!;
+    ctx.newRs1 = null;
+    try {
+      if (ctx.s1!.cacheMismatch) {
+        // §4.6.1.1: keep the old secrets, clear V, and hold the new rs1 until the SAS is verified.
+        ctx.withheldRs1 = newRs1;
+        if (previous) await cache.put(zid, { ...previous, sasVerified: false, updatedAt: now() });
+      } else if (ctx.cacheExpirySeconds !== 0) {
+        const keepVerified = Boolean(previous?.sasVerified) && ctx.s1!.matched !== null;
+        await cache.put(zid, this.#nextRecord(previous, newRs1, keepVerified, now()));
+        newRs1.fill(0);
+      } else {
+        newRs1.fill(0); // §4.9: an interval of 0 means "do not cache"
+      }
+    } catch (e) {
+      this.#delegate.onCacheError?.(e);
+    }
+    ctx.wipeSecrets();
+    if (ctx.state === 'secure') this.#delegate.onSecure?.(result);
+  }
+
+  #nextRecord(previous: RetainedSecretRecord | null, rs1: Uint8Array, verified: boolean, at: number): RetainedSecretRecord {
+    const ctx = this.#ctx;
+    const interval = ctx.cacheExpirySeconds;
+    const oldRs1Live = previous?.rs1 && (previous.rs1ExpiresAt === null || previous.rs1ExpiresAt > at) ? previous.rs1 : null;
+    return {
+      peerZid: ctx.peerHello!.message.zid.slice(),
+      rs1: rs1.slice(),
+      rs2: oldRs1Live ? oldRs1Live.slice() : null,
+      rs1ExpiresAt: interval === 0xffffffff ? null : at + interval * 1000,
+      rs2ExpiresAt: oldRs1Live ? previous!.rs1ExpiresAt : null,
+      sasVerified: verified,
+      updatedAt: at,
+    };
+  }
+
+  /** Runs `step`; a thrown error fails the session (with an Error message if it has a code). */
+  #guard(step: () => void): void {
+    try {
+      step();
+    } catch (e) {
+      this.#fail(asZrtpError(e), true);
+    }
+  }
+
+  #fail(error: ZrtpError, sendError: boolean): void {
+    const ctx = this.#ctx;
+    if (ctx.state === 'failed' || ctx.state === 'closed') return;
+    ctx.stopRetransmit();
+    if (sendError && error.protocolCode !== undefined) {
+      ctx.sentErrorCode = error.protocolCode;
+      // §5.9/§6: Error is retransmitted with T2 until ErrorACK.
+      try {
+        ctx.send(encodeMessage({ type: 'Error', code: error.protocolCode }), 'T2');
+      } catch {
+        /* the transport failed; the session is over anyway */
+      }
+    }
+    ctx.wipeSecrets();
+    ctx.withheldRs1?.fill(0);
+    ctx.withheldRs1 = null;
+    this.#queue.length = 0;
+    ctx.transition('failed');
+    this.#delegate.onError?.(error);
+  }
+}
