@@ -6,7 +6,7 @@
 // 2. npm dependencies (npm ci when node_modules is missing or older than the lock file).
 // 3. The mode itself: start the stack, run the tests, or run the benchmarks.
 import { spawnSync, spawn } from 'node:child_process';
-import { existsSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -93,6 +93,34 @@ function ensureNpmDependencies() {
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
+/** Newest mtime (ms) of the files under `dir` (recursive; node_modules and dist skipped). */
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'dist') continue;
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The softphone (softphone-web/, served by the admin API at "/") is built with Vite into
+ * softphone-web/dist when that is missing or older than its sources or the engines it
+ * bundles (src/zrtp, src/media-crypto).
+ */
+function ensureWebBuild() {
+  const dist = join(root, 'softphone-web', 'dist', 'index.html');
+  const sources = ['softphone-web', 'src/zrtp', 'src/media-crypto'].map((d) => join(root, d)).filter((d) => existsSync(d));
+  const newest = Math.max(...sources.map(newestMtime), statSync(join(root, 'package-lock.json')).mtimeMs);
+  if (existsSync(dist) && statSync(dist).mtimeMs >= newest) {
+    log('softphone: build up to date');
+    return;
+  }
+  log('softphone: building (vite build softphone-web)');
+  run(join(root, 'node_modules', '.bin', 'vite'), ['build', 'softphone-web', '--logLevel', 'warn']);
+}
+
 function exec(cmd, args) {
   // Forward Ctrl-C / SIGTERM to the child and exit with its status, so the child
   // can stop everything it started.
@@ -105,6 +133,7 @@ try {
   const packages = mode === 'start' ? PACKAGES.start : [...PACKAGES.start, ...PACKAGES.test];
   ensureDebianPackages(packages);
   ensureNpmDependencies();
+  ensureWebBuild();
   const bin = (name) => join(root, 'node_modules', '.bin', name);
   if (mode === 'start') {
     exec(bin('tsx'), ['src/cli/start.ts', ...passThrough]);
