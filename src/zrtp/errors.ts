@@ -23,7 +23,9 @@ export type ZrtpErrorCode =
   | 'SUSURRO_ZRTP_ZID_COLLISION'
   | 'SUSURRO_ZRTP_INVALID_ARGUMENT'
   | 'SUSURRO_ZRTP_UNSUPPORTED_ALGORITHM'
-  | 'SUSURRO_ZRTP_CACHE_CORRUPT';
+  | 'SUSURRO_ZRTP_CACHE_CORRUPT'
+  /** A bug inside the state machine, caught and reported (answered with Error 0x20). */
+  | 'SUSURRO_ZRTP_INTERNAL';
 
 /** Every code, for registries and the docs-consistency test. */
 export const ZRTP_ERROR_CODES: readonly ZrtpErrorCode[] = [
@@ -45,6 +47,7 @@ export const ZRTP_ERROR_CODES: readonly ZrtpErrorCode[] = [
   'SUSURRO_ZRTP_INVALID_ARGUMENT',
   'SUSURRO_ZRTP_UNSUPPORTED_ALGORITHM',
   'SUSURRO_ZRTP_CACHE_CORRUPT',
+  'SUSURRO_ZRTP_INTERNAL',
 ];
 
 /**

@@ -15,13 +15,8 @@ export const RETAINED_SECRET_BITS = 256;
 /** §4.5.2: sashash = KDF(s0, "SAS", KDF_Context, 256) */
 export const SAS_HASH_BITS = 256;
 
-/**
- * §4.4.1.1: hvi = hash(initiator's DHPart2 message || responder's Hello message), truncated to
- * 256 bits. Both arguments are whole encoded messages (preamble through MAC).
- */
-export function computeHvi(alg: HashAlgorithm, dhPart2: Uint8Array, responderHello: Uint8Array): Uint8Array {
-  return hash(alg, dhPart2, responderHello).slice(0, 32);
-}
+/** §4.4.1.1 hvi = hash(DHPart2 || responder's Hello), truncated to 256 bits (crypto/hvi.ts). */
+export { computeHvi } from './crypto/hvi.ts';
 
 /** §4.4.1.4: total_hash = hash(Hello of responder || Commit || DHPart1 || DHPart2). */
 export function computeTotalHash(

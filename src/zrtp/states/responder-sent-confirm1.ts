@@ -1,0 +1,26 @@
+/**
+ * State 'responder-sent-confirm1', RFC 6189 §4.6: waiting for Confirm2.
+ * - repeated DHPart2: resend our stored Confirm1.
+ * - Confirm2: checked like Confirm1; answered with Conf2ACK; the exchange is complete.
+ *
+ * Arrives from: responder-sent-dhpart1.  Goes to: secure.
+ */
+import { encodeMessage } from '../messages/index.ts';
+import { deriveResult, openPeerConfirm } from './confirmation.ts';
+import { isFaithfulRepeat, type StateHandler } from './handler.ts';
+
+export const CONF2_ACK = encodeMessage({ type: 'Conf2ACK' });
+
+export const responderSentConfirm1: StateHandler = (ctx, input) => {
+  const m = input.message;
+  if (m.type === 'DHPart2') {
+    if (isFaithfulRepeat(ctx.peerDhPart!.bytes, input.bytes, 'DHPart2')) ctx.send(ctx.selfConfirm!, null);
+    return;
+  }
+  if (m.type !== 'Confirm2') return;
+  const body = openPeerConfirm(ctx, m);
+  ctx.peerConfirm = input.bytes;
+  deriveResult(ctx, body);
+  ctx.send(CONF2_ACK, null);
+  ctx.transition('secure');
+};

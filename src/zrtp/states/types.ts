@@ -1,0 +1,75 @@
+/**
+ * Public types of the session API (re-exported by ../session.ts and ../index.ts).
+ */
+import type {
+  AlgorithmPreferences,
+  AuthTagAlgorithm,
+  CipherAlgorithm,
+  HashAlgorithm,
+  KeyAgreementAlgorithm,
+  SasAlgorithm,
+} from '../algorithms.ts';
+import type { RetainedSecretCache } from '../cache/retained-secret-cache.ts';
+import type { ZrtpError } from '../errors.ts';
+import type { ZrtpState } from './state.ts';
+
+export interface ZrtpSessionOptions {
+  /** 12 bytes, persisted per device (§4.9). */
+  zid: Uint8Array;
+  /** Hello client identifier, ≤ 16 chars. Default 'susurro 0.1' (never 'BZRTP'/'LINPHONE-ZRTPCPP'). */
+  clientId?: string;
+  preferences?: Partial<AlgorithmPreferences>;
+  cache: RetainedSecretCache;
+  /** Default: crypto.getRandomValues. */
+  random?: (n: number) => Uint8Array;
+  /** ms clock, default Date.now; only used for cache expiry. */
+  now?: () => number;
+  /** Aux secret (s2), e.g. a hash of both DTLS fingerprints (draft-johnston-rtcweb-zrtp). */
+  auxSecret?: Uint8Array;
+  /** The peer's a=zrtp-hash value from SDP; its Hello must hash to it (§8.1). */
+  peerHelloHash?: string;
+  /** 'eager' (default): send Commit once Hellos are exchanged (§4.2). 'wait': never Commit first. */
+  commit?: 'eager' | 'wait';
+  /** Cache expiration interval we announce in Confirm, seconds; default 0xffffffff = never (§4.9). */
+  cacheExpirySeconds?: number;
+  delegate: ZrtpSessionDelegate;
+}
+
+export interface ZrtpSessionDelegate {
+  /**
+   * A ZRTP message (no packet header) to send. `retransmit` names the §6 timer with which the
+   * transport resends it until superseded by another timed message or onStopRetransmit; null
+   * means "send once" and does not stop a running retransmission.
+   */
+  onSend(message: Uint8Array, retransmit: 'T1' | 'T2' | null): void;
+  onStopRetransmit?(): void;
+  onSecure?(result: ZrtpSecureResult): void;
+  /** Fatal: the session is over. */
+  onError?(error: ZrtpError): void;
+  onStateChange?(state: ZrtpState): void;
+  /** A retained-secret cache read/write failed (continuity lost, keys still valid). */
+  onCacheError?(error: unknown): void;
+}
+
+export interface ZrtpSecureResult {
+  role: 'initiator' | 'responder';
+  peerZid: Uint8Array;
+  peerClientId: string;
+  hash: HashAlgorithm;
+  cipher: CipherAlgorithm;
+  authTag: AuthTagAlgorithm;
+  keyAgreement: KeyAgreementAlgorithm;
+  sasType: SasAlgorithm;
+  sas: string;
+  sasHash: Uint8Array;
+  /** §4.5.3 SRTP master keys and salts; "initiator" = sent by the initiator. */
+  srtp: { initiator: { key: Uint8Array; salt: Uint8Array }; responder: { key: Uint8Array; salt: Uint8Array } };
+  exportedKey: Uint8Array;
+  zrtpSessionKey: Uint8Array;
+  /** Peer known but no retained secret matched (§4.3.2): possible MitM; the V flag was cleared. */
+  cacheMismatch: boolean;
+  /** Our cached V flag AND the peer's V flag AND continuity held (an rs matched), §7.1. */
+  previouslyVerified: boolean;
+  /** null when neither side has an aux secret; otherwise whether the IDs matched (§4.3). */
+  auxSecretMatched: boolean | null;
+}
