@@ -189,7 +189,7 @@ export async function adminsRoutes(app: FastifyInstance) {
         {
           schema: {
             tags,
-            summary: verb === 'disable' ? 'Disable an administrator (ends its sessions at once)' : 'Re-enable an administrator',
+            summary: verb === 'disable' ? 'Disable an administrator (its sessions get 403 at once)' : 'Re-enable an administrator',
             security: BEARER,
             params: userParam,
             response: { 200: adminSchema, ...errorResponses },

@@ -71,13 +71,17 @@ export async function countActiveAdmins(db: Db): Promise<number> {
   return Number(r?.n ?? 0);
 }
 
-/** Disabling also ends every session of that admin. */
+/**
+ * A disabled admin's sessions stay in the table so its requests get 403 (not a
+ * confusing 401) while disabled; re-enabling deletes them, so an old token never
+ * comes back to life.
+ */
 export async function setAdminStatus(db: Db, username: string, status: 'active' | 'disabled', now: Date): Promise<AdminRow | undefined> {
   return db.transaction(async (tx) => {
     const admin = await findAdmin(tx, username);
     if (!admin) return undefined;
     await tx.run('UPDATE susurro_admin SET status = ?, updated_at = ? WHERE id = ?', [status, now.toISOString(), admin.id]);
-    if (status === 'disabled') await tx.run('DELETE FROM susurro_admin_session WHERE admin_id = ?', [admin.id]);
+    if (status === 'active' && admin.status !== 'active') await tx.run('DELETE FROM susurro_admin_session WHERE admin_id = ?', [admin.id]);
     return { ...admin, status };
   });
 }
