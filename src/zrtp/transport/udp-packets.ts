@@ -33,7 +33,11 @@ export interface UdpPacketTransportOptions {
   /** Puts one datagram on the wire. */
   send(packet: Uint8Array): void;
   scheduler: Scheduler;
-  /** First sequence number (default 0; a random start is allowed, §5). */
+  /**
+   * First sequence number (default 1; a random start is allowed, §5). Never 0: bzrtp starts
+   * its peer's "last valid" sequence at 0 and drops any packet numbered <= it as out of order
+   * (bzrtp src/packetParser.c bzrtp_packetCheck), so a first Hello numbered 0 is lost.
+   */
   initialSequence?: number;
 }
 
@@ -79,8 +83,8 @@ export class UdpPacketTransport {
     if (typeof opts.scheduler?.setTimeout !== 'function' || typeof opts.scheduler?.clearTimeout !== 'function') {
       throw new TypeError('scheduler must provide setTimeout and clearTimeout');
     }
-    const initial = opts.initialSequence ?? 0;
-    if (!Number.isInteger(initial) || initial < 0 || initial > 0xffff) throw new RangeError('initialSequence must be a 16-bit unsigned integer');
+    const initial = opts.initialSequence ?? 1;
+    if (!Number.isInteger(initial) || initial < 1 || initial > 0xffff) throw new RangeError('initialSequence must be an integer in 1..65535');
     this.ssrc = opts.ssrc;
     this.#send = opts.send;
     this.#scheduler = opts.scheduler;
