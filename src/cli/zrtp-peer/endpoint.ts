@@ -7,6 +7,7 @@
  * Roles: 'responder' never sends Commit first (session option commit: 'wait'); 'initiator'
  * commits as soon as it may (§4.2) and fails if commit contention made it responder.
  */
+import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -68,6 +69,9 @@ export async function runZrtpEndpoint(opts: ZrtpPeerOptions, hooks: EndpointHook
 
   const transport = new UdpPacketTransport({
     ssrc: opts.ssrc,
+    // §5 allows any start; like bzrtp, a random one in 1..4096, so 16 bits never wrap within
+    // a handshake (bzrtp's out-of-order check does not handle wrap-around, nor sequence 0)
+    initialSequence: 1 + randomInt(0x1000),
     scheduler: systemScheduler(),
     send: (packet) => {
       capture('out', packet);
@@ -148,6 +152,4 @@ export async function runZrtpEndpoint(opts: ZrtpPeerOptions, hooks: EndpointHook
     session.close();
     socket.close();
   }
-}
-
 }
