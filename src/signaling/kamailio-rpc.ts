@@ -54,19 +54,23 @@ export class KamailioRpc {
           res.on('error', (err) => reject(new KamailioRpcError('SUSURRO_KAMAILIO_RPC_UNREACHABLE', `${method}: ${err.message}`)));
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
+            // jsonrpcs answers RPC-level errors with HTTP 400/500 AND a JSON error object
+            let parsed: { result?: unknown; error?: { code?: number; message?: string } } | undefined;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              parsed = undefined;
+            }
+            if (parsed?.error) {
+              reject(new KamailioRpcError('SUSURRO_KAMAILIO_RPC_ERROR', `${method}: ${parsed.error.message ?? 'error'}`, parsed.error.code));
+              return;
+            }
             if (res.statusCode !== 200) {
               reject(new KamailioRpcError('SUSURRO_KAMAILIO_RPC_HTTP', `${method}: HTTP ${res.statusCode}`));
               return;
             }
-            let parsed: { result?: unknown; error?: { code?: number; message?: string } };
-            try {
-              parsed = JSON.parse(text);
-            } catch {
+            if (parsed === undefined) {
               reject(new KamailioRpcError('SUSURRO_KAMAILIO_RPC_BAD_REPLY', `${method}: reply is not JSON`));
-              return;
-            }
-            if (parsed.error) {
-              reject(new KamailioRpcError('SUSURRO_KAMAILIO_RPC_ERROR', `${method}: ${parsed.error.message ?? 'error'}`, parsed.error.code));
               return;
             }
             resolve(parsed.result as T);

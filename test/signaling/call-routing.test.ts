@@ -1,0 +1,107 @@
+/**
+ * Call routing policy of kamailio.cfg with sip.js user agents over WSS (issue #2): only
+ * registered local users, only encrypted media offers, only as oneself.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionState } from 'sip.js';
+import { createAccountRow } from '../../src/db/index.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { createPhone, dtlsSdp, endSession, plainRtpSdp, zrtpSdp, type Phone } from '../support/sip-client.ts';
+
+let t: TestStack;
+let alice: Phone;
+let bob: Phone;
+const users = [
+  { extension: '201', username: 'alice', displayName: 'Alice', password: 'alice-secret-1' },
+  { extension: '202', username: 'bob', displayName: 'Bob', password: 'bob-secret-2' },
+  { extension: '203', username: 'carol', displayName: 'Carol', password: 'carol-secret-3' },
+];
+
+beforeAll(async () => {
+  t = await startTestStack();
+  for (const u of users) await createAccountRow(t.stack.db, { ...u, domain: t.config.domain });
+  const origin = `https://127.0.0.1:${t.config.ports.admin}`;
+  const phone = (ext: string, password: string) =>
+    createPhone({ wssUrl: t.stack.urls.wss, domain: t.config.domain, ext, password, ca: t.caPem, origin });
+  alice = await phone('201', 'alice-secret-1');
+  bob = await phone('202', 'bob-secret-2');
+  expect(await alice.register()).toBe(200);
+  expect(await bob.register()).toBe(200);
+});
+afterAll(async () => {
+  await alice?.stop();
+  await bob?.stop();
+  await t?.stop();
+});
+
+const uri = (ext: string, domain = t.config.domain) => `sip:${ext}@${domain}`;
+
+describe('alice calls bob over WSS', () => {
+  it('an INVITE with a DTLS SDP reaches bob, is answered, tracked as a dialog and hung up', async () => {
+    const incoming = bob.nextInvitation();
+    const calling = alice.call(uri('202'), { sdp: dtlsSdp() });
+    const invitation = await incoming;
+    expect(invitation.request.body).toMatch(/^a=fingerprint:sha-256 /m);
+    expect(invitation.request.from.uri.user).toBe('201');
+    // credentials were consumed by the proxy, not forwarded to the callee
+    expect(invitation.request.getHeader('Proxy-Authorization')).toBeUndefined();
+    await invitation.accept();
+    const { status, session } = await calling;
+    expect(status).toBe(200);
+    expect(session.state).toBe(SessionState.Established);
+
+    const dialogs = await t.stack.rpc.call<unknown[]>('dlg.list');
+    expect(JSON.stringify(dialogs)).toContain(invitation.request.callId);
+
+    const ended = new Promise<void>((resolve) => invitation.stateChange.addListener((s) => { if (s === SessionState.Terminated) resolve(); }));
+    await endSession(session);
+    await ended;
+  });
+
+  it('an INVITE with a ZRTP (a=zrtp-hash) RTP/AVP SDP reaches bob', async () => {
+    const incoming = bob.nextInvitation();
+    const calling = alice.call(uri('202'), { sdp: zrtpSdp() });
+    const invitation = await incoming;
+    expect(invitation.request.body).toMatch(/^a=zrtp-hash:1\.10 [0-9a-f]{64}/m);
+    await invitation.reject({ statusCode: 486 });
+    expect((await calling).status).toBe(486);
+  });
+});
+
+describe('refused calls', () => {
+  it('plain RTP/AVP without zrtp-hash → 488 and bob is not rung', async () => {
+    const r = await alice.call(uri('202'), { sdp: plainRtpSdp() });
+    expect(r.status).toBe(488);
+    expect(bob.invitations).toHaveLength(0);
+  });
+
+  it('an INVITE without SDP offer → 488', async () => {
+    const r = await alice.call(uri('202'), { withoutSdp: true });
+    expect(r.status).toBe(488);
+  });
+
+  it('a foreign domain → 403 Not relaying', async () => {
+    const r = await alice.call('sip:202@elsewhere.example', { sdp: dtlsSdp() });
+    expect(r.status).toBe(403);
+    expect(r.reason).toMatch(/relay/i);
+  });
+
+  it('a spoofed From (alice authenticates, claims to be bob) → 403', async () => {
+    const r = await alice.call(uri('203'), { sdp: dtlsSdp(), fromUri: uri('202') });
+    expect(r.status).toBe(403);
+  });
+
+  it('an unknown extension → 404', async () => {
+    const r = await alice.call(uri('299'), { sdp: dtlsSdp() });
+    expect(r.status).toBe(404);
+  });
+
+  it('a known but unregistered extension → 480', async () => {
+    const r = await alice.call(uri('203'), { sdp: dtlsSdp() });
+    expect(r.status).toBe(480);
+  });
+
+  it('none of the refused calls rang bob', () => {
+    expect(bob.invitations).toHaveLength(0);
+  });
+});
