@@ -336,6 +336,17 @@ export class PhoneController {
     }
   }
 
+  /** For end-to-end tests and diagnostics: the live call's peer connection and SFrame counters (no keys). */
+  debugCall(): { pc: RTCPeerConnection | undefined; media: ReturnType<CallSecurity['mediaStats']> | null } | null {
+    const call = this.call;
+    if (!call) return null;
+    const sdh = call.session.sessionDescriptionHandler;
+    return {
+      pc: sdh instanceof SecureSessionDescriptionHandler ? sdh.peerConnection : undefined,
+      media: call.security ? call.security.mediaStats() : null,
+    };
+  }
+
   backHome(): void {
     if (this.call) return;
     this.deps.store.update((s) => ({ ...s, screen: s.account ? 'home' : 'login', call: null }));

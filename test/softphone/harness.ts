@@ -1,0 +1,172 @@
+/**
+ * Shared set-up for the softphone end-to-end tests: a fresh Vite build of softphone-web, the
+ * real stack (Kamailio + coturn + admin API over HTTPS, loopback relay allowed), accounts
+ * created through the admin API, and one Chromium process per person with its own fake
+ * microphone tone.
+ */
+import { execFile } from 'node:child_process';
+import { request } from 'node:https';
+import { promisify } from 'node:util';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { launchChromium, makeToneWav, type LaunchedChromium } from '../support/browser.ts';
+
+const run = promisify(execFile);
+export const REPO = join(import.meta.dirname, '..', '..');
+export const ARTIFACTS = join(REPO, 'test-artifacts', 'softphone');
+
+export async function buildSoftphone(): Promise<void> {
+  await run(join(REPO, 'node_modules', '.bin', 'vite'), ['build', 'softphone-web', '--logLevel', 'warn'], { cwd: REPO, timeout: 120_000 });
+}
+
+/** JSON over HTTPS to the admin service, trusting only the stack's dev CA. */
+export function adminRequest(t: TestStack, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; json: any }> {
+  const url = new URL(path, t.stack.urls.softphone);
+  const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method,
+        ca: t.caPem,
+        servername: 'localhost',
+        headers: {
+          accept: 'application/json',
+          ...(data ? { 'content-type': 'application/json', 'content-length': String(data.length) } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        timeout: 10_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown = null;
+          try {
+            json = text ? JSON.parse(text) : null;
+          } catch {
+            json = text;
+          }
+          resolve({ status: res.statusCode ?? 0, json });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('admin request timed out')));
+    if (data) req.write(data);
+    req.end();
+  });
+}
+
+export interface Person {
+  extension: string;
+  username: string;
+  displayName: string;
+  password: string;
+  toneHz: number;
+}
+
+export interface World {
+  stack: TestStack;
+  adminToken: string;
+  browsers: LaunchedChromium[];
+  stop(): Promise<void>;
+}
+
+export async function startWorld(people: Person[]): Promise<World> {
+  await buildSoftphone();
+  const stack = await startTestStack();
+  const browsers: LaunchedChromium[] = [];
+  const stop = async () => {
+    for (const b of browsers) await b.close().catch(() => undefined);
+    await stack.stop();
+  };
+  try {
+    const first = stack.stack.firstAdmin;
+    if (!first) throw new Error('no first admin credentials');
+    const login = await adminRequest(stack, 'POST', '/api/v1/admin/login', first);
+    if (login.status !== 200) throw new Error(`admin login: ${login.status} ${JSON.stringify(login.json)}`);
+    const adminToken = login.json.token as string;
+    for (const p of people) {
+      const res = await adminRequest(stack, 'POST', '/api/v1/accounts', { extension: p.extension, username: p.username, displayName: p.displayName, password: p.password }, adminToken);
+      if (res.status !== 201 && res.status !== 200) throw new Error(`create ${p.extension}: ${res.status} ${JSON.stringify(res.json)}`);
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    return { stack, adminToken, browsers, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export async function openPhone(world: World, person: Person, dir: string): Promise<Page> {
+  const wav = await makeToneWav(dir, { frequency: person.toneHz, seconds: 30 });
+  const browser = await launchChromium({ audioFile: wav, extraArgs: ['--ignore-certificate-errors'] });
+  world.browsers.push(browser);
+  const page = await browser.browser.newPage();
+  await page.setViewportSize({ width: 390, height: 780 });
+  page.on('pageerror', (e) => process.stderr.write(`[${person.extension} pageerror] ${e.message}\n`));
+  await page.goto(world.stack.stack.urls.softphone);
+  return page;
+}
+
+export async function login(page: Page, person: Person): Promise<void> {
+  await page.getByTestId('login-extension').fill(person.extension);
+  await page.getByTestId('login-password').fill(person.password);
+  await page.getByTestId('login-submit').click();
+  await page.locator('[data-testid="connection"][data-state="registered"]').waitFor({ timeout: 15_000 });
+}
+
+/**
+ * Dominant frequency of the call's remote audio, measured in the page with an AnalyserNode
+ * on the remote track (what the person would hear), and its level above the noise floor.
+ */
+export async function remoteTone(page: Page, ms = 1500): Promise<{ peakHz: number; peakDb: number; medianDb: number }> {
+  return page.evaluate(async (duration) => {
+    const audio = (globalThis as any).susurro.remoteAudio as HTMLAudioElement;
+    const stream = audio.srcObject as MediaStream;
+    const ctx = new AudioContext();
+    const src = ctx.createMediaStreamSource(stream);
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 4096;
+    src.connect(analyser);
+    const bins = new Float32Array(analyser.frequencyBinCount);
+    const sum = new Float32Array(analyser.frequencyBinCount);
+    const rounds = Math.max(1, Math.floor(duration / 100));
+    for (let i = 0; i < rounds; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      analyser.getFloatFrequencyData(bins);
+      for (let k = 0; k < bins.length; k++) sum[k]! += Number.isFinite(bins[k]!) ? bins[k]! : -200;
+    }
+    let peak = 0;
+    for (let k = 1; k < sum.length; k++) if (sum[k]! > sum[peak]!) peak = k;
+    const sorted = Array.from(sum).sort((a, b) => a - b);
+    const out = { peakHz: (peak * ctx.sampleRate) / analyser.fftSize, peakDb: sum[peak]! / rounds, medianDb: sorted[Math.floor(sorted.length / 2)]! / rounds };
+    await ctx.close();
+    return out;
+  }, ms);
+}
+
+/** The selected ICE candidate pair's local and remote candidate types (getStats). */
+export async function selectedPair(page: Page): Promise<{ local: string; remote: string } | null> {
+  return page.evaluate(async () => {
+    const dbg = (globalThis as any).susurro.controller.debugCall();
+    const pc = dbg?.pc as RTCPeerConnection | undefined;
+    if (!pc) return null;
+    const stats = await pc.getStats();
+    let pairId: string | undefined;
+    stats.forEach((r: any) => {
+      if (r.type === 'transport' && r.selectedCandidatePairId) pairId = r.selectedCandidatePairId;
+    });
+    const pair = pairId ? (stats.get(pairId) as any) : undefined;
+    if (!pair) return null;
+    return { local: (stats.get(pair.localCandidateId) as any)?.candidateType, remote: (stats.get(pair.remoteCandidateId) as any)?.candidateType };
+  });
+}
+
+export async function mediaCounters(page: Page): Promise<{ framesEncrypted: number; framesDecrypted: number; droppedNoKey: number; droppedAuth: number } | null> {
+  return page.evaluate(() => (globalThis as any).susurro.controller.debugCall()?.media ?? null);
+}
