@@ -1,0 +1,94 @@
+import { performance } from 'node:perf_hooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import type { Phone } from '../support/sip-client.ts';
+import { adminApiFor, disconnected, establishCall, phoneFor, terminated, type Api } from './live-rig.ts';
+
+/**
+ * Revocation against the REAL stack (Kamailio + coturn + the admin API over HTTPS):
+ * a sip.js phone registered over WSS and in a call is cut off after revoke, its
+ * peer's call ends, and re-registering is refused with 403.
+ */
+let t: TestStack;
+let api: Api;
+const phones: Phone[] = [];
+
+beforeAll(async () => {
+  t = await startTestStack();
+  api = await adminApiFor(t);
+});
+afterAll(async () => {
+  for (const p of phones) await p.stop().catch(() => {});
+  await t?.stop();
+});
+
+async function account(ext: string, username: string): Promise<string> {
+  const r = await api.call('POST', '/api/v1/accounts', { extension: ext, username, displayName: username });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body.password;
+}
+
+async function registeredPhone(ext: string, password: string): Promise<Phone> {
+  const p = await phoneFor(t, ext, password);
+  phones.push(p);
+  expect(await p.register()).toBe(200);
+  return p;
+}
+
+describe('revoking an account with a live call', () => {
+  it('closes its WebSocket, ends the call for the peer, removes the registration; re-register gets 403', async () => {
+    const alicePw = await account('201', 'alice');
+    const bobPw = await account('202', 'bob');
+    const alice = await registeredPhone('201', alicePw);
+    const bob = await registeredPhone('202', bobPw);
+    const call = await establishCall(alice, bob, '202', t.config.domain);
+    expect(JSON.stringify(await t.stack.rpc.call('dlg.list'))).toContain(call.incoming.request.callId);
+
+    const aliceCut = disconnected(alice);
+    const bobHungUp = terminated(call.incoming);
+    const t0 = performance.now();
+    const r = await api.call('POST', '/api/v1/accounts/201/disable');
+    const tApi = performance.now();
+    const [tCut, tPeer] = await Promise.all([aliceCut, bobHungUp]);
+    console.log(
+      `[revocation] API returned after ${(tApi - t0).toFixed(1)} ms; alice's WebSocket closed after ${(tCut - t0).toFixed(1)} ms; ` +
+        `bob's call ended after ${(tPeer - t0).toFixed(1)} ms`,
+    );
+
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.disabled).toBe(true);
+    expect(r.body.live).toMatchObject({ registrations: 'ok', websockets: 'ok', calls: 'ok', turn: 'ok' });
+    expect(r.body.live.counts.calls).toBe(1);
+    expect(r.body.live.counts.websockets).toBeGreaterThanOrEqual(1);
+    expect(tCut - t0).toBeLessThan(1000);
+    expect(tPeer - t0).toBeLessThan(1000);
+
+    // Registration gone from usrloc, dialog gone, bob still registered and connected.
+    await expect(t.stack.rpc.call('ul.lookup', ['location', `201@${t.config.domain}`])).rejects.toThrow();
+    expect(JSON.stringify(await t.stack.rpc.call('dlg.list'))).not.toContain(call.incoming.request.callId);
+    expect(JSON.stringify(await t.stack.rpc.call('ul.lookup', ['location', `202@${t.config.domain}`]))).toContain('202');
+
+    // Re-registering with the (correct) old password: refused.
+    const again = await phoneFor(t, '201', alicePw);
+    phones.push(again);
+    expect(await again.register()).toBe(403);
+
+    // Softphone API agrees: no login, no TURN credentials.
+    const login = await api.call('POST', '/api/v1/phone/login', { extension: '201', password: alicePw });
+    expect([login.status, login.body.code]).toEqual([403, 'SUSURRO_API_ACCOUNT_DISABLED']);
+
+    // Re-enable: the same password registers again.
+    expect((await api.call('POST', '/api/v1/accounts/201/enable')).status).toBe(200);
+    const back = await phoneFor(t, '201', alicePw);
+    phones.push(back);
+    expect(await back.register()).toBe(200);
+  });
+
+  it('revoking an account that is offline succeeds with every live action ok', async () => {
+    await account('203', 'carol');
+    const r = await api.call('POST', '/api/v1/accounts/203/disable');
+    expect(r.status).toBe(200);
+    expect(r.body.live).toMatchObject({ registrations: 'ok', websockets: 'ok', calls: 'ok', turn: 'ok' });
+    expect(r.body.live.counts).toMatchObject({ websockets: 0, calls: 0 });
+  });
+});
