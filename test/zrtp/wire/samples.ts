@@ -1,0 +1,98 @@
+/** One well-formed sample of every RFC 6189 message type, for round-trip and fuzz tests. */
+import type { ZrtpMessage } from '../../../src/zrtp/messages/index.ts';
+
+const bytes = (n: number, seed: number): Uint8Array => new Uint8Array(n).map((_, i) => (i * 31 + seed * 17 + 1) & 0xff);
+
+export function sampleMessages(): ZrtpMessage[] {
+  return [
+    {
+      type: 'Hello',
+      version: '1.10',
+      clientId: 'susurro 0.1',
+      h3: bytes(32, 1),
+      zid: bytes(12, 2),
+      flags: { signatureCapable: false, mitm: true, passive: false },
+      hash: ['S384', 'S256'],
+      cipher: ['AES3', 'AES1'],
+      authTag: ['HS80', 'HS32'],
+      keyAgreement: ['X255', 'DH3k', 'EC25', 'DH2k', 'Mult'],
+      sas: ['B256', 'B32'],
+      mac: bytes(8, 3),
+    },
+    { type: 'HelloACK' },
+    {
+      type: 'Commit',
+      mode: 'dh',
+      h2: bytes(32, 4),
+      zid: bytes(12, 5),
+      hash: 'S256',
+      cipher: 'AES1',
+      authTag: 'HS80',
+      keyAgreement: 'X255',
+      sas: 'B32',
+      hvi: bytes(32, 6),
+      mac: bytes(8, 7),
+    },
+    {
+      type: 'Commit',
+      mode: 'multistream',
+      h2: bytes(32, 8),
+      zid: bytes(12, 9),
+      hash: 'S256',
+      cipher: 'AES1',
+      authTag: 'HS32',
+      keyAgreement: 'Mult',
+      sas: 'B32',
+      nonce: bytes(16, 10),
+      mac: bytes(8, 11),
+    },
+    {
+      type: 'Commit',
+      mode: 'preshared',
+      h2: bytes(32, 12),
+      zid: bytes(12, 13),
+      hash: 'S256',
+      cipher: 'AES1',
+      authTag: 'HS32',
+      keyAgreement: 'Prsh',
+      sas: 'B32',
+      nonce: bytes(16, 14),
+      keyId: bytes(8, 15),
+      mac: bytes(8, 16),
+    },
+    {
+      type: 'DHPart1',
+      h1: bytes(32, 17),
+      rs1Id: bytes(8, 18),
+      rs2Id: bytes(8, 19),
+      auxSecretId: bytes(8, 20),
+      pbxSecretId: bytes(8, 21),
+      pv: bytes(32, 22),
+      mac: bytes(8, 23),
+    },
+    {
+      type: 'DHPart2',
+      h1: bytes(32, 24),
+      rs1Id: bytes(8, 25),
+      rs2Id: bytes(8, 26),
+      auxSecretId: bytes(8, 27),
+      pbxSecretId: bytes(8, 28),
+      pv: bytes(384, 29),
+      mac: bytes(8, 30),
+    },
+    { type: 'Confirm1', confirmMac: bytes(8, 31), cfbIv: bytes(16, 32), encrypted: bytes(40, 33) },
+    { type: 'Confirm2', confirmMac: bytes(8, 34), cfbIv: bytes(16, 35), encrypted: bytes(48, 36) },
+    { type: 'Conf2ACK' },
+    { type: 'Error', code: 0x62 },
+    { type: 'ErrorACK' },
+    { type: 'GoClear', clearMac: bytes(8, 37) },
+    { type: 'ClearACK' },
+    { type: 'SASrelay', mac: bytes(8, 38), cfbIv: bytes(16, 39), encrypted: bytes(40, 40) },
+    { type: 'RelayACK' },
+    { type: 'Ping', version: '1.10', endpointHash: bytes(8, 41) },
+    { type: 'PingACK', version: '1.10', senderEndpointHash: bytes(8, 42), receivedEndpointHash: bytes(8, 43), ssrc: 0xdeadbeef },
+  ];
+}
+
+/** Expected length in 32-bit words of each sample (RFC 6189 §5.2–§5.15 figures). */
+export const SAMPLE_WORDS = [35, 3, 29, 25, 27, 29, 117, 19, 21, 3, 4, 3, 5, 3, 19, 3, 6, 9];
