@@ -1,0 +1,222 @@
+/**
+ * In-page harness for sframe-browser.test.ts (bundled by Vite, runs in headless Chromium).
+ * Two RTCPeerConnections in one page, ICE restricted to 127.0.0.1 candidates, sendrecv Opus
+ * from the fake microphone (a sox 1 kHz tone), SFrame transforms from src/media-crypto, and a
+ * spectral check of what B actually plays.
+ */
+import { attachSframe, SframeWorker } from '../../../src/media-crypto/page.ts';
+import { sframeKeysFromZrtp, type SframeKeyBundle, type ZrtpKeySource } from '../../../src/media-crypto/zrtp-keys.ts';
+import type { SframeStats } from '../../../src/media-crypto/worker-protocol.ts';
+import { zrtpKeySources } from './zrtp-keying.ts';
+
+export interface Scenario {
+  /** A (caller) protects what it sends and receives. */
+  sframeA: boolean;
+  /** B (callee) protects what it sends and receives. */
+  sframeB: boolean;
+  /** 'zrtp': keys from two in-page ZRTP engines over a data channel; 'fixed': a fixed test exported key. */
+  keying: 'zrtp' | 'fixed';
+  /** B derives its keys from a different exported key (so its receive key is wrong). */
+  wrongKeyAtB?: boolean;
+  /** Use the createEncodedStreams fallback instead of RTCRtpScriptTransform. */
+  forceFallback?: boolean;
+  /** Seconds of audio to let through after keys are installed. */
+  listenSeconds: number;
+}
+
+export interface ToneReport {
+  peakHz: number;
+  peakDb: number;
+  medianDb: number;
+  detected: boolean;
+}
+
+export interface ScenarioResult {
+  toneAtB: ToneReport;
+  toneAtA: ToneReport;
+  statsA: SframeStats | null;
+  statsB: SframeStats | null;
+  inboundB: { packetsReceived: number; totalAudioEnergy: number; concealedSamples: number; totalSamplesReceived: number };
+  keying: string;
+  sas: string | null;
+  transformApi: string;
+  /** Local address of each side's selected ICE candidate pair (must be loopback). */
+  selectedLocal: { a: string | null; b: string | null };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function isLoopback(c: RTCIceCandidate): boolean {
+  // Keep all media on 127.0.0.1 (DESIGN.md): drop every other candidate before "signalling".
+  return / 127\.0\.0\.1 /.test(c.candidate);
+}
+
+function wireIce(from: RTCPeerConnection, to: RTCPeerConnection): void {
+  from.addEventListener('icecandidate', (e) => {
+    if (e.candidate && isLoopback(e.candidate)) void to.addIceCandidate(e.candidate);
+  });
+}
+
+/** Spectrum of what a remote track plays, averaged over several snapshots. */
+async function listen(track: MediaStreamTrack, ctx: AudioContext): Promise<ToneReport> {
+  const stream = new MediaStream([track]);
+  const source = ctx.createMediaStreamSource(stream);
+  const analyser = ctx.createAnalyser();
+  analyser.fftSize = 8192;
+  analyser.smoothingTimeConstant = 0;
+  source.connect(analyser);
+  const bins = new Float32Array(analyser.frequencyBinCount);
+  const sum = new Float32Array(analyser.frequencyBinCount);
+  const snapshots = 10;
+  for (let i = 0; i < snapshots; i++) {
+    await sleep(100);
+    analyser.getFloatFrequencyData(bins);
+    for (let b = 0; b < bins.length; b++) sum[b]! += Math.max(bins[b]!, -200) / snapshots;
+  }
+  source.disconnect();
+  const hzPerBin = ctx.sampleRate / analyser.fftSize;
+  const lo = Math.floor(200 / hzPerBin);
+  const hi = Math.ceil(4000 / hzPerBin);
+  let peak = lo;
+  for (let b = lo; b <= hi; b++) if (sum[b]! > sum[peak]!) peak = b;
+  const band = Array.from(sum.slice(lo, hi + 1)).sort((a, b) => a - b);
+  const medianDb = band[Math.floor(band.length / 2)]!;
+  const peakHz = peak * hzPerBin;
+  const peakDb = sum[peak]!;
+  return { peakHz, peakDb, medianDb, detected: Math.abs(peakHz - 1000) < 30 && peakDb > -80 && peakDb - medianDb > 30 };
+}
+
+/** Local address of the selected candidate pair (remote addresses of prflx candidates are redacted). */
+async function selectedLocal(pc: RTCPeerConnection): Promise<string | null> {
+  const report = await pc.getStats();
+  for (const s of report.values()) {
+    if (s.type === 'transport' && s.selectedCandidatePairId) {
+      const pair = report.get(s.selectedCandidatePairId);
+      const local = pair && report.get(pair.localCandidateId);
+      if (local) return String(local.address ?? local.ip);
+    }
+  }
+  return null;
+}
+
+async function inboundAudio(pc: RTCPeerConnection): Promise<ScenarioResult['inboundB']> {
+  const report = await pc.getStats();
+  for (const s of report.values()) {
+    if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+      return {
+        packetsReceived: s.packetsReceived ?? 0,
+        totalAudioEnergy: s.totalAudioEnergy ?? 0,
+        concealedSamples: s.concealedSamples ?? 0,
+        totalSamplesReceived: s.totalSamplesReceived ?? 0,
+      };
+    }
+  }
+  return { packetsReceived: 0, totalAudioEnergy: 0, concealedSamples: 0, totalSamplesReceived: 0 };
+}
+
+const FIXED_ZID_A = new Uint8Array(12).fill(0xa1);
+const FIXED_ZID_B = new Uint8Array(12).fill(0xb2);
+
+function fixedSources(wrongAtB: boolean): { a: ZrtpKeySource; b: ZrtpKeySource } {
+  const exportedKey = new Uint8Array(32).map((_, i) => i + 1);
+  const other = new Uint8Array(32).map((_, i) => 255 - i);
+  return {
+    a: { role: 'initiator', hash: 'S256', cipher: 'AES1', exportedKey, localZid: FIXED_ZID_A, peerZid: FIXED_ZID_B },
+    b: { role: 'responder', hash: 'S256', cipher: 'AES1', exportedKey: wrongAtB ? other : exportedKey, localZid: FIXED_ZID_B, peerZid: FIXED_ZID_A },
+  };
+}
+
+export async function runScenario(s: Scenario): Promise<ScenarioResult> {
+  const savedTransform = (globalThis as Record<string, unknown>)['RTCRtpScriptTransform'];
+  if (s.forceFallback) (globalThis as Record<string, unknown>)['RTCRtpScriptTransform'] = undefined;
+  const config = (s.forceFallback ? { encodedInsertableStreams: true } : {}) as RTCConfiguration;
+  const pcA = new RTCPeerConnection(config);
+  const pcB = new RTCPeerConnection(config);
+  const workerA = s.sframeA ? new SframeWorker(new Worker('/worker.js', { type: 'module' })) : null;
+  const workerB = s.sframeB ? new SframeWorker(new Worker('/worker.js', { type: 'module' })) : null;
+  const ctx = new AudioContext({ sampleRate: 48000 });
+  const mic = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
+  const elements: HTMLAudioElement[] = [];
+  try {
+    await ctx.resume();
+    wireIce(pcA, pcB);
+    wireIce(pcB, pcA);
+    const zrtpChannelA = pcA.createDataChannel('zrtp', { negotiated: true, id: 0, ordered: true });
+    const zrtpChannelB = pcB.createDataChannel('zrtp', { negotiated: true, id: 0, ordered: true });
+
+    // A: the transceiver exists now, so the transforms go on now.
+    const micTrack = mic.getAudioTracks()[0]!;
+    pcA.addTransceiver(micTrack, { direction: 'sendrecv', streams: [mic] });
+    if (workerA) attachSframe(pcA, workerA);
+    const remoteAtB = new Promise<MediaStreamTrack>((resolve) => pcB.addEventListener('track', (e) => resolve(e.track)));
+    const remoteAtA = new Promise<MediaStreamTrack>((resolve) => pcA.addEventListener('track', (e) => resolve(e.track)));
+    // B: transceivers come from A's offer; attachSframe(pc) hooks 'track', which fires inside
+    // setRemoteDescription, before any frame can flow.
+    if (workerB) attachSframe(pcB, workerB);
+
+    await pcA.setLocalDescription(await pcA.createOffer());
+    await pcB.setRemoteDescription(pcA.localDescription!);
+    const tB = pcB.getTransceivers()[0]!;
+    tB.direction = 'sendrecv';
+    await tB.sender.replaceTrack(micTrack.clone());
+    await pcB.setLocalDescription(await pcB.createAnswer());
+    await pcA.setRemoteDescription(pcB.localDescription!);
+
+    const [trackAtB, trackAtA] = await Promise.all([remoteAtB, remoteAtA]);
+    for (const t of [trackAtB, trackAtA]) {
+      // Chromium only pulls remote audio into WebAudio while a media element plays it.
+      const el = new Audio();
+      el.muted = true;
+      el.srcObject = new MediaStream([t]);
+      void el.play();
+      elements.push(el);
+    }
+    await Promise.all(
+      [zrtpChannelA, zrtpChannelB].map(
+        (ch) => new Promise<void>((resolve, reject) => {
+          if (ch.readyState === 'open') return resolve();
+          ch.onopen = () => resolve();
+          setTimeout(() => reject(new Error('data channel did not open in 10 s')), 10_000);
+        }),
+      ),
+    );
+
+    let sas: string | null = null;
+    let sources: { a: ZrtpKeySource; b: ZrtpKeySource };
+    if (s.keying === 'zrtp') {
+      const z = await zrtpKeySources(zrtpChannelA, zrtpChannelB, s.wrongKeyAtB ?? false);
+      sources = { a: z.a, b: z.b };
+      sas = z.sas;
+    } else {
+      sources = fixedSources(s.wrongKeyAtB ?? false);
+    }
+    const keysA: SframeKeyBundle = await sframeKeysFromZrtp(sources.a, 0);
+    const keysB: SframeKeyBundle = await sframeKeysFromZrtp(sources.b, 0);
+    await Promise.all([workerA?.installEpoch(keysA), workerB?.installEpoch(keysB)]);
+
+    await sleep(s.listenSeconds * 1000);
+    const [toneAtB, toneAtA] = await Promise.all([listen(trackAtB, ctx), listen(trackAtA, ctx)]);
+    return {
+      toneAtB,
+      toneAtA,
+      statsA: workerA ? await workerA.getStats() : null,
+      statsB: workerB ? await workerB.getStats() : null,
+      inboundB: await inboundAudio(pcB),
+      selectedLocal: { a: await selectedLocal(pcA), b: await selectedLocal(pcB) },
+      keying: s.keying,
+      sas,
+      transformApi: s.forceFallback ? 'createEncodedStreams' : 'RTCRtpScriptTransform',
+    };
+  } finally {
+    for (const el of elements) el.srcObject = null;
+    mic.getTracks().forEach((t) => t.stop());
+    pcA.close();
+    pcB.close();
+    workerA?.terminate();
+    workerB?.terminate();
+    await ctx.close();
+    (globalThis as Record<string, unknown>)['RTCRtpScriptTransform'] = savedTransform;
+  }
+}
+
+(globalThis as Record<string, unknown>)['sframeHarness'] = { runScenario };
