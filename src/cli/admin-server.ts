@@ -1,0 +1,65 @@
+/**
+ * The admin service alone (no Kamailio/coturn processes), over HTTPS:
+ *   tsx src/cli/admin-server.ts            config from susurro.config.json / SUSURRO_* env
+ * It talks to an already running Kamailio (JSON-RPC) and coturn (CLI) if configured
+ * ports answer; revocations report live-action failures otherwise. Useful to run the
+ * API on another host than the SIP proxy, and for the crash-safety test (kill -9).
+ * Prints one JSON line {"ready":true,"url":...} on stdout once listening.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import { dirname } from 'node:path';
+import { loadConfig } from '../config/index.ts';
+import { migrate, openDatabase } from '../db/index.ts';
+import { buildApp, ensureFirstAdmin, firstAdminFile } from '../admin-api/index.ts';
+import { KamailioRpc } from '../signaling/index.ts';
+import { TurnCli, readTurnCliPassword, readTurnSecret } from '../media-relay/index.ts';
+import { ensureTlsMaterial } from '../tls/dev-ca.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const db = await openDatabase(config.database.url);
+  await migrate(db);
+  const first = await ensureFirstAdmin(db);
+  if (first) {
+    mkdirSync(dirname(firstAdminFile(config.dataDir)), { recursive: true, mode: 0o700 });
+    writeFileSync(firstAdminFile(config.dataDir), JSON.stringify(first, null, 2) + '\n', { mode: 0o600 });
+    process.stderr.write(`first administrator created; credentials in ${firstAdminFile(config.dataDir)}\n`);
+  }
+  const tls = ensureTlsMaterial(config);
+  const rpc = new KamailioRpc(`http://127.0.0.1:${config.ports.jsonrpc}/RPC`);
+  const turnCli = new TurnCli(config.ports.turnCli, readTurnCliPassword(config));
+  const app = await buildApp({
+    config,
+    db,
+    rpc,
+    turnCli,
+    turnSecret: readTurnSecret(config),
+    health: async () => [],
+    logger: config.logLevel === 'debug' ? { level: 'debug' } : false,
+  });
+  await app.ready();
+  const server = createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), minVersion: 'TLSv1.2' }, (req, res) =>
+    app.server.emit('request', req, res),
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.ports.admin, config.listen.address, resolve);
+  });
+  const url = `https://${config.publicHost}:${config.ports.admin}`;
+  process.stdout.write(JSON.stringify({ ready: true, url, pid: process.pid }) + '\n');
+  const stop = async () => {
+    server.closeAllConnections();
+    server.close();
+    await app.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`admin-server: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
