@@ -16,8 +16,8 @@ function readGoLine(): Promise<string> {
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: process.stdin });
     rl.once('line', (line) => {
+      resolve(line.trim()); // before close(), which emits 'close' synchronously
       rl.close();
-      resolve(line.trim());
     });
     rl.once('close', () => reject(new PeerFailure('stdin closed before "go"')));
   });

@@ -44,6 +44,9 @@ function bindSocket(opts: ZrtpPeerOptions): Promise<Socket> {
     // Loopback only: this tool never talks to another interface.
     socket.bind(opts.localPort, '127.0.0.1', () => {
       socket.off('error', reject);
+      // A connected UDP socket reports ICMP port-unreachable (peer not bound yet) as an error
+      // event: that is a lost packet, which §6 retransmission covers, not a failure.
+      socket.on('error', () => undefined);
       socket.connect(opts.remotePort, '127.0.0.1', () => resolve(socket));
     });
   });
