@@ -47,6 +47,8 @@ export interface PairOptions {
    * as --peer-hello-hash at start, so it can only check a peer that started before it).
    */
   exchangeHelloHashes?: boolean;
+  /** Replace the "go" line sent to a peer, e.g. to hand bzrtp a wrong a=zrtp-hash. */
+  goLines?: { a?: string; b?: string };
 }
 
 const live = new Set<ChildProcess>();
@@ -128,8 +130,8 @@ export async function runPair(a: PeerSpec, b: PeerSpec, options: PairOptions = {
     const hashB = await runB.ready;
     const goFor = (spec: PeerSpec, peerHash: string) =>
       options.exchangeHelloHashes && spec.impl === 'bzrtp' ? `go ${peerHash}\n` : 'go\n';
-    runA.child.stdin!.end(goFor(a, hashB));
-    runB.child.stdin!.end(goFor(b, hashA));
+    runA.child.stdin!.end(options.goLines?.a ?? goFor(a, hashB));
+    runB.child.stdin!.end(options.goLines?.b ?? goFor(b, hashA));
     return await Promise.all([runA.done, runB.done]);
   } catch (err) {
     runA.child.kill('SIGKILL');
