@@ -12,6 +12,7 @@ import {
   decodeSasRelayBody,
   peekMessageType,
   type ZrtpMessage,
+  type DhPartMessage,
 } from '../../../src/zrtp/messages/index.ts';
 import { ZrtpError } from '../../../src/zrtp/errors.ts';
 import { sampleMessages, SAMPLE_WORDS } from './samples.ts';
@@ -129,7 +130,7 @@ describe('decodeMessage is strict (typed errors only)', () => {
 describe('encodeMessage validates its input (TypeError/RangeError naming the field)', () => {
   const [hello, , commit, , , dh] = sampleMessages() as [
     Extract<ZrtpMessage, { type: 'Hello' }>, unknown, Extract<ZrtpMessage, { type: 'Commit' }>, unknown, unknown,
-    Extract<ZrtpMessage, { type: 'DHPart1' }>,
+    DhPartMessage,
   ];
   it.each([
     ['short H3', () => encodeMessage({ ...hello, h3: new Uint8Array(31) }), /Hello\.h3 must be 32 bytes/],
