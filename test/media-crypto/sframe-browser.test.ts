@@ -67,8 +67,9 @@ describe('SFrame transforms in Chromium (RTCRtpScriptTransform worker)', () => {
     expect(own, `A's address ${r.selectedLocal.a} belongs to this host`).toContain(r.selectedLocal.a);
   });
 
-  it('keys from a fixed test exported key: both directions carry the tone, 0 auth failures', async () => {
-    const r = await run({ sframeA: true, sframeB: true, keying: 'fixed', listenSeconds: 2 });
+  it('keys from two in-page ZRTP engines over a data channel: both directions carry the tone, 0 auth failures', async () => {
+    const r = await run({ sframeA: true, sframeB: true, keying: 'zrtp', listenSeconds: 2 });
+    expect(r.sas, 'both engines showed the same SAS').toMatch(/^[a-z0-9]{4}$/);
     expect(r.toneAtB.detected, summary(r)).toBe(true);
     expect(r.toneAtA.detected, summary(r)).toBe(true);
     expect(r.statsA!.encrypted).toBeGreaterThan(50);
@@ -79,7 +80,7 @@ describe('SFrame transforms in Chromium (RTCRtpScriptTransform worker)', () => {
   });
 
   it("with B's receive key deliberately wrong, no tone reaches B and its worker drops frames", async () => {
-    const r = await run({ sframeA: true, sframeB: true, keying: 'fixed', wrongKeyAtB: true, listenSeconds: 2 });
+    const r = await run({ sframeA: true, sframeB: true, keying: 'zrtp', wrongKeyAtB: true, listenSeconds: 2 });
     expect(r.toneAtB.detected, summary(r)).toBe(false);
     expect(r.statsA!.encrypted).toBeGreaterThan(50);
     expect(r.statsB!.droppedAuth).toBeGreaterThan(50);
@@ -89,8 +90,16 @@ describe('SFrame transforms in Chromium (RTCRtpScriptTransform worker)', () => {
     expect(r.statsA!.droppedAuth).toBeGreaterThan(50);
   });
 
+  it('createEncodedStreams fallback (RTCRtpScriptTransform hidden): tone through, 0 auth failures', async () => {
+    const r = await run({ sframeA: true, sframeB: true, keying: 'zrtp', forceFallback: true, listenSeconds: 2 });
+    expect(r.transformApi).toBe('createEncodedStreams');
+    expect(r.toneAtB.detected, summary(r)).toBe(true);
+    expect(r.statsB!.decrypted).toBeGreaterThan(50);
+    expect([r.statsA!.droppedAuth, r.statsB!.droppedAuth]).toEqual([0, 0]);
+  });
+
   it('a receiver without the transform gets packets but hears no tone (frames on the wire are ciphertext)', async () => {
-    const r = await run({ sframeA: true, sframeB: false, keying: 'fixed', listenSeconds: 2 });
+    const r = await run({ sframeA: true, sframeB: false, keying: 'zrtp', listenSeconds: 2 });
     expect(r.statsA!.encrypted).toBeGreaterThan(50);
     expect(r.inboundB.packetsReceived, summary(r)).toBeGreaterThan(50);
     expect(r.toneAtB.detected, summary(r)).toBe(false);
