@@ -18,7 +18,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePacket } from '../../src/zrtp/packet.ts';
 import { decodeMessage, encodeMessage, type ZrtpMessage } from '../../src/zrtp/messages/index.ts';
 import { hash, hmac } from '../../src/zrtp/crypto/hash.ts';
-import { computeHvi } from '../../src/zrtp/key-derivation.ts';
+import { computeHvi, verifyHvi } from '../../src/zrtp/crypto/hvi.ts';
+import { messageMac, verifyMessageMac } from '../../src/zrtp/crypto/message-mac.ts';
+import { generateKeyPair, publicValueLength, type DhKeyAgreement } from '../../src/zrtp/crypto/key-agreement.ts';
+import { verifyZrtpHash, zrtpHashAttribute } from '../../src/zrtp/zrtp-hash.ts';
 import type { HashAlgorithm } from '../../src/zrtp/algorithms.ts';
 import { ensureBzrtpPeer } from './build-bzrtp-peer.ts';
 import { bothSecure, killAllPeers, runPair } from './peers.ts';
@@ -59,13 +62,13 @@ function sentMessages(captureFile: string): Map<string, Captured> {
   return out;
 }
 
-function pick<T extends ZrtpMessage['type']>(m: Map<string, Captured>, type: T): Captured & { decoded: Extract<ZrtpMessage, { type: T }> } {
+function pick<T extends ZrtpMessage['type']>(m: Map<string, Captured>, type: T): Captured & { decoded: ZrtpMessage & { type: T } } {
   const c = m.get(type);
   if (!c) throw new Error(`no ${type} captured`);
-  return c as Captured & { decoded: Extract<ZrtpMessage, { type: T }> };
+  return c as Captured & { decoded: ZrtpMessage & { type: T } };
 }
 
-const CASES: { ka: string; hash: HashAlgorithm; extra: string[] }[] = [
+const CASES: { ka: DhKeyAgreement; hash: HashAlgorithm; extra: string[] }[] = [
   { ka: 'X255', hash: 'S256', extra: [] },
   { ka: 'DH3k', hash: 'S384', extra: ['--cipher', 'AES3', '--sas', 'B256'] },
   { ka: 'DH2k', hash: 'S256', extra: ['--auth', 'HS80'] },
@@ -115,6 +118,10 @@ describe('live bzrtp packets through our codec and primitives', () => {
       expect(hex(helloI.decoded.mac)).toBe(hex(chainMac(commit.decoded.h2, helloI.message)));
       expect(hex(helloR.decoded.mac)).toBe(hex(chainMac(sha256(dh1.decoded.h1), helloR.message)));
       expect(hex(commit.decoded.mac)).toBe(hex(chainMac(dh2.decoded.h1, commit.message)));
+      // ... and the same through our engine's own MAC functions (which throw on a mismatch)
+      expect(hex(messageMac('S256', commit.decoded.h2, helloI.message.subarray(0, helloI.message.length - 8)))).toBe(hex(helloI.decoded.mac));
+      verifyMessageMac('S256', dh2.decoded.h1, commit.message);
+      expect(() => verifyMessageMac('S256', dh1.decoded.h1, commit.message)).toThrow(expect.objectContaining({ code: 'SUSURRO_ZRTP_BAD_MAC' }));
       // a MAC check that can fail: flip one byte of the Hello
       const tampered = helloI.message.slice();
       tampered[40]! ^= 1;
@@ -122,12 +129,30 @@ describe('live bzrtp packets through our codec and primitives', () => {
 
       // §4.4.1.1 hash commitment, in the negotiated hash.
       if (commit.decoded.mode !== 'dh') throw new Error('expected a DH-mode Commit');
-      expect(hex(commit.decoded.hvi)).toBe(hex(computeHvi(c.hash, dh2.message, helloR.message)));
+      const hvi = commit.decoded.hvi;
+      expect(hex(hvi)).toBe(hex(computeHvi(c.hash, dh2.message, helloR.message)));
+      verifyHvi(c.hash, hvi, dh2.message, helloR.message);
+      expect(() => verifyHvi(c.hash, hvi, dh2.message, helloI.message)).toThrow(
+        expect.objectContaining({ code: 'SUSURRO_ZRTP_HVI_MISMATCH' }),
+      );
+
+      // §5.1.5 public values: bzrtp's have our expected length and pass our validation
+      // (range / on-curve / non-zero result) when we compute a shared secret with them.
+      const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+      for (const pv of [dh1.decoded.pv, dh2.decoded.pv]) {
+        expect(pv).toHaveLength(publicValueLength(c.ka));
+        const ours = generateKeyPair(c.ka, random);
+        expect(ours.shared(pv).length).toBeGreaterThan(0);
+        ours.destroy();
+      }
 
       // §8.1 a=zrtp-hash: bzrtp printed "1.10 <SHA-256 of its Hello>" before starting.
       const [outI, outR] = outcome;
       expect(outI.helloHash).toBe(`1.10 ${hex(sha256(helloI.message))}`);
       expect(outR.helloHash).toBe(`1.10 ${hex(sha256(helloR.message))}`);
+      expect(zrtpHashAttribute(helloI.message)).toBe(outI.helloHash);
+      verifyZrtpHash(outR.helloHash!, helloR.message);
+      expect(() => verifyZrtpHash(outR.helloHash!, helloI.message)).toThrow(expect.objectContaining({ code: 'SUSURRO_ZRTP_ZRTP_HASH_MISMATCH' }));
     });
   }
 });
