@@ -80,8 +80,8 @@ export class Link {
   #count = 0;
 
   push(bytes: Uint8Array): void {
+    this.log.push(bytes.slice()); // what the endpoint sent, before any tampering
     const copy = bytes.slice();
-    this.log.push(copy);
     const out = this.tap ? this.tap(copy, this.#count) : copy;
     this.#count++;
     if (out) this.queue.push(out);
