@@ -118,16 +118,20 @@ export class PhoneController {
     const agent = this.agent;
     this.agent = null;
     this.session = null;
-    this.deps.store.update((s) => ({
-      ...s,
-      screen: 'login',
-      account: null,
-      connection: 'offline',
-      directory: [],
-      call: notice ? s.call : null,
-      login: { busy: false, error: null, errorParams: {}, notice },
-    }));
-    if (notice) this.deps.announce(notice);
+    this.deps.store.update((s) => {
+      // A call that just ended because of the revocation stays on screen, now saying why;
+      // "back" then leads to the login screen, which repeats the notice.
+      const endedCall = notice && s.call?.phase === 'ended' && s.call.ended ? { ...s.call, ended: { message: notice, params: s.call.ended.params } } : null;
+      return {
+        ...s,
+        screen: endedCall ? 'call' : 'login',
+        account: null,
+        connection: 'offline',
+        directory: [],
+        call: endedCall,
+        login: { busy: false, error: null, errorParams: {}, notice },
+      };
+    });
     await agent?.stop();
   }
 
@@ -183,6 +187,12 @@ export class PhoneController {
         onSecuring: () => this.onSecurity(session, 'securing'),
         onSecure: (info) => this.onSecurity(session, 'secure', info),
         onFailure: (failure) => this.onSecurity(session, 'failed', undefined, failure),
+        onPeerGone: () => {
+          // Give the peer's BYE (which may carry a reason) a moment to arrive first.
+          setTimeout(() => {
+            if (this.call?.session === session) this.hangup([], { kind: 'normal' });
+          }, 300);
+        },
       },
     });
     this.securities.set(session, security);

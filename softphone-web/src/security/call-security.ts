@@ -41,6 +41,8 @@ export interface CallSecurityDelegate {
   onSecuring?(): void;
   onSecure?(info: SecureCallInfo): void;
   onFailure?(failure: SecurityFailure): void;
+  /** The ZRTP channel closed after keys were agreed: the peer's connection is gone. */
+  onPeerGone?(): void;
 }
 
 export interface CallSecurityOptions {
@@ -134,7 +136,11 @@ export class CallSecurity {
     });
     channel.addEventListener('open', () => void this.maybeStart());
     channel.addEventListener('close', () => {
+      // Before keys: ZRTP cannot finish (fail closed). After: the peer closed its
+      // RTCPeerConnection (SCTP ABORT reaches us at once, long before ICE times out),
+      // i.e. the other phone has left the call even if no BYE reached us.
       if (!this.secureResult) this.fail({ kind: 'channel-closed' });
+      else if (!this.done) this.opts.delegate.onPeerGone?.();
     });
   }
 

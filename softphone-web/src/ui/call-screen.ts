@@ -99,15 +99,18 @@ export function callScreen(ctx: ScreenContext): HTMLElement {
           h('div', {}, h('p', { class: 'status-title' }, t('call.mismatchWarningTitle')), h('p', {}, t('call.mismatchWarning'))))
       : null;
 
+  const control = (testid: string, cls: string, label: string, iconName: string, onclick: () => void, extra: Record<string, string> = {}) =>
+    h('button', { type: 'button', class: `ctl ${cls}`, 'data-testid': testid, 'data-focus-key': testid, onclick, ...extra },
+      h('span', { class: 'ctl-circle' }, icon(iconName)), h('span', { class: 'ctl-label' }, label));
   const controls =
     call.phase === 'incoming'
       ? h('div', { class: 'controls' },
-          h('button', { type: 'button', class: 'btn btn-round btn-danger', 'data-testid': 'reject', onclick: () => controller.reject(), 'aria-label': t('call.reject') }, icon('hangup'), h('span', {}, t('call.reject'))),
-          h('button', { type: 'button', class: 'btn btn-round btn-success', 'data-testid': 'answer', 'data-focus-key': 'answer', onclick: () => void controller.answer(), 'aria-label': t('call.answer') }, icon('phone'), h('span', {}, t('call.answer'))))
+          control('reject', 'ctl-danger', t('call.reject'), 'hangup', () => controller.reject()),
+          control('answer', 'ctl-success', t('call.answer'), 'phone', () => void controller.answer()))
       : h('div', { class: 'controls' },
-          h('button', { type: 'button', class: `btn btn-round btn-secondary${call.muted ? ' is-on' : ''}`, 'aria-pressed': call.muted ? 'true' : 'false', 'data-testid': 'mute', onclick: () => controller.toggleMute(), 'aria-label': call.muted ? t('call.unmute') : t('call.mute') },
-            icon(call.muted ? 'micOff' : 'mic'), h('span', {}, call.muted ? t('call.unmute') : t('call.mute'))),
-          h('button', { type: 'button', class: 'btn btn-round btn-danger', 'data-testid': 'hangup', 'data-focus-key': 'hangup', onclick: () => controller.hangup(), 'aria-label': t('call.hangup') }, icon('hangup'), h('span', {}, t('call.hangup'))));
+          control('mute', `ctl-secondary${call.muted ? ' is-on' : ''}`, call.muted ? t('call.unmute') : t('call.mute'), call.muted ? 'micOff' : 'mic',
+            () => controller.toggleMute(), { 'aria-pressed': call.muted ? 'true' : 'false' }),
+          control('hangup', 'ctl-danger', t('call.hangup'), 'hangup', () => controller.hangup()));
 
   const timer = call.answeredAt
     ? h('p', { class: 'timer', 'data-timer': String(call.answeredAt), 'aria-label': t('call.timer'), role: 'timer', 'data-testid': 'timer' }, formatDuration(Date.now() - call.answeredAt))
