@@ -1,0 +1,79 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { launchChromium, type LaunchedChromium } from '../support/browser.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import type { Phone } from '../support/sip-client.ts';
+import { disconnected, phoneFor } from './live-rig.ts';
+
+/**
+ * The admin page in Debian's Chromium (headless) against the real stack: log in,
+ * create an account (one-time password shown), register a phone with that
+ * password, revoke it from the page — the phone is cut off.
+ */
+const artifacts = new URL('../../test-artifacts/', import.meta.url).pathname;
+let t: TestStack;
+let chromium: LaunchedChromium;
+let page: Page;
+const phones: Phone[] = [];
+
+beforeAll(async () => {
+  t = await startTestStack();
+  chromium = await launchChromium({ extraArgs: ['--ignore-certificate-errors'] });
+  page = await chromium.browser.newPage();
+  page.on('dialog', (d) => void d.accept());
+});
+afterAll(async () => {
+  for (const p of phones) await p.stop().catch(() => {});
+  await chromium?.close();
+  await t?.stop();
+});
+
+describe('admin page', () => {
+  it('log in, create (one-time password), revoke', async () => {
+    const base = `https://127.0.0.1:${t.config.ports.admin}`;
+    await page.goto(`${base}/admin/`);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    // Every form control has a label.
+    const unlabelled = await page.$$eval('input', (els) => els.filter((e) => !(e as HTMLInputElement).labels?.length).map((e) => e.id));
+    expect(unlabelled).toEqual([]);
+
+    await page.getByLabel('Administrator name').fill(t.stack.firstAdmin!.username);
+    await page.getByLabel('Password', { exact: true }).fill('wrong-password-here');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => page.textContent('#error')).toContain('wrong user name or password');
+    await page.getByLabel('Password', { exact: true }).fill(t.stack.firstAdmin!.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText('Logged in as admin').waitFor();
+
+    await page.getByLabel('Extension').fill('201');
+    await page.getByLabel('User name').fill('alice');
+    await page.getByLabel('Display name').fill('Alice <b>Liddell</b>');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.locator('#secret-panel').waitFor({ state: 'visible' });
+    const password = (await page.textContent('#secret-value'))!;
+    expect(password).toMatch(/^[0-9a-z]{5}(-[0-9a-z]{5}){3}$/);
+    // Markup in names is shown as text, never interpreted.
+    await page.getByRole('cell', { name: 'Alice <b>Liddell</b>', exact: true }).waitFor();
+
+    const alice = await phoneFor(t, '201', password);
+    phones.push(alice);
+    expect(await alice.register()).toBe(200);
+
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'admin-page-created.png'), fullPage: true });
+    await page.getByRole('button', { name: /I have passed it on/ }).click();
+    expect(await page.isVisible('#secret-panel')).toBe(false);
+
+    const cut = disconnected(alice);
+    await page.getByRole('button', { name: 'Revoke Alice <b>Liddell</b> (201)' }).click();
+    await expect.poll(() => page.textContent('#status')).toContain('Revoked Alice <b>Liddell</b> (201): registrations removed, connections closed');
+    await cut;
+    await page.getByRole('cell', { name: 'revoked', exact: true }).waitFor();
+    await page.screenshot({ path: join(artifacts, 'admin-page-revoked.png'), fullPage: true });
+    expect(await t.stack.db.get('SELECT id FROM subscriber WHERE username = ?', ['201'])).toBeUndefined();
+    const audit = await page.$$eval('#audit tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
+    expect(audit.slice(0, 2)).toEqual(['account.disable', 'account.create']);
+  });
+});
