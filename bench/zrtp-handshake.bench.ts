@@ -1,0 +1,98 @@
+/**
+ * ZRTP handshake compute time, per key agreement: two ZrtpSessions in this process, talking over
+ * in-memory queues (no network, no timers), from the first start() until both report onSecure.
+ * This is pure engine cost: Hello/Commit/DHPart/Confirm building and checking, the DH or ECDH
+ * (both key generations and both shared-secret computations), s0, the KDF and the cache steps.
+ * Median and p99 of SAMPLES handshakes after WARMUP, per algorithm; a fresh pair (fresh caches,
+ * so the first-call path) every time. The bzrtp comparison lives in bench/zrtp-udp.bench.ts.
+ */
+import { MemoryRetainedSecretCache } from '../src/zrtp/cache/memory-cache.ts';
+import type { KeyAgreementAlgorithm } from '../src/zrtp/algorithms.ts';
+import { ZrtpSession } from '../src/zrtp/session.ts';
+import { figure, summarize, type Benchmark, type Figure } from './lib/report.ts';
+
+const SAMPLES = 30;
+const WARMUP = 3;
+const KEY_AGREEMENTS: Exclude<KeyAgreementAlgorithm, 'Mult'>[] = ['X255', 'EC25', 'DH2k', 'DH3k'];
+
+function zid(tag: number): Uint8Array {
+  const z = new Uint8Array(12);
+  z[0] = tag;
+  globalThis.crypto.getRandomValues(z.subarray(1));
+  return z;
+}
+
+/** One in-process handshake; resolves with its wall time in ms. */
+export async function inProcessHandshake(ka: Exclude<KeyAgreementAlgorithm, 'Mult'>): Promise<number> {
+  const toA: Uint8Array[] = [];
+  const toB: Uint8Array[] = [];
+  let secure = 0;
+  let failure: Error | null = null;
+  let sasA = '';
+  let sasB = '';
+  const make = (tag: number, outbox: Uint8Array[], onSas: (s: string) => void) =>
+    new ZrtpSession({
+      zid: zid(tag),
+      cache: new MemoryRetainedSecretCache(),
+      preferences: { keyAgreement: [ka] },
+      delegate: {
+        onSend: (m) => outbox.push(m),
+        onSecure: (r) => {
+          secure++;
+          onSas(r.sas);
+        },
+        onError: (e) => {
+          failure = e;
+        },
+      },
+    });
+  const a = make(1, toB, (s) => (sasA = s));
+  const b = make(2, toA, (s) => (sasB = s));
+  const t0 = performance.now();
+  a.start();
+  b.start();
+  for (let i = 0; i < 1000 && secure < 2 && !failure; i++) {
+    while (toA.length || toB.length) {
+      if (toB.length) b.receive(toB.shift()!);
+      if (toA.length) a.receive(toA.shift()!);
+    }
+    await Promise.all([a.idle(), b.idle()]);
+  }
+  const elapsed = performance.now() - t0;
+  if (failure) throw failure;
+  if (secure < 2 || sasA !== sasB) throw new Error(`${ka}: handshake did not complete`);
+  a.close();
+  b.close();
+  return elapsed;
+}
+
+const bench: Benchmark = {
+  name: 'ZRTP handshake compute (two in-process engines)',
+  budgetSeconds: 120,
+  async run(progress) {
+    const figures: Figure[] = [];
+    for (const ka of KEY_AGREEMENTS) {
+      for (let i = 0; i < WARMUP; i++) await inProcessHandshake(ka);
+      const samples: number[] = [];
+      for (let i = 0; i < SAMPLES; i++) samples.push(await inProcessHandshake(ka));
+      const { median, p99 } = summarize(samples);
+      progress(`${ka}: median ${median.toFixed(2)} ms over ${SAMPLES}`);
+      figures.push(
+        figure({
+          name: `zrtp.handshake.compute.${ka}`,
+          description: `Full DH-mode handshake (${ka}, S256/AES1/HS80/B32 defaults) between two engines in one process, both sides' compute`,
+          unit: 'ms',
+          median,
+          p99,
+          samples: SAMPLES,
+          reference: null,
+          target: null,
+          notes: 'Both endpoints in one thread, so this is the sum of initiator and responder work.',
+        }),
+      );
+    }
+    return figures;
+  },
+};
+
+export default bench;
