@@ -100,6 +100,8 @@ export function sframeTransformer<F extends EncodedFrameLike>(deps: SframeTransf
       // Started now (the sender's CTR is taken synchronously here), awaited in order below.
       const work: Promise<Uint8Array> =
         side === 'send' ? sender.encrypt(data) : receiver.decrypt(data).then((r) => r.plaintext);
+      // Handled below, in order; mark it handled now so an early rejection is not "unhandled".
+      work.catch(() => {});
       inFlight++;
       tail = tail
         .then(() => work)
