@@ -4,12 +4,26 @@
  * This is pure engine cost: Hello/Commit/DHPart/Confirm building and checking, the DH or ECDH
  * (both key generations and both shared-secret computations), s0, the KDF and the cache steps.
  * Median and p99 of SAMPLES handshakes after WARMUP, per algorithm; a fresh pair (fresh caches,
- * so the first-call path) every time. The bzrtp comparison lives in bench/zrtp-udp.bench.ts.
+ * so the first-call path) every time. Reference column: the same measure for libbzrtp 5.1 (two
+ * bzrtp engines in one C process over memory queues, `bzrtp-peer --bench-handshake`, see
+ * test/interop/bzrtp-peer.c), taken in the same run; bzrtp 5.1 has no EC25. Target (issue #3):
+ * X255 and DH3k within 2x of bzrtp. Over-the-network timing: bench/zrtp-udp.bench.ts.
  */
 import { MemoryRetainedSecretCache } from '../src/zrtp/cache/memory-cache.ts';
 import type { KeyAgreementAlgorithm } from '../src/zrtp/algorithms.ts';
 import { ZrtpSession } from '../src/zrtp/session.ts';
 import { figure, summarize, type Benchmark, type Figure } from './lib/report.ts';
+import { execFileSync } from 'node:child_process';
+import { ensureBzrtpPeer } from '../test/interop/build-bzrtp-peer.ts';
+
+/** bzrtp's own handshake compute for one key agreement (null where bzrtp lacks it). */
+function bzrtpReference(ka: string, samples: number): { name: string; median: number; p99: number } | null {
+  if (ka === 'EC25') return null; // libbzrtp 5.1 offers X255, X448, DH3k, DH2k only
+  const out = execFileSync(ensureBzrtpPeer(), ['--bench-handshake', String(samples), '--ka', ka], { encoding: 'utf8' });
+  const r = JSON.parse(out) as { keyAgreement: string; medianMs: number; p99Ms: number };
+  if (r.keyAgreement !== ka) throw new Error(`bzrtp negotiated ${r.keyAgreement}, wanted ${ka}`);
+  return { name: `bzrtp 5.1 ${ka}, two engines in one C process`, median: r.medianMs, p99: r.p99Ms };
+}
 
 const SAMPLES = 30;
 const WARMUP = 3;
@@ -76,7 +90,8 @@ const bench: Benchmark = {
       const samples: number[] = [];
       for (let i = 0; i < SAMPLES; i++) samples.push(await inProcessHandshake(ka));
       const { median, p99 } = summarize(samples);
-      progress(`${ka}: median ${median.toFixed(2)} ms over ${SAMPLES}`);
+      const reference = bzrtpReference(ka, SAMPLES);
+      progress(`${ka}: median ${median.toFixed(2)} ms over ${SAMPLES}` + (reference ? `, bzrtp ${reference.median.toFixed(2)} ms` : ''));
       figures.push(
         figure({
           name: `zrtp.handshake.compute.${ka}`,
@@ -85,8 +100,8 @@ const bench: Benchmark = {
           median,
           p99,
           samples: SAMPLES,
-          reference: null,
-          target: null,
+          reference,
+          target: ka === 'X255' || ka === 'DH3k' ? { op: '<=', value: 2, of: 'ratio' } : null,
           notes: 'Both endpoints in one thread, so this is the sum of initiator and responder work.',
         }),
       );
