@@ -1,0 +1,109 @@
+/**
+ * The real coturn of a test stack: credentials minted from the shared secret allocate a relay
+ * that forwards to an (allowed, loopback) peer; forged and expired credentials are refused;
+ * denied peer ranges are refused; TurnCli lists and cancels a user's sessions.
+ */
+import { createSocket } from 'node:dgram';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { turnCredentials } from '../../src/media-relay/credentials.ts';
+import { TurnCli, TurnCliError } from '../../src/media-relay/turn-cli.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { TurnUdpClient } from '../support/turn-client.ts';
+
+let t: TestStack;
+const clients: TurnUdpClient[] = [];
+
+beforeAll(async () => {
+  t = await startTestStack();
+});
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await t?.stop();
+});
+
+async function client() {
+  const c = await TurnUdpClient.open('127.0.0.1', t.config.ports.turn);
+  clients.push(c);
+  return c;
+}
+
+describe('TURN allocations', () => {
+  it('credentials minted from the shared secret allocate a relay in the configured range, which relays to a peer', async () => {
+    const cred = turnCredentials(t.stack.turnSecret, '201', 600);
+    const c = await client();
+    const r = await c.allocate(cred.username, cred.credential);
+    expect(r.status).toBe(200);
+    expect(r.relayed?.ip).toBe('127.0.0.1');
+    expect(r.relayed?.port).toBeGreaterThanOrEqual(t.config.ports.relayMin);
+    expect(r.relayed?.port).toBeLessThanOrEqual(t.config.ports.relayMax);
+
+    // a peer on loopback (allowed in tests only) receives what the client sends through the relay
+    const peer = createSocket('udp4');
+    await new Promise<void>((resolve) => peer.bind(0, '127.0.0.1', () => resolve()));
+    try {
+      const received = new Promise<{ data: string; port: number }>((resolve) =>
+        peer.once('message', (m, rinfo) => resolve({ data: m.toString(), port: rinfo.port })),
+      );
+      expect(await c.createPermission('127.0.0.1')).toBe(200);
+      c.sendIndication('127.0.0.1', (peer.address() as { port: number }).port, Buffer.from('through the relay'));
+      const got = await received;
+      expect(got).toEqual({ data: 'through the relay', port: r.relayed?.port });
+    } finally {
+      peer.close();
+    }
+  });
+
+  it('a forged credential (wrong HMAC) is refused with 401', async () => {
+    const cred = turnCredentials('not-the-real-secret-000000', '201', 600);
+    expect((await (await client()).allocate(cred.username, cred.credential)).status).toBe(401);
+  });
+
+  it('an expired credential is refused with 401', async () => {
+    const cred = turnCredentials(t.stack.turnSecret, '201', 600, Date.now() - 3_600_000);
+    expect(Number(cred.username.split(':')[0]) * 1000).toBeLessThan(Date.now());
+    expect((await (await client()).allocate(cred.username, cred.credential)).status).toBe(401);
+  });
+
+  it('a valid credential with a tampered user part is refused with 401', async () => {
+    const cred = turnCredentials(t.stack.turnSecret, '201', 600);
+    const tampered = cred.username.replace(':201', ':202');
+    expect((await (await client()).allocate(tampered, cred.credential)).status).toBe(401);
+  });
+
+  it.each(['10.1.2.3', '192.168.1.10', '172.16.0.5', '169.254.169.254', '100.64.0.1'])(
+    'a permission for the denied peer %s is refused with 403',
+    async (ip) => {
+      const cred = turnCredentials(t.stack.turnSecret, '203', 600);
+      const c = await client();
+      expect((await c.allocate(cred.username, cred.credential)).status).toBe(200);
+      expect(await c.createPermission(ip)).toBe(403);
+    },
+  );
+});
+
+describe('TurnCli (coturn telnet CLI on loopback)', () => {
+  it('lists a user\'s sessions and cancels them; the cancelled allocation is gone', async () => {
+    const cred = turnCredentials(t.stack.turnSecret, '204', 600);
+    const c = await client();
+    expect((await c.allocate(cred.username, cred.credential)).status).toBe(200);
+    const sessions = await t.stack.turnCli.listSessions('204');
+    expect(sessions.length).toBe(1);
+    expect(sessions[0]?.username).toBe(cred.username);
+    // another user's session is not listed under 204
+    expect((await t.stack.turnCli.listSessions()).some((s) => s.user === '201')).toBe(true);
+
+    expect(await c.refresh()).toBe(200); // the live allocation refreshes fine
+
+    expect(await t.stack.turnCli.cancelUserSessions('204')).toBe(1);
+    expect(await t.stack.turnCli.listSessions('204')).toEqual([]);
+    expect(await c.refresh()).toBe(437); // RFC 8656 §7.2: Allocation Mismatch
+    expect(await t.stack.turnCli.cancelUserSessions('204')).toBe(0);
+  });
+
+  it('a wrong CLI password is refused', async () => {
+    const cli = new TurnCli(t.config.ports.turnCli, 'wrong-password', { timeoutMs: 1_500 });
+    const err = await cli.listSessions().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TurnCliError);
+    expect((err as TurnCliError).code).toMatch(/SUSURRO_TURN_CLI_(AUTH|UNREACHABLE|TIMEOUT)/);
+  });
+});
