@@ -1,0 +1,128 @@
+/**
+ * End-to-end checks of what the relay and the network see, and of failing closed:
+ *  - a loopback capture on coturn's relay ports during a call holds only STUN, DTLS and
+ *    SRTP (RFC 7983 demultiplexing), with ciphertext-like payloads, in both directions;
+ *  - with the ZRTP channel blocked there are no keys: the sender transform drops every
+ *    frame (encrypted counter 0), the listener hears nothing, both screens say "not secure".
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, login, mediaCounters, openPhone, remoteTone, startWorld, type Person, type World } from './harness.ts';
+
+const run = promisify(execFile);
+const dave: Person = { extension: '211', username: 'dave', displayName: 'Dave Ortega', password: 'Lantern-Oyster-Canyon-58', toneHz: 440 };
+const erin: Person = { extension: '212', username: 'erin', displayName: 'Erin Salas', password: 'Meadow-Pylon-Zephyr-93', toneHz: 1000 };
+
+let world: World;
+let dir: string;
+let a: Page;
+let b: Page;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'susurro-softphone-media-'));
+  world = await startWorld([dave, erin]);
+  a = await openPhone(world, dave, dir);
+  b = await openPhone(world, erin, dir);
+  await login(a, dave);
+  await login(b, erin);
+}, 180_000);
+
+afterAll(async () => {
+  await world?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Shannon entropy in bits per byte of the concatenated payloads. */
+function entropy(chunks: Buffer[]): number {
+  const counts = new Array<number>(256).fill(0);
+  let n = 0;
+  for (const c of chunks) for (const byte of c) (counts[byte]!++, n++);
+  let h = 0;
+  for (const k of counts) if (k) h -= (k / n) * Math.log2(k / n);
+  return h;
+}
+
+async function hangUp(from: Page, other: Page): Promise<void> {
+  await from.getByTestId('hangup').click();
+  for (const p of [from, other]) {
+    await p.getByTestId('call-ended').waitFor({ timeout: 5000 });
+    await p.getByTestId('back').click();
+  }
+}
+
+describe('what leaves the phones', () => {
+  it('the relay carries only STUN, DTLS and SRTP with ciphertext payloads', async () => {
+    const { relayMin, relayMax } = world.stack.config.ports;
+    const pcap = join(dir, 'relay.pcapng');
+    const capture: ChildProcess = spawn('dumpcap', ['-q', '-i', 'lo', '-f', `udp portrange ${relayMin}-${relayMax}`, '-w', pcap, '-a', 'duration:20'], { stdio: 'ignore' });
+    try {
+      await a.waitForTimeout(1000); // dumpcap needs a moment to open the interface
+      await a.getByTestId('call-212').click();
+      await b.getByTestId('answer').click();
+      await Promise.all([a, b].map((p) => p.getByTestId('sas').waitFor({ timeout: 15_000 })));
+      await a.waitForTimeout(2500);
+      expect(Math.abs((await remoteTone(b, 800)).peakHz - dave.toneHz)).toBeLessThan(30); // media really flowed
+      await hangUp(a, b);
+    } finally {
+      capture.kill('SIGINT');
+      await new Promise((r) => capture.once('exit', r));
+    }
+    expect(existsSync(pcap)).toBe(true);
+    const { stdout } = await run('tshark', ['-r', pcap, '-T', 'fields', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', 'udp.payload'], { maxBuffer: 64 << 20 });
+    const packets = stdout.trim().split('\n').filter(Boolean).map((line) => {
+      const [src, dst, hex] = line.split('\t');
+      return { src: Number(src), dst: Number(dst), payload: Buffer.from((hex ?? '').replace(/:/g, ''), 'hex') };
+    });
+    // RFC 7983 §7: first byte 0-3 STUN, 20-63 DTLS, 128-191 RTP/RTCP. Anything else would be
+    // a protocol the relay could read.
+    const kinds = { stun: 0, dtls: 0, srtp: 0, other: 0 };
+    const rtpPayloads: Buffer[] = [];
+    for (const p of packets) {
+      const b0 = p.payload[0] ?? -1;
+      if (b0 >= 0 && b0 <= 3) kinds.stun++;
+      else if (b0 >= 20 && b0 <= 63) kinds.dtls++;
+      else if (b0 >= 128 && b0 <= 191) {
+        kinds.srtp++;
+        const pt = p.payload[1]! & 0x7f;
+        if (pt < 64 || pt > 95) rtpPayloads.push(p.payload.subarray(12)); // RTP, not RTCP (RFC 5761 §4)
+      } else kinds.other++;
+    }
+    process.stdout.write(`[softphone] relay capture: ${JSON.stringify(kinds)}, RTP payload entropy ${entropy(rtpPayloads).toFixed(2)} bits/byte\n`);
+    expect(kinds.other).toBe(0);
+    expect(kinds.dtls).toBeGreaterThan(0);
+    expect(kinds.srtp).toBeGreaterThan(100);
+    const directions = new Set(packets.filter((p) => (p.payload[0] ?? 0) >= 128).map((p) => `${p.src}>${p.dst}`));
+    expect(directions.size).toBeGreaterThanOrEqual(2);
+    // A pure tone encoded by Opus compresses to highly repetitive frames; after SRTP (and
+    // SFrame inside it) the bytes are indistinguishable from random.
+    expect(entropy(rtpPayloads)).toBeGreaterThan(7.5);
+  });
+
+  it('fails closed when the ZRTP channel is blocked: nothing is sent, nothing heard, "not secure" shown', async () => {
+    await a.evaluate(() => sessionStorage.setItem('susurro.test.blockZrtpChannel', '1'));
+    try {
+      await a.getByTestId('call-212').click();
+      await b.getByTestId('answer').click();
+      for (const p of [a, b]) await p.locator('[data-testid="security-status"][data-status="not-secure"]').waitFor({ timeout: 15_000 });
+      await a.screenshot({ path: join(ARTIFACTS, '11-not-secure.png'), fullPage: true });
+      expect(await a.getByTestId('sas').count()).toBe(0);
+      const heard = await remoteTone(b, 1500);
+      const counters = await mediaCounters(a);
+      const receiver = await mediaCounters(b);
+      process.stdout.write(`[softphone] blocked ZRTP: sender ${JSON.stringify(counters)}, receiver ${JSON.stringify(receiver)}, heard ${JSON.stringify(heard)}\n`);
+      expect(counters!.framesEncrypted).toBe(0);
+      expect(counters!.droppedNoKey).toBeGreaterThan(50); // frames reached the transform and were dropped
+      expect(receiver!.framesDecrypted).toBe(0);
+      // Silence: no peak near the caller's tone standing out of the noise floor.
+      expect(Math.abs(heard.peakHz - dave.toneHz) < 30 && heard.peakDb - heard.medianDb > 20).toBe(false);
+      await hangUp(a, b);
+    } finally {
+      await a.evaluate(() => sessionStorage.removeItem('susurro.test.blockZrtpChannel'));
+    }
+  });
+});
