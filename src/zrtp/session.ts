@@ -29,9 +29,13 @@
  *   any                       | timeout()                      | onError(TIMEOUT)                    | failed
  *   any                       | close()                        | wipe secrets                        | closed
  *
- * A repeated message that differs from the stored one is fatal (SUSURRO_ZRTP_REPEATED_MISMATCH,
- * as bzrtp). Undecodable messages and messages not expected in the current state are ignored:
- * on UDP they are indistinguishable from late retransmissions.
+ * A repeated message that differs from the stored one is fatal (SUSURRO_ZRTP_REPEATED_MISMATCH;
+ * a different Hello is answered with Error 0x40). Undecodable messages and messages not
+ * expected in the current state are ignored: on UDP they are indistinguishable from late
+ * retransmissions. Messages failing their hash-chain or chain-MAC check (§9) are dropped, as
+ * bzrtp does: they are unauthenticated, so they must not be able to end the call; the genuine
+ * retransmission still completes it. Every other check failure is fatal: Error with the RFC code
+ * (0x61 bad pv, 0x62 hvi, 0x70 Confirm MAC, 0x90 equal ZID, 0x30 version, 0x5x algorithms).
  *
  * The only asynchronous step is the cache: the peer's record is read when its Hello arrives
  * (messages received meanwhile are queued, in order) and written when the exchange is
@@ -46,6 +50,7 @@ import { zrtpHashAttribute } from './zrtp-hash.ts';
 import { MachineContext, type MachineConfig } from './states/context.ts';
 import { advanceDiscovery, HELLO_ACK } from './states/discovery.ts';
 import { isFaithfulRepeat } from './states/handler.ts';
+import { isUnauthenticatedMessage } from './states/message-auth.ts';
 import { STATE_HANDLERS } from './states/index.ts';
 import { buildHello } from './states/outbound.ts';
 import type { ZrtpState } from './states/state.ts';
@@ -129,7 +134,7 @@ export class ZrtpSession {
   #blocked = false;
   #secureReported = false;
   #idle: Promise<void> = Promise.resolve();
-  /** Messages ignored (undecodable or unexpected): a diagnostic, not an error. */
+  /** Messages ignored (undecodable, unexpected, or unauthenticated): a diagnostic, not an error. */
   ignoredMessages = 0;
 
   constructor(opts: ZrtpSessionOptions) {
@@ -269,7 +274,9 @@ export class ZrtpSession {
         case 'Hello':
           if (ctx.peerHello) {
             // §4.1: a repeated Hello (our HelloACK was lost) is acknowledged again.
-            if (isFaithfulRepeat(ctx.peerHello.bytes, bytes, 'Hello') && ctx.state !== 'secure') ctx.send(HELLO_ACK, null);
+            if (isFaithfulRepeat(ctx.peerHello.bytes, bytes, 'Hello', ProtocolErrorCode.HelloComponentsMismatch) && ctx.state !== 'secure') {
+              ctx.send(HELLO_ACK, null);
+            }
             return;
           }
           break;
@@ -372,6 +379,10 @@ export class ZrtpSession {
     try {
       step();
     } catch (e) {
+      if (isUnauthenticatedMessage(e)) {
+        this.ignoredMessages++; // §9 check failed: drop it, the peer's retransmission may be genuine
+        return;
+      }
       this.#fail(asZrtpError(e), true);
     }
   }

@@ -12,7 +12,7 @@ export type StateHandler = (ctx: MachineContext, input: Received<ZrtpMessage>) =
  * returns true for a faithful repeat, throws SUSURRO_ZRTP_REPEATED_MISMATCH otherwise (a
  * different message claiming the same place in the exchange is an attack or a broken peer).
  */
-export function isFaithfulRepeat(stored: Uint8Array, received: Uint8Array, what: string): true {
+export function isFaithfulRepeat(stored: Uint8Array, received: Uint8Array, what: string, protocolCode?: number): true {
   if (stored.length === received.length && constantTimeEqual(stored, received)) return true;
-  throw new ZrtpError('SUSURRO_ZRTP_REPEATED_MISMATCH', `repeated ${what} differs from the first one`);
+  throw new ZrtpError('SUSURRO_ZRTP_REPEATED_MISMATCH', `repeated ${what} differs from the first one`, protocolCode === undefined ? undefined : { protocolCode });
 }

@@ -114,13 +114,14 @@ function committedAlgorithms(ctx: MachineContext, commit: CommitMessage): Negoti
 export function acceptCommit(ctx: MachineContext, commit: Received<CommitMessage>): void {
   const hello = ctx.peerHello!;
   const m = commit.message;
+  // Authenticate first: a Commit failing these is dropped (anyone could have sent it).
+  verifyChain(m.h2, hello.message.h3, 1, 'Commit H2');
+  verifyChainMac(m.h2, hello.bytes, 'Hello');
   if (!constantTimeEqual(m.zid, hello.message.zid)) {
     throw new ZrtpError('SUSURRO_ZRTP_MALFORMED', 'Commit ZID differs from the Hello ZID', {
       protocolCode: ProtocolErrorCode.MalformedPacket,
     });
   }
-  verifyChain(m.h2, hello.message.h3, 1, 'Commit H2');
-  verifyChainMac(m.h2, hello.bytes, 'Hello');
   const algorithms = committedAlgorithms(ctx, m);
   ctx.algorithms = algorithms;
   ctx.role = 'responder';

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { HashChain } from '../../../src/zrtp/hash-chain.ts';
+import type { HashChain } from '../../../src/zrtp/hash-chain.ts';
 import {
   computeHvi,
   computeS0,
