@@ -11,6 +11,7 @@ import {
   deleteAdminSession,
   findAdmin,
   listAdmins,
+  purgeExpiredTokens,
   setAdminPassword,
   setAdminStatus,
   verifyAdminPassword,
@@ -67,6 +68,8 @@ export async function adminsRoutes(app: FastifyInstance) {
         await audit(app, request, { actor: username, action: 'admin.login', target: username, outcome: 'denied', detail: { disabled: true } });
         throw new ApiErrors.SUSURRO_API_ADMIN_DISABLED();
       }
+      // Housekeeping on a rare, authenticated path: expired sessions and phone tokens go.
+      await purgeExpiredTokens(db, options.now());
       const s = await createAdminSession(db, admin.id, options.adminSessionTtlSeconds, request.ip, options.now());
       await audit(app, request, { actor: username, action: 'admin.login', target: username, outcome: 'ok' });
       return { token: s.token, expiresAt: s.expiresAt, admin: publicAdmin(admin) };
