@@ -3,7 +3,7 @@
  * behind, a second start on the same data directory is idempotent, and a kamailio killed with
  * SIGKILL is reported down and restarted by the supervisor.
  */
-import { readFileSync, readdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,31 +12,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createAccountRow, findAccount } from '../../src/db/index.ts';
 import { startStack, type RunningStack } from '../../src/stack/index.ts';
 import { testStackOverrides } from '../support/stack.ts';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** PIDs of every process whose command line mentions `text` (e.g. the stack's temp dir). */
-export function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (cmd.includes(text) && !/\) Z /.test(stat)) pids.push(Number(entry));
-    } catch {
-      // process vanished meanwhile
-    }
-  }
-  return pids;
-}
+import { alive, processesMentioning } from './processes.ts';
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,0 +1,98 @@
+/**
+ * `npm start`'s entry (src/cli/start.ts) as a real child process: prints its progress, the URLs
+ * and the first admin's credentials; SIGTERM stops everything and exits 0; if the process is
+ * killed with SIGKILL (no chance to clean up), kamailio and coturn still do not outlive it
+ * (parent-death signal).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../src/config/index.ts';
+import { freePorts } from '../support/ports.ts';
+import { processesMentioning } from './processes.ts';
+
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const d of dirs) {
+    for (const pid of processesMentioning(d)) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+async function launch(): Promise<{ child: ChildProcess; dir: string; output: () => string; running: Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'susurro-cli-'));
+  dirs.push(dir);
+  const [sipTls, wss, jsonrpc, turn, turnTls, turnCli, admin] = await freePorts(7);
+  const relayMin = 50000 + Math.floor(Math.random() * 225) * 40;
+  const env = {
+    ...process.env,
+    SUSURRO_CONFIG: undefined,
+    SUSURRO_DATA_DIR: dir,
+    SUSURRO_PORT_SIP_TLS: String(sipTls), SUSURRO_PORT_WSS: String(wss), SUSURRO_PORT_JSONRPC: String(jsonrpc),
+    SUSURRO_PORT_TURN: String(turn), SUSURRO_PORT_TURN_TLS: String(turnTls), SUSURRO_PORT_TURN_CLI: String(turnCli),
+    SUSURRO_PORT_ADMIN: String(admin), SUSURRO_PORT_RELAY_MIN: String(relayMin), SUSURRO_PORT_RELAY_MAX: String(relayMin + 39),
+  };
+  delete env.SUSURRO_CONFIG;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/start.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  child.stdout?.on('data', (d) => { out += d; });
+  child.stderr?.on('data', (d) => { out += d; });
+  const running = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not running after 40 s:\n${out}`)), 40_000);
+    const check = () => {
+      if (out.includes('Press Ctrl-C to stop.')) { clearTimeout(timer); resolve(); }
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited with ${code}:\n${out}`)); });
+  });
+  return { child, dir, output: () => out, running };
+}
+
+function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+async function eventually(fn: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (fn()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return fn();
+}
+
+describe('npm start entry', () => {
+  it('prints each step, the URLs and the first admin; SIGTERM stops everything and exits 0', async () => {
+    const { child, dir, output, running } = await launch();
+    await running;
+    const out = output();
+    for (const step of ['certs:', 'database:', 'first-admin:', 'kamailio-config:', 'kamailio:', 'turn:', 'admin-api:']) {
+      expect(out).toContain(`[susurro] ${step}`);
+    }
+    expect(out).toMatch(/softphone: +https:\/\/127\.0\.0\.1:\d+\//);
+    expect(out).toMatch(/admin page: +https:\/\/127\.0\.0\.1:\d+\/admin\//);
+    expect(out).toMatch(/first administrator: username "[^"]+", password "[^"]+"/);
+    expect(processesMentioning(dir).length).toBeGreaterThan(2);
+
+    child.kill('SIGTERM');
+    expect(await exited(child)).toEqual({ code: 0, signal: null });
+    expect(processesMentioning(dir)).toEqual([]);
+  });
+
+  it('SIGKILL of the stack process: kamailio and coturn die with it (no orphans)', async () => {
+    const { child, dir, running } = await launch();
+    await running;
+    expect(processesMentioning(dir).length).toBeGreaterThan(2);
+    child.kill('SIGKILL');
+    await exited(child);
+    expect(await eventually(() => processesMentioning(dir).length === 0, 10_000)).toBe(true);
+  });
+});
