@@ -215,7 +215,8 @@ export class ZrtpSession {
     await this.#idle;
     const { cache, zid, now } = ctx.config;
     if (verified && ctx.withheldRs1) {
-      const previous = ctx.cacheRecord ?? null;
+      // Re-read: our copy of the record was wiped once the exchange completed.
+      const previous = await cache.get(zid, result.peerZid);
       await cache.put(zid, this.#nextRecord(previous, ctx.withheldRs1, true, now()));
       ctx.withheldRs1.fill(0);
       ctx.withheldRs1 = null;

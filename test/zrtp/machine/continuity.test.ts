@@ -102,6 +102,7 @@ describe('retained secrets', () => {
     const bobs = (await p.cacheB.get(zidOf('bob'), zidOf('alice')))!;
     expect(verified.sasVerified).toBe(true);
     expect(hex(verified.rs1!)).toBe(hex(bobs.rs1!));
+    expect(hex(verified.rs2!)).toBe(hex(before.rs1!)); // §4.6.1: the old rs1 moves to rs2
     const third = await p.call();
     expect(third.a.secure!.cacheMismatch).toBe(false);
     expect(third.a.secure!.previouslyVerified).toBe(true);
