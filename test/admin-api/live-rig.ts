@@ -15,7 +15,7 @@ export interface ApiReply {
 
 export function apiClient(baseUrl: string, ca: string) {
   let token: string | null = null;
-  const call = (method: string, path: string, body?: unknown): Promise<ApiReply> =>
+  const call = (method: string, path: string, body?: unknown, bearer?: string): Promise<ApiReply> =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = request(
@@ -26,7 +26,7 @@ export function apiClient(baseUrl: string, ca: string) {
           servername: 'localhost',
           headers: {
             ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...((bearer ?? token) ? { authorization: `Bearer ${bearer ?? token}` } : {}),
           },
           timeout: 10_000,
         },

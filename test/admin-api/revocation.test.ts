@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import type { Phone } from '../support/sip-client.ts';
+import { TurnUdpClient } from '../support/turn-client.ts';
 import { adminApiFor, disconnected, establishCall, phoneFor, terminated, type Api } from './live-rig.ts';
 
 /**
@@ -12,6 +13,7 @@ import { adminApiFor, disconnected, establishCall, phoneFor, terminated, type Ap
 let t: TestStack;
 let api: Api;
 const phones: Phone[] = [];
+const turnClients: TurnUdpClient[] = [];
 
 beforeAll(async () => {
   t = await startTestStack();
@@ -19,6 +21,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const p of phones) await p.stop().catch(() => {});
+  for (const c of turnClients) c.close();
   await t?.stop();
 });
 
@@ -90,5 +93,26 @@ describe('revoking an account with a live call', () => {
     expect(r.status).toBe(200);
     expect(r.body.live).toMatchObject({ registrations: 'ok', websockets: 'ok', calls: 'ok', turn: 'ok' });
     expect(r.body.live.counts).toMatchObject({ websockets: 0, calls: 0 });
+  });
+
+  it('cancels the TURN allocation made with credentials from the phone API, and mints no new ones', async () => {
+    const pw = await account('204', 'dave');
+    const login = await api.call('POST', '/api/v1/phone/login', { extension: '204', password: pw });
+    expect(login.status).toBe(200);
+    const { username, credential } = login.body.turn;
+    const relay = await TurnUdpClient.open('127.0.0.1', t.config.ports.turn);
+    turnClients.push(relay);
+    expect((await relay.allocate(username, credential)).status).toBe(200);
+    expect(await relay.refresh()).toBe(200);
+    const phoneToken = login.body.token as string;
+    expect((await api.call('POST', '/api/v1/phone/turn-credentials', undefined, phoneToken)).status).toBe(200);
+
+    const r = await api.call('POST', '/api/v1/accounts/204/disable');
+    expect(r.body.live.turn).toBe('ok');
+    expect(r.body.live.counts.turn).toBe(1);
+    expect(await relay.refresh()).toBe(437); // RFC 8656 §7.2: the allocation is gone
+    expect(await t.stack.turnCli.listSessions('204')).toEqual([]);
+    const fresh = await api.call('POST', '/api/v1/phone/turn-credentials', undefined, phoneToken);
+    expect([fresh.status, fresh.body.code]).toEqual([401, 'SUSURRO_API_TOKEN_INVALID']);
   });
 });
