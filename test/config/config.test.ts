@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, REPO_ROOT } from '../../src/config/index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'susurro-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({ file: null, env: {} });
+    expect(c.domain).toBe('susurro.local');
+    expect(c.publicHost).toBe('127.0.0.1');
+    expect(c.dataDir).toBe(join(REPO_ROOT, 'var'));
+    expect(c.listen.address).toBe('127.0.0.1');
+    expect(c.ports).toEqual({
+      sipTls: 5061, wss: 8443, jsonrpc: 5090, sipUdp: null, turn: 3478, turnTls: 5349,
+      relayMin: 49160, relayMax: 49400, turnCli: 5766, admin: 8444,
+    });
+    expect(c.database.url).toBe(`sqlite:${join(REPO_ROOT, 'var', 'susurro.db')}`);
+    expect(c.tls).toEqual({
+      certFile: join(REPO_ROOT, 'var', 'tls', 'server.crt'),
+      keyFile: join(REPO_ROOT, 'var', 'tls', 'server.key'),
+      caFile: join(REPO_ROOT, 'var', 'tls', 'ca.crt'),
+    });
+    expect(c.turn).toEqual({ secretFile: join(REPO_ROOT, 'var', 'secrets', 'turn-secret'), ttlSeconds: 600, allowLoopbackPeers: false });
+    expect(c.logLevel).toBe('info');
+  });
+
+  it('paths derived from dataDir follow a dataDir override unless set explicitly', () => {
+    const c = loadConfig({ file: null, env: {}, overrides: { dataDir: '/srv/s', tls: { certFile: '/etc/ssl/mine.pem' } } });
+    expect(c.database.url).toBe('sqlite:/srv/s/susurro.db');
+    expect(c.tls.certFile).toBe('/etc/ssl/mine.pem');
+    expect(c.tls.keyFile).toBe('/srv/s/tls/server.key');
+    expect(c.turn.secretFile).toBe('/srv/s/secrets/turn-secret');
+  });
+
+  it('file < environment < overrides', () => {
+    const file = join(dir, 'a.json');
+    writeFileSync(file, JSON.stringify({ domain: 'file.example', publicHost: 'voice.file.example', ports: { wss: 9443, sipUdp: 5060 } }));
+    const c = loadConfig({
+      file,
+      env: { SUSURRO_DOMAIN: 'env.example', SUSURRO_PORT_ADMIN: '9444', SUSURRO_DATABASE_URL: 'postgres://k:pw@db.example/susurro' },
+      overrides: { domain: 'override.example' },
+    });
+    expect(c.domain).toBe('override.example');
+    expect(c.publicHost).toBe('voice.file.example');
+    expect(c.ports.wss).toBe(9443);
+    expect(c.ports.sipUdp).toBe(5060);
+    expect(c.ports.admin).toBe(9444);
+    expect(c.ports.sipTls).toBe(5061);
+    expect(c.database.url).toBe('postgres://k:pw@db.example/susurro');
+  });
+
+  it('SUSURRO_CONFIG names the file; a missing explicit file is an error', () => {
+    const file = join(dir, 'b.json');
+    writeFileSync(file, JSON.stringify({ logLevel: 'warn' }));
+    expect(loadConfig({ env: { SUSURRO_CONFIG: file } }).logLevel).toBe('warn');
+    expect(() => loadConfig({ env: { SUSURRO_CONFIG: join(dir, 'missing.json') } })).toThrow(ConfigError);
+  });
+
+  it.each([
+    ['a relative dataDir', { dataDir: 'var' }],
+    ['a port out of range', { ports: { wss: 70000 } }],
+    ['a fractional port', { ports: { wss: 8443.5 } }],
+    ['two services on one port', { ports: { wss: 5061 } }],
+    ['relayMin > relayMax', { ports: { relayMin: 50000, relayMax: 40000 } }],
+    ['an unknown log level', { logLevel: 'verbose' }],
+    ['a domain with a quote', { domain: 'bad"domain' }],
+    ['a listen address that is not an IP', { listen: { address: 'localhost' } }],
+    ['an unsupported database', { database: { url: 'mysql://x' } }],
+    ['a too short TURN ttl', { turn: { ttlSeconds: 5 } }],
+    ['a non-boolean allowLoopbackPeers', { turn: { allowLoopbackPeers: 'yes' } }],
+  ])('rejects %s with SUSURRO_CONFIG_INVALID', (_what, overrides) => {
+    let err: unknown;
+    try {
+      loadConfig({ file: null, env: {}, overrides: overrides as never });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).code).toBe('SUSURRO_CONFIG_INVALID');
+  });
+
+  it('rejects malformed environment values and invalid JSON files', () => {
+    expect(() => loadConfig({ file: null, env: { SUSURRO_PORT_WSS: '84x3' } })).toThrow(ConfigError);
+    const file = join(dir, 'c.json');
+    writeFileSync(file, '{ not json');
+    expect(() => loadConfig({ file, env: {} })).toThrow(/not valid JSON/);
+    writeFileSync(file, '[1,2]');
+    expect(() => loadConfig({ file, env: {} })).toThrow(/JSON object/);
+  });
+
+  it('SUSURRO_PORT_SIP_UDP=off keeps plain SIP off', () => {
+    expect(loadConfig({ file: null, env: { SUSURRO_PORT_SIP_UDP: 'off' } }).ports.sipUdp).toBeNull();
+    expect(loadConfig({ file: null, env: { SUSURRO_PORT_SIP_UDP: '5060' } }).ports.sipUdp).toBe(5060);
+  });
+});

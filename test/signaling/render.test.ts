@@ -1,0 +1,85 @@
+/**
+ * kamailio-config/ rendering: the generated #!substdef/#!define header, and `kamailio -c` (the
+ * real 5.6 parser, with every module's parameters) accepting the result for each feature set.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig, type DeepPartial, type SusurroConfig } from '../../src/config/index.ts';
+import { kamailioDebugLevel, kamailioModuleDbUrl, renderDefs, renderKamailioConfig, RenderError } from '../../src/signaling/render.ts';
+import { checkKamailioConfig } from '../../src/stack/index.ts';
+import { ensureTlsMaterial } from '../../src/tls/dev-ca.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'susurro-render-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function config(overrides: DeepPartial<SusurroConfig> = {}): SusurroConfig {
+  return loadConfig({ file: null, env: {}, overrides: { dataDir: dir, ...overrides } });
+}
+
+describe('renderDefs', () => {
+  it('puts every deployment value into #!substdef lines', () => {
+    const c = config({ domain: 'example.org', publicHost: 'voice.example.org', ports: { admin: 9444, wss: 9443 } });
+    const defs = renderDefs(c, '/run/tls.cfg');
+    expect(defs).toContain('#!substdef "!SUSURRO_DOMAIN!example.org!g"');
+    expect(defs).toContain('#!substdef "!SUSURRO_ORIGIN!https://voice.example.org:9444!g"');
+    expect(defs).toContain('#!substdef "!SUSURRO_WS_HOST!voice.example.org:9443!g"');
+    expect(defs).toContain(`#!substdef "!SUSURRO_DBURL!sqlite:///${dir}/susurro.db!g"`);
+    expect(defs).toContain('#!define WITH_SQLITE');
+    expect(defs).toContain('#!define WITH_ANTIFLOOD');
+    expect(defs).not.toContain('WITH_PLAIN_SIP');
+  });
+
+  it('switches features from the config', () => {
+    const defs = renderDefs(config({ ports: { sipUdp: 5060 }, database: { url: 'postgres://k:p@db/k' } }), '/t', { antiflood: false });
+    expect(defs).toContain('#!define WITH_PLAIN_SIP');
+    expect(defs).toContain('#!define WITH_POSTGRES');
+    expect(defs).not.toContain('WITH_SQLITE');
+    expect(defs).not.toContain('WITH_ANTIFLOOD');
+    expect(defs).toContain('#!substdef "!SUSURRO_SIP_PORT!5060!g"');
+  });
+
+  it('picks a separator the value does not contain, and refuses quotes', () => {
+    const defs = renderDefs(config({ database: { url: 'postgres://k:p!ss@db/k' } }), '/t');
+    expect(defs).toContain('#!substdef "|SUSURRO_DBURL|postgres://k:p!ss@db/k|g"');
+    expect(() => renderDefs(config({ database: { url: 'postgres://k:p"ss@db/k' } }), '/t')).toThrow(RenderError);
+  });
+
+  it('db_sqlite needs four slashes for an absolute path', () => {
+    expect(kamailioModuleDbUrl('sqlite:/var/lib/s.db')).toBe('sqlite:////var/lib/s.db');
+    expect(kamailioModuleDbUrl('postgres://u:p@h/d')).toBe('postgres://u:p@h/d');
+  });
+
+  it('never uses Kamailio DBG (3), which logs whole messages', () => {
+    expect(kamailioDebugLevel('debug')).toBeLessThan(3);
+    expect(kamailioDebugLevel('error')).toBe(-1);
+  });
+});
+
+describe('kamailio -c accepts the rendered script', () => {
+  const variants: [string, DeepPartial<SusurroConfig>, { antiflood?: boolean }][] = [
+    ['defaults (sqlite, TLS + WSS, anti-flood)', {}, {}],
+    ['plain SIP on for a LAN, no anti-flood', { ports: { sipUdp: 25060 } }, { antiflood: false }],
+    ['postgres', { database: { url: 'postgres://kamailio:pw@127.0.0.1:5432/susurro' } }, {}],
+    ['all interfaces + debug log level', { listen: { address: '0.0.0.0' }, logLevel: 'debug' }, {}],
+  ];
+  it.each(variants)('%s', async (name, overrides, features) => {
+    const c = config(overrides);
+    const tls = ensureTlsMaterial(c);
+    const files = renderKamailioConfig(c, join(dir, `run-${name.replace(/\W+/g, '-')}`), tls, features);
+    const out = await checkKamailioConfig(files);
+    expect(out).toContain('config file ok');
+    expect(out).toContain(`tls: ${c.listen.address}`);
+    expect(readFileSync(files.tlsCfgFile, 'utf8')).toContain(`certificate = ${tls.certFile}`);
+  });
+
+  it('a broken template is reported with kamailio\'s error', async () => {
+    const c = config();
+    const files = renderKamailioConfig(c, join(dir, 'run-broken'), ensureTlsMaterial(c));
+    const { writeFileSync, appendFileSync } = await import('node:fs');
+    appendFileSync(files.cfgFile, '\nroute[BROKEN] { this is not kamailio }\n');
+    await expect(checkKamailioConfig(files)).rejects.toMatchObject({ code: 'SUSURRO_STACK_KAMAILIO_CONFIG' });
+    writeFileSync(files.cfgFile, '');
+  });
+});
