@@ -41,13 +41,13 @@
  * (messages received meanwhile are queued, in order) and written when the exchange is
  * complete; onSecure fires after that write, so a second session sees the new rs1.
  */
-import { withMandatory } from './algorithms.ts';
-import { assertRecord, assertZid, type RetainedSecretRecord } from './cache/retained-secret-cache.ts';
+import { assertRecord, type RetainedSecretRecord } from './cache/retained-secret-cache.ts';
 import { ProtocolErrorCode, ZrtpError } from './errors.ts';
 import { makeHashChain } from './hash-chain.ts';
 import { decodeMessage, encodeMessage, type ZrtpMessage } from './messages/index.ts';
 import { zrtpHashAttribute } from './zrtp-hash.ts';
-import { MachineContext, type MachineConfig } from './states/context.ts';
+import { MachineContext } from './states/context.ts';
+import { validateOptions } from './states/options.ts';
 import { advanceDiscovery, HELLO_ACK } from './states/discovery.ts';
 import { isFaithfulRepeat } from './states/handler.ts';
 import { isUnauthenticatedMessage } from './states/message-auth.ts';
@@ -59,57 +59,10 @@ import type { ZrtpSecureResult, ZrtpSessionDelegate, ZrtpSessionOptions } from '
 export type { ZrtpState } from './states/state.ts';
 export type { ZrtpSecureResult, ZrtpSessionDelegate, ZrtpSessionOptions } from './states/types.ts';
 
-export const DEFAULT_CLIENT_ID = 'susurro 0.1';
+export { DEFAULT_CLIENT_ID } from './states/options.ts';
 const ERROR_ACK = encodeMessage({ type: 'ErrorACK' });
 /** Bound on messages queued while the cache is read (a flood is dropped, not buffered). */
 const MAX_QUEUED = 64;
-
-function defaultRandom(n: number): Uint8Array {
-  return globalThis.crypto.getRandomValues(new Uint8Array(n));
-}
-
-function validateOptions(opts: ZrtpSessionOptions): MachineConfig {
-  if (typeof opts !== 'object' || opts === null) throw new TypeError('options must be an object');
-  assertZid(opts.zid, 'options.zid');
-  const clientId = opts.clientId ?? DEFAULT_CLIENT_ID;
-  if (typeof clientId !== 'string' || !/^[\x20-\x7e]{1,16}$/.test(clientId)) {
-    throw new RangeError('options.clientId must be 1..16 printable ASCII characters');
-  }
-  const cache = opts.cache;
-  for (const m of ['get', 'put', 'setVerified', 'delete'] as const) {
-    if (typeof cache?.[m] !== 'function') throw new TypeError(`options.cache.${m} must be a function`);
-  }
-  if (opts.random !== undefined && typeof opts.random !== 'function') throw new TypeError('options.random must be a function');
-  if (opts.now !== undefined && typeof opts.now !== 'function') throw new TypeError('options.now must be a function');
-  if (opts.auxSecret !== undefined) {
-    if (!(opts.auxSecret instanceof Uint8Array)) throw new TypeError('options.auxSecret must be a Uint8Array');
-    if (opts.auxSecret.length === 0) throw new RangeError('options.auxSecret must not be empty');
-  }
-  if (opts.peerHelloHash !== undefined && typeof opts.peerHelloHash !== 'string') throw new TypeError('options.peerHelloHash must be a string');
-  const commitMode = opts.commit ?? 'eager';
-  if (commitMode !== 'eager' && commitMode !== 'wait') throw new RangeError("options.commit must be 'eager' or 'wait'");
-  const expiry = opts.cacheExpirySeconds ?? 0xffffffff;
-  if (!Number.isInteger(expiry) || expiry < 0 || expiry > 0xffffffff) throw new RangeError('options.cacheExpirySeconds must be a 32-bit unsigned integer');
-  if (typeof opts.delegate?.onSend !== 'function') throw new TypeError('options.delegate.onSend must be a function');
-  const random = opts.random ?? defaultRandom;
-  return {
-    zid: opts.zid.slice(),
-    clientId,
-    preferences: withMandatory(opts.preferences ?? {}),
-    cache,
-    random: (n) => {
-      const r = random(n);
-      if (!(r instanceof Uint8Array) || r.length !== n) throw new RangeError('options.random returned the wrong number of bytes');
-      return r;
-    },
-    now: opts.now ?? Date.now,
-    auxSecret: opts.auxSecret ? opts.auxSecret.slice() : null,
-    peerHelloHash: opts.peerHelloHash ?? null,
-    commitMode,
-    cacheExpirySeconds: expiry,
-    delegate: opts.delegate,
-  };
-}
 
 /** Any exception from a handler as a ZrtpError (bugs become CriticalSoftwareError, §5.9). */
 function asZrtpError(e: unknown): ZrtpError {
