@@ -54,6 +54,8 @@ export interface KeyAgreementPrimitives {
   supports(alg: DhKeyAgreement): boolean;
   publicValue(alg: DhKeyAgreement, secret: Uint8Array): Uint8Array;
   sharedSecret(alg: DhKeyAgreement, secret: Uint8Array, peerPublic: Uint8Array): Uint8Array;
+  /** Optional: drop anything derived from `secret` (called by KeyPair.destroy before zeroing it). */
+  release?(secret: Uint8Array): void;
 }
 
 export interface KeyPairOptions {
@@ -212,6 +214,7 @@ export function generateKeyPair(alg: KeyAgreementAlgorithm, random: Random, opti
     },
     destroy(): void {
       destroyed = true;
+      primitives.release?.(secret);
       secret.fill(0);
     },
   };
