@@ -154,7 +154,7 @@ export class RawSipConnection {
   /** SIP over secure WebSocket (subprotocol "sip", RFC 7118 §4). */
   static async openWss(opts: { url: string; ca: string; origin?: string; host?: string }): Promise<RawSipConnection> {
     const ws = new WebSocket(opts.url, 'sip', {
-      ca: opts.ca, servername: 'localhost', ...(opts.origin ? { origin: opts.origin } : {}),
+      ca: opts.ca, ...(opts.origin ? { origin: opts.origin } : {}),
       ...(opts.host ? { headers: { host: opts.host } } : {}),
     });
     await new Promise<void>((resolve, reject) => {
@@ -344,10 +344,10 @@ export class StaticSdh implements SessionDescriptionHandler {
 }
 
 /** A `ws` WebSocket class usable as sip.js's global WebSocket, trusting `ca` and sending Origin. */
-export function webSocketClass(ca: string, origin: string): typeof WebSocket {
+export function webSocketClass(ca: string, origin: string): new (url: string | URL, protocols?: string | string[]) => WebSocket {
   return class extends WebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
-      super(url, protocols, { ca, origin, servername: 'localhost' });
+      super(url, protocols, { ca, origin });
     }
   };
 }
@@ -415,8 +415,8 @@ export async function createPhone(o: PhoneOptions): Promise<Phone> {
       return new Promise<number>((resolve, reject) => {
         registerer.register({
           requestDelegate: {
-            onAccept: (r: IncomingResponse) => resolve(r.message.statusCode),
-            onReject: (r: IncomingResponse) => resolve(r.message.statusCode),
+            onAccept: (r: IncomingResponse) => resolve(r.message.statusCode ?? 0),
+            onReject: (r: IncomingResponse) => resolve(r.message.statusCode ?? 0),
           },
         }).catch(reject);
       });
@@ -432,8 +432,8 @@ export async function createPhone(o: PhoneOptions): Promise<Phone> {
       return new Promise((resolve, reject) => {
         inviter.invite({
           requestDelegate: {
-            onAccept: (r) => resolve({ status: r.message.statusCode, reason: r.message.reasonPhrase, session: inviter }),
-            onReject: (r) => resolve({ status: r.message.statusCode, reason: r.message.reasonPhrase, session: inviter }),
+            onAccept: (r) => resolve({ status: r.message.statusCode ?? 0, reason: r.message.reasonPhrase ?? '', session: inviter }),
+            onReject: (r) => resolve({ status: r.message.statusCode ?? 0, reason: r.message.reasonPhrase ?? '', session: inviter }),
           },
         }).catch(reject);
       });
