@@ -11,7 +11,7 @@ import { startHarness, type Harness } from './harness.ts';
  */
 let h: Harness;
 beforeAll(async () => {
-  const [rpcPort, cliPort] = await freePorts(2);
+  const [rpcPort, cliPort] = (await freePorts(2)) as [number, number];
   h = await startHarness(null, {
     deps: {
       rpc: new KamailioRpc(`http://127.0.0.1:${rpcPort}/RPC`, { timeoutMs: 500 }),

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import type { Phone } from '../support/sip-client.ts';
+import { RawSipConnection, rawRegister, type Phone } from '../support/sip-client.ts';
 import { TurnUdpClient } from '../support/turn-client.ts';
 import { adminApiFor, disconnected, establishCall, phoneFor, terminated, type Api } from './live-rig.ts';
 
@@ -114,5 +114,21 @@ describe('revoking an account with a live call', () => {
     expect(await t.stack.turnCli.listSessions('204')).toEqual([]);
     const fresh = await api.call('POST', '/api/v1/phone/turn-credentials', undefined, phoneToken);
     expect([fresh.status, fresh.body.code]).toEqual([401, 'SUSURRO_API_TOKEN_INVALID']);
+  });
+
+  it('a native SIP/TLS client loses its registration; its idle connection is reported, and it cannot register again', async () => {
+    const pw = await account('205', 'erin');
+    const conn = await RawSipConnection.openTls({ host: '127.0.0.1', port: t.config.ports.sipTls, ca: t.caPem });
+    try {
+      expect((await rawRegister(conn, { ext: '205', domain: t.config.domain, password: pw })).status).toBe(200);
+      const r = await api.call('POST', '/api/v1/accounts/205/disable');
+      expect(r.body.live).toMatchObject({ registrations: 'ok', websockets: 'ok', calls: 'ok', turn: 'ok' });
+      expect(r.body.live.counts).toMatchObject({ websockets: 0, sipTlsLeftOpen: 1 });
+      await expect(t.stack.rpc.call('ul.lookup', ['location', `205@${t.config.domain}`])).rejects.toThrow();
+      // Same connection, right password: refused.
+      expect((await rawRegister(conn, { ext: '205', domain: t.config.domain, password: pw })).status).toBe(403);
+    } finally {
+      conn.close();
+    }
   });
 });

@@ -56,6 +56,7 @@ export const liveSchema = {
         websockets: { type: 'integer' },
         calls: { type: 'integer' },
         turn: { type: 'integer' },
+        sipTlsLeftOpen: { type: 'integer', description: 'registrations over plain SIP/TLS whose idle connection Kamailio cannot close' },
       },
     },
   },

@@ -19,8 +19,13 @@ export interface LiveRevocation {
   websockets: LiveOutcome;
   calls: LiveOutcome;
   turn: LiveOutcome;
-  /** How many of each were found and acted on (0 when the step failed). */
-  counts: { registrations: number; websockets: number; calls: number; turn: number };
+  /**
+   * How many of each were found and acted on (0 when the step failed).
+   * `sipTlsLeftOpen`: registrations that came over plain SIP/TLS, not WebSocket;
+   * Kamailio 5.6 has no RPC to close such a connection, so it stays open (idle:
+   * its registration, calls and credentials are gone) until the client closes it.
+   */
+  counts: { registrations: number; websockets: number; calls: number; turn: number; sipTlsLeftOpen: number };
 }
 
 export interface RevocationTarget {
@@ -87,7 +92,7 @@ export async function revokeLive(
 ): Promise<LiveRevocation> {
   const { rpc, turnCli, timeoutMs } = deps;
   const aor = `${target.extension}@${target.domain}`;
-  const counts = { registrations: 0, websockets: 0, calls: 0, turn: 0 };
+  const counts = { registrations: 0, websockets: 0, calls: 0, turn: 0, sipTlsLeftOpen: 0 };
   const noRpc = 'failed: Kamailio control (JSON-RPC) is not configured' as const;
 
   // Step 1: the connections behind the registrations, before ul.rm forgets them.
@@ -148,13 +153,25 @@ export async function revokeLive(
   if (!rpc) wsOutcome = noRpc;
   else if (lookupError) wsOutcome = reason(lookupError);
   else {
+    let tcpList: Array<{ id?: unknown; type?: unknown }> | null = null;
     for (const id of connIds) {
       try {
         await withTimeout(rpc.call('ws.close', [id]), timeoutMs, 'ws.close');
         counts.websockets++;
       } catch (err) {
-        // Already closed (the client hung up after the BYE) counts as done.
-        if (!isNotFound(err)) wsOutcome = reason(err);
+        if (!/unknown connection/i.test((err as Error)?.message ?? '') && !isNotFound(err)) {
+          wsOutcome = reason(err);
+          continue;
+        }
+        // Not a WebSocket: either already closed (the client hung up after the BYE),
+        // or a plain SIP/TLS connection, which ws.close cannot close; core.tcp_list tells.
+        try {
+          tcpList ??= (await withTimeout(rpc.call<Array<{ id?: unknown; type?: unknown }>>('core.tcp_list'), timeoutMs, 'core.tcp_list')) ?? [];
+          const conn = tcpList.find((c) => Number(c.id) === id);
+          if (conn && !/^WSS?$/i.test(String(conn.type))) counts.sipTlsLeftOpen++;
+        } catch (listErr) {
+          wsOutcome = reason(listErr);
+        }
       }
     }
   }
