@@ -10,7 +10,7 @@
  *   bzrtp-peer --local PORT --remote PORT [--ssrc HEX] [--role initiator|responder|auto]
  *              [--ka X255,DH3k] [--hash S256] [--cipher AES1] [--auth HS80] [--sas B32]
  *              [--cache FILE] [--self-uri URI] [--peer-uri URI] [--forget-peers] [--verify]
- *              [--aux-secret HEX] [--wait-go] [--capture FILE] [--timeout-ms N] [--verbose]
+ *              [--aux-secret HEX] [--wait-go] [--capture FILE] [--timeout-ms N] [--linger-ms N] [--verbose]
  *   bzrtp-peer --bench-handshake N --ka X255   (two in-process bzrtp engines, no I/O)
  *
  * Output (stdout, once secure, exit 0): one JSON line, see print_result().
@@ -145,7 +145,7 @@ typedef struct {
 	uint8_t auxSecret[64];
 	size_t auxSecretLength;
 	int forgetPeers, verify, waitGo, verbose;
-	double timeoutMs;
+	double timeoutMs, lingerMs;
 	int benchHandshakes;
 } options_t;
 
@@ -155,7 +155,7 @@ static void usage(void) {
 	fputs("usage: bzrtp-peer --local PORT --remote PORT [--ssrc HEX] [--role initiator|responder|auto]\n"
 	      "       [--ka X255,DH3k] [--hash S256] [--cipher AES1] [--auth HS80] [--sas B32]\n"
 	      "       [--cache FILE] [--self-uri URI] [--peer-uri URI] [--forget-peers] [--verify]\n"
-	      "       [--aux-secret HEX] [--wait-go] [--capture FILE] [--timeout-ms N] [--verbose]\n"
+	      "       [--aux-secret HEX] [--wait-go] [--capture FILE] [--timeout-ms N] [--linger-ms N] [--verbose]\n"
 	      "   or: bzrtp-peer --bench-handshake N [--ka X255] [--hash ...]\n", stderr);
 	exit(2);
 }
@@ -173,12 +173,14 @@ static void parse_options(int argc, char **argv, options_t *o) {
 		{"hash", 1, 0, 'H'}, {"cipher", 1, 0, 'C'}, {"auth", 1, 0, 'A'}, {"ka", 1, 0, 'K'}, {"sas", 1, 0, 'S'},
 		{"cache", 1, 0, 'c'}, {"self-uri", 1, 0, 'u'}, {"peer-uri", 1, 0, 'p'}, {"forget-peers", 0, 0, 'f'},
 		{"verify", 0, 0, 'v'}, {"aux-secret", 1, 0, 'x'}, {"wait-go", 0, 0, 'g'}, {"capture", 1, 0, 'w'},
-		{"timeout-ms", 1, 0, 't'}, {"verbose", 0, 0, 'V'}, {"bench-handshake", 1, 0, 'B'}, {0, 0, 0, 0}};
+		{"timeout-ms", 1, 0, 't'}, {"verbose", 0, 0, 'V'}, {"bench-handshake", 1, 0, 'B'}, {"linger-ms", 1, 0, 'L'},
+		{0, 0, 0, 0}};
 	memset(o, 0, sizeof *o);
 	o->ssrc = 0x5a525450;
 	o->selfUri = "sip:bzrtp-peer@127.0.0.1";
 	o->peerUri = "sip:zrtp-peer@127.0.0.1";
 	o->timeoutMs = 10000;
+	o->lingerMs = 100;
 	int c;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -206,6 +208,7 @@ static void parse_options(int argc, char **argv, options_t *o) {
 		case 'w': o->capturePath = optarg; break;
 		case 't': o->timeoutMs = atof(optarg); if (o->timeoutMs <= 0) die(2, "bad --timeout-ms"); break;
 		case 'V': o->verbose = 1; break;
+		case 'L': o->lingerMs = atof(optarg); if (o->lingerMs < 0) die(2, "bad --linger-ms"); break;
 		case 'B': o->benchHandshakes = atoi(optarg); if (o->benchHandshakes < 1) die(2, "bad --bench-handshake"); break;
 		default: usage();
 		}
@@ -490,10 +493,10 @@ static int run_udp(const options_t *o) {
 	if (o->verify) bzrtp_SASVerified(ep.ctx);
 	print_result(&ep);
 
-	/* The responder went secure on Confirm2 and answered Conf2ACK; linger briefly so a
+	/* The responder went secure on Confirm2 and answered Conf2ACK; linger (--linger-ms) so a
 	 * retransmitted Confirm2 (lost Conf2ACK) still gets its answer (RFC 6189 §6). */
 	if (!ep.sentDhPart2) {
-		double until = now_ms() + 100;
+		double until = now_ms() + o->lingerMs;
 		while (now_ms() < until) {
 			struct pollfd pfd = {.fd = ep.fd, .events = POLLIN};
 			if (poll(&pfd, 1, 10) > 0) {

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { PeerResultLine } from '../../src/cli/zrtp-peer/result-line.ts';
 import { ensureBzrtpPeer } from './build-bzrtp-peer.ts';
 import { freePorts } from '../support/ports.ts';
+import { startUdpRelay, type RelayDecision, type UdpRelay } from './udp-relay.ts';
 
 export type { PeerResultLine } from '../../src/cli/zrtp-peer/result-line.ts';
 
@@ -49,6 +50,8 @@ export interface PairOptions {
   exchangeHelloHashes?: boolean;
   /** Replace the "go" line sent to a peer, e.g. to hand bzrtp a wrong a=zrtp-hash. */
   goLines?: { a?: string; b?: string };
+  /** Route the packets through a relay (loss, tampering) instead of peer to peer. */
+  relay?: RelayDecision;
 }
 
 const live = new Set<ChildProcess>();
@@ -63,7 +66,11 @@ export function killAllPeers(): void {
 export interface RunningPeer {
   child: ChildProcess;
   ready: Promise<string>;
+  /** Resolves once the peer has printed its (one-line) result. */
+  printed: Promise<void>;
   done: Promise<PeerOutcome>;
+  /** Ends a peer that already printed its result (a lingering responder); its result still counts. */
+  stopAfterResult(): void;
 }
 
 /** Starts one peer process (prefer runPair; benchmarks pair a process with an in-process endpoint). */
@@ -84,7 +91,13 @@ export function startPeer(spec: PeerSpec, localPort: number, remotePort: number,
     onNotReady = rej;
   });
   ready.catch(() => undefined);
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  let stoppedAfterResult = false;
+  let onPrinted: () => void = () => undefined;
+  const printed = new Promise<void>((res) => (onPrinted = res));
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    if (stdout.includes('\n')) onPrinted();
+  });
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
     stderr += d;
     const m = /^READY (\{.*\})$/m.exec(stderr);
@@ -100,7 +113,7 @@ export function startPeer(spec: PeerSpec, localPort: number, remotePort: number,
       // stdout may still be draining after 'exit'; 'close' follows once the pipes are empty
       child.once('close', () => {
         let result: PeerResultLine | null = null;
-        if (code === 0) {
+        if (code === 0 || stoppedAfterResult) {
           const lines = stdout.trim().split('\n');
           // exactly ONE JSON line is part of the contract; anything else counts as a failure
           if (lines.length === 1) result = JSON.parse(lines[0]!) as PeerResultLine;
@@ -110,14 +123,23 @@ export function startPeer(spec: PeerSpec, localPort: number, remotePort: number,
       });
     });
   });
-  return { child, ready, done };
+  const stopAfterResult = () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    stoppedAfterResult = true;
+    child.kill('SIGTERM');
+  };
+  return { child, ready, printed, done, stopAfterResult };
 }
 
 /** Runs `a` and `b` against each other; resolves when both have exited. */
 export async function runPair(a: PeerSpec, b: PeerSpec, options: PairOptions = {}): Promise<[PeerOutcome, PeerOutcome]> {
   const timeoutMs = options.timeoutMs ?? 8000;
-  const [portA, portB] = (await freePorts(2)) as [number, number];
-  const runA = startPeer(a, portA, portB, timeoutMs, []);
+  const [portA, portB, relayA, relayB] = (await freePorts(4)) as [number, number, number, number];
+  let relay: UdpRelay | null = null;
+  if (options.relay) relay = await startUdpRelay({ relayA, relayB, peerA: portA, peerB: portB }, options.relay);
+  const remoteOfA = relay ? relay.portForA : portB;
+  const remoteOfB = relay ? relay.portForB : portA;
+  const runA = startPeer(a, portA, remoteOfA, timeoutMs, []);
   let runB: RunningPeer | null = null;
   const guard = setTimeout(() => {
     runA.child.kill('SIGKILL');
@@ -126,19 +148,28 @@ export async function runPair(a: PeerSpec, b: PeerSpec, options: PairOptions = {
   try {
     const hashA = await runA.ready;
     const extraB = options.exchangeHelloHashes && b.impl === 'susurro' ? ['--peer-hello-hash', hashA] : [];
-    runB = startPeer(b, portB, portA, timeoutMs, extraB);
+    runB = startPeer(b, portB, remoteOfB, timeoutMs, extraB);
     const hashB = await runB.ready;
     const goFor = (spec: PeerSpec, peerHash: string) =>
       options.exchangeHelloHashes && spec.impl === 'bzrtp' ? `go ${peerHash}\n` : 'go\n';
     runA.child.stdin!.end(options.goLines?.a ?? goFor(a, hashB));
     runB.child.stdin!.end(options.goLines?.b ?? goFor(b, hashA));
-    return await Promise.all([runA.done, runB.done]);
+    // Once both are secure, a responder still lingering (to answer a repeated Confirm2, §6)
+    // is no longer needed: the initiator only prints after its Conf2ACK arrived.
+    const both = Promise.all([runA.printed, runB.printed]).then(() => {
+      runA.stopAfterResult();
+      runB!.stopAfterResult();
+    });
+    const outcomes = await Promise.all([runA.done, runB.done]);
+    void both;
+    return outcomes;
   } catch (err) {
     runA.child.kill('SIGKILL');
     runB?.child.kill('SIGKILL');
     throw err;
   } finally {
     clearTimeout(guard);
+    await relay?.close();
   }
 }
 

@@ -22,9 +22,6 @@ import { loadOrCreateZid } from './local-zid.ts';
 import { messageType, Transcript } from './transcript.ts';
 import { resultLine, type PeerResultLine } from './result-line.ts';
 
-/** The responder lingers this long after going secure to answer a retransmitted Confirm2 (§6). */
-const RESPONDER_LINGER_MS = 100;
-
 /** A handshake that did not end secure (message says why; never contains key material). */
 export class PeerFailure extends Error {
   override readonly name = 'PeerFailure';
@@ -148,7 +145,8 @@ export async function runZrtpEndpoint(opts: ZrtpPeerOptions, hooks: EndpointHook
     const firstHello = transcript.firstHelloSentAt ?? started;
     const line = resultLine(result, probe, secureAt - firstHello);
     hooks.secure?.(line);
-    if (result.role === 'responder') await new Promise((r) => setTimeout(r, RESPONDER_LINGER_MS));
+    // The responder keeps answering a while, in case its Conf2ACK was lost and Confirm2 comes again (§6).
+    if (result.role === 'responder') await new Promise((r) => setTimeout(r, opts.lingerMs));
     return line;
   } finally {
     transport.close();

@@ -29,13 +29,16 @@ export interface ZrtpPeerOptions {
   waitGo: boolean;
   capturePath: string | null;
   timeoutMs: number;
+  /** How long a responder keeps answering after going secure (a lost Conf2ACK, §6). */
+  lingerMs: number;
   verbose: boolean;
 }
 
 export const USAGE = `usage: npm run zrtp-peer -- --local PORT --remote PORT [--ssrc HEX]
        [--role initiator|responder|auto] [--ka X255,DH3k] [--hash S256] [--cipher AES1]
        [--auth HS80] [--sas B32] [--cache FILE] [--forget-peers] [--verify] [--aux-secret HEX]
-       [--peer-hello-hash "1.10 HEX"] [--wait-go] [--capture FILE] [--timeout-ms N] [--verbose]`;
+       [--peer-hello-hash "1.10 HEX"] [--wait-go] [--capture FILE] [--timeout-ms N] [--linger-ms N]
+       [--verbose]`;
 
 /** Thrown for bad command lines; the CLI prints it with the usage and exits 2. */
 export class UsageError extends Error {
@@ -87,6 +90,7 @@ export function parseZrtpPeerOptions(argv: string[]): ZrtpPeerOptions {
         'wait-go': { type: 'boolean' },
         capture: { type: 'string' },
         'timeout-ms': { type: 'string' },
+        'linger-ms': { type: 'string' },
         verbose: { type: 'boolean' },
       },
     });
@@ -100,6 +104,8 @@ export function parseZrtpPeerOptions(argv: string[]): ZrtpPeerOptions {
   if (!/^(0x)?[0-9a-fA-F]{1,8}$/.test(ssrcText)) throw new UsageError(`--ssrc: bad hex '${ssrcText}'`);
   const timeoutMs = Number(v['timeout-ms'] ?? '10000');
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError('--timeout-ms must be a positive number');
+  const lingerMs = Number(v['linger-ms'] ?? '100');
+  if (!Number.isFinite(lingerMs) || lingerMs < 0) throw new UsageError('--linger-ms must be a number >= 0');
   const preferences: Partial<AlgorithmPreferences> = {};
   const ka = list(v.ka, 'ka', isKeyAgreementAlgorithm);
   const hash = list(v.hash, 'hash', isHashAlgorithm);
@@ -125,6 +131,7 @@ export function parseZrtpPeerOptions(argv: string[]): ZrtpPeerOptions {
     waitGo: v['wait-go'] ?? false,
     capturePath: v.capture ?? null,
     timeoutMs,
+    lingerMs,
     verbose: v.verbose ?? false,
   };
 }
