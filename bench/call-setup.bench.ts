@@ -83,7 +83,9 @@ const bench: Benchmark = {
         const both = Math.max(sa, sb);
         dialToSas.push(both - dialAt);
         answerToSas.push(both - answerAt);
-        progress(`call ${i + 1}/${CALLS}: dial→SAS ${(both - dialAt).toFixed(0)} ms, answer→SAS ${(both - answerAt).toFixed(0)} ms`);
+        const timeline: Record<string, number> = await b.evaluate(() => (globalThis as any).susurro.controller.debugCall()?.timeline ?? {});
+        const steps = Object.entries(timeline).sort((x, y) => x[1] - y[1]).map(([k, v]) => `${k}+${(v - answerAt).toFixed(0)}`).join(' ');
+        progress(`call ${i + 1}/${CALLS}: dial→SAS ${(both - dialAt).toFixed(0)} ms, answer→SAS ${(both - answerAt).toFixed(0)} ms; callee: ${steps}`);
         await endCall(a, b);
       }
       const d = summarize(dialToSas);

@@ -98,6 +98,7 @@ export class PhoneController {
       sessionDescriptionHandlerFactory: secureSessionDescriptionHandlerFactory({
         peerConnectionConfiguration: () => relayOnlyConfiguration(this.session!.turn),
         securityFor: (s) => this.securityFor(s),
+        mediaStreamFactory: (constraints) => this.microphone(constraints),
       }),
       delegate: {
         onConnectionState: (connection, detail) => {
@@ -174,6 +175,21 @@ export class PhoneController {
 
   // ---- calls ----------------------------------------------------------------------
 
+  /** A microphone stream opened while an incoming call rings, handed to the call on answer. */
+  private warmMicrophone: Promise<MediaStream> | null = null;
+
+  private microphone(constraints: MediaStreamConstraints): Promise<MediaStream> {
+    const warm = this.warmMicrophone;
+    this.warmMicrophone = null;
+    return warm ?? navigator.mediaDevices.getUserMedia(constraints);
+  }
+
+  private dropWarmMicrophone(): void {
+    const warm = this.warmMicrophone;
+    this.warmMicrophone = null;
+    void warm?.then((s) => s.getTracks().forEach((t) => t.stop())).catch(() => undefined);
+  }
+
   private securityFor(session: Session): CallSecurity {
     const existing = this.securities.get(session);
     if (existing) return existing;
@@ -238,6 +254,16 @@ export class PhoneController {
     const name = invitation.remoteIdentity.displayName;
     this.begin(invitation, 'incoming', this.colleague(user, name), 'incoming');
     this.tones.play('incoming');
+    // Create the peer connection now, so its TURN allocation (iceCandidatePoolSize) runs
+    // while the phone rings. sip.js reuses this handler on accept() and closes it on
+    // reject/cancel. (setupSessionDescriptionHandler is sip.js-internal but stable in 0.21.)
+    this.warmMicrophone = navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+    this.warmMicrophone.catch(() => undefined);
+    try {
+      (invitation as unknown as { setupSessionDescriptionHandler(): unknown }).setupSessionDescriptionHandler();
+    } catch {
+      /* accept() will create it */
+    }
     this.deps.announce(`${this.deps.store.state.call?.peer.displayName ?? user}`);
   }
 
@@ -347,13 +373,14 @@ export class PhoneController {
   }
 
   /** For end-to-end tests and diagnostics: the live call's peer connection and SFrame counters (no keys). */
-  debugCall(): { pc: RTCPeerConnection | undefined; media: ReturnType<CallSecurity['mediaStats']> | null } | null {
+  debugCall(): { pc: RTCPeerConnection | undefined; media: ReturnType<CallSecurity['mediaStats']> | null; timeline: Record<string, number> } | null {
     const call = this.call;
     if (!call) return null;
     const sdh = call.session.sessionDescriptionHandler;
     return {
       pc: sdh instanceof SecureSessionDescriptionHandler ? sdh.peerConnection : undefined,
       media: call.security ? call.security.mediaStats() : null,
+      timeline: { ...(call.security?.timeline ?? {}) },
     };
   }
 
@@ -432,6 +459,7 @@ export class PhoneController {
     const call = this.call;
     if (!call || (session && call.session !== session)) return;
     this.call = null;
+    this.dropWarmMicrophone();
     for (const t of call.timers) clearTimeout(t);
     if (call.watchdog) clearInterval(call.watchdog);
     const final = call.endReason ?? reason;

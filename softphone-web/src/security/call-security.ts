@@ -75,6 +75,13 @@ export class CallSecurity {
   private detach: (() => void) | null = null;
   private link: ReturnType<typeof messageChannelLink> | null = null;
 
+  /** Milestones (performance.timeOrigin + performance.now(), ms) for diagnostics and the benchmark. */
+  readonly timeline: Record<string, number> = {};
+
+  private mark(name: string): void {
+    this.timeline[name] ??= performance.timeOrigin + performance.now();
+  }
+
   constructor(private readonly opts: CallSecurityOptions) {
     this.session = new ZrtpSession({
       zid: opts.zid,
@@ -134,7 +141,12 @@ export class CallSecurity {
       addEventListener: (type, listener) => channel.addEventListener(type, listener),
       removeEventListener: (type, listener) => channel.removeEventListener(type, listener),
     });
-    channel.addEventListener('open', () => void this.maybeStart());
+    channel.addEventListener('open', () => {
+      this.mark('channelOpen');
+      this.maybeStart();
+    });
+    pc.addEventListener('connectionstatechange', () => this.mark(`pc-${pc.connectionState}`));
+    pc.addEventListener('icegatheringstatechange', () => this.mark(`gathering-${pc.iceGatheringState}`));
     channel.addEventListener('close', () => {
       // Before keys: ZRTP cannot finish (fail closed). After: the peer closed its
       // RTCPeerConnection (SCTP ABORT reaches us at once, long before ICE times out),
@@ -168,6 +180,7 @@ export class CallSecurity {
   /** Our description as it goes on the wire: plus a=zrtp-hash (RFC 6189 §8.1). */
   async decorateLocalDescription(sdp: string): Promise<string> {
     this.protectAll();
+    this.mark('localDescription');
     const out = withZrtpHash(sdp, this.session.helloHash);
     this.localSdp = out;
     await this.updateAux();
@@ -176,6 +189,7 @@ export class CallSecurity {
 
   /** The peer's description, before it is applied. */
   async noteRemoteDescription(sdp: string): Promise<void> {
+    this.mark('remoteDescription');
     this.remoteSdp = sdp;
     this.peerHelloHash = extractZrtpHash(sdp);
     await this.updateAux();
@@ -185,7 +199,7 @@ export class CallSecurity {
     if (!this.localSdp || !this.remoteSdp || this.auxReady) return;
     this.auxSecret = await auxSecretFromDescriptions(this.localSdp, this.remoteSdp);
     this.auxReady = true;
-    void this.maybeStart();
+    this.maybeStart();
   }
 
   private maybeStart(): void {
@@ -196,6 +210,7 @@ export class CallSecurity {
       return;
     }
     this.started = true;
+    this.mark('zrtpStart');
     this.opts.delegate.onSecuring?.();
     const session = this.session;
     // The session checks the peer's Hello against its a=zrtp-hash (RFC 6189 §8.1) and
@@ -213,12 +228,14 @@ export class CallSecurity {
   private async handleSecure(result: ZrtpSecureResult): Promise<void> {
     if (this.done) return;
     this.secureResult = result;
+    this.mark('zrtpSecure');
     try {
       await this.opts.protection.setKeys(result);
     } catch (err) {
       this.fail({ kind: 'zrtp', code: 'SUSURRO_SOFTPHONE_KEYS', message: err instanceof Error ? err.message : String(err) });
       return;
     }
+    this.mark('keysInstalled');
     this.opts.delegate.onSecure?.({
       sas: result.sas,
       sasType: result.sasType,

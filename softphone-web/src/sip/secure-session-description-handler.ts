@@ -16,7 +16,25 @@ export class SecureSessionDescriptionHandler extends Web.SessionDescriptionHandl
     readonly security: CallSecurity,
   ) {
     super(logger, mediaStreamFactory, configuration);
-    security.attach(this.peerConnection!);
+    const pc = this.peerConnection!;
+    security.attach(pc);
+    // Relay-only ICE: one UDP relay candidate is all the peer needs (both ends relay through
+    // the same coturn, and a UDP allocation proves UDP to it works). Stop waiting for the
+    // slower TCP/TLS allocations then; they still serve networks that block UDP, where no
+    // UDP relay candidate ever appears and gathering runs to completion as usual.
+    pc.addEventListener('icecandidate', (e) => {
+      if (e.candidate && e.candidate.type === 'relay' && e.candidate.protocol === 'udp') {
+        this.haveUdpRelay = true;
+        this.iceGatheringComplete();
+      }
+    });
+  }
+
+  private haveUdpRelay = false;
+
+  protected override waitForIceGatheringComplete(restart = false, timeout = 0): Promise<void> {
+    if (!restart && this.haveUdpRelay) return Promise.resolve();
+    return super.waitForIceGatheringComplete(restart, timeout);
   }
 
   override async getDescription(
@@ -68,6 +86,9 @@ export function secureSessionDescriptionHandlerFactory(opts: SecureSdhFactoryOpt
 export function relayOnlyConfiguration(turn: { urls: string[]; username: string; credential: string }): RTCConfiguration {
   return {
     iceTransportPolicy: 'relay',
+    // Allocate on the TURN server as soon as the connection object exists — for an incoming
+    // call that is while it rings (see PhoneController.incoming), not after "Answer".
+    iceCandidatePoolSize: 1,
     bundlePolicy: 'max-bundle',
     rtcpMuxPolicy: 'require',
     iceServers: [{ urls: turn.urls, username: turn.username, credential: turn.credential }],
