@@ -21,6 +21,8 @@ const PACKAGES = {
     'kamailio', 'kamailio-tls-modules', 'kamailio-websocket-modules', 'kamailio-sqlite-modules',
     'kamailio-postgres-modules', 'kamailio-json-modules', 'kamailio-utils-modules',
     'kamailio-extra-modules', 'coturn', 'openssl', 'sqlite3', 'procps',
+    // setpriv --pdeathsig (children die with the stack), system CA bundle for Kamailio's TLS client
+    'util-linux', 'ca-certificates',
   ],
   // Tests and benchmarks additionally drive real peers: a browser, an independent ZRTP
   // implementation (bzrtp, built against by a small C peer), a SIP load tool, a packet
