@@ -1,0 +1,29 @@
+import { describe, it, expect } from 'vitest';
+import { isBusyLike, reasonMessage, sipStatusMessage } from '../../../softphone-web/src/sip/call-end-reason.ts';
+import { translator } from '../../../softphone-web/src/i18n/index.ts';
+
+describe('call end reasons', () => {
+  it('maps the SIP final responses the issue names to distinct plain-language messages', () => {
+    const t = translator('en');
+    const p = { name: 'Bob', target: '299', code: '' };
+    expect(t(sipStatusMessage(404), p)).toBe('Extension 299 does not exist.');
+    expect(t(sipStatusMessage(403), p)).toMatch(/refused/);
+    expect(t(sipStatusMessage(480), p)).toMatch(/not available/);
+    expect(t(sipStatusMessage(486), p)).toMatch(/busy/);
+    expect(t(sipStatusMessage(488), p)).toMatch(/securely/);
+    const keys = [404, 403, 480, 486, 488].map(sipStatusMessage);
+    expect(new Set(keys).size).toBe(5);
+    expect(sipStatusMessage(500)).toBe('end.other');
+  });
+
+  it('plays the busy tone only when the callee exists but cannot take the call', () => {
+    expect(isBusyLike({ kind: 'sip', status: 486 })).toBe(true);
+    expect(isBusyLike({ kind: 'rejected' })).toBe(true);
+    expect(isBusyLike({ kind: 'sip', status: 404 })).toBe(false);
+    expect(isBusyLike({ kind: 'sas-mismatch' })).toBe(false);
+  });
+
+  it('explains a SAS mismatch in plain words', () => {
+    expect(translator('en')(reasonMessage({ kind: 'sas-mismatch' }))).toMatch(/someone may have been listening/);
+  });
+});
