@@ -11,6 +11,8 @@
  */
 import { MemoryRetainedSecretCache } from '../src/zrtp/cache/memory-cache.ts';
 import type { KeyAgreementAlgorithm } from '../src/zrtp/algorithms.ts';
+import type { KeyAgreementPrimitives } from '../src/zrtp/crypto/key-agreement.ts';
+import { NODE_PRIMITIVES } from '../src/zrtp/crypto/node-key-agreement.ts';
 import { ZrtpSession } from '../src/zrtp/session.ts';
 import { figure, summarize, type Benchmark, type Figure } from './lib/report.ts';
 import { execFileSync } from 'node:child_process';
@@ -37,7 +39,10 @@ function zid(tag: number): Uint8Array {
 }
 
 /** One in-process handshake; resolves with its wall time in ms. */
-export async function inProcessHandshake(ka: Exclude<KeyAgreementAlgorithm, 'Mult'>): Promise<number> {
+export async function inProcessHandshake(
+  ka: Exclude<KeyAgreementAlgorithm, 'Mult'>,
+  keyAgreementPrimitives?: KeyAgreementPrimitives,
+): Promise<number> {
   const toA: Uint8Array[] = [];
   const toB: Uint8Array[] = [];
   let secure = 0;
@@ -49,6 +54,7 @@ export async function inProcessHandshake(ka: Exclude<KeyAgreementAlgorithm, 'Mul
       zid: zid(tag),
       cache: new MemoryRetainedSecretCache(),
       preferences: { keyAgreement: [ka] },
+      ...(keyAgreementPrimitives ? { keyAgreementPrimitives } : {}),
       delegate: {
         onSend: (m) => outbox.push(m),
         onSecure: (r) => {
@@ -85,26 +91,34 @@ const bench: Benchmark = {
   budgetSeconds: 120,
   async run(progress) {
     const figures: Figure[] = [];
+    // Two arithmetic backends: pure JS (@noble; what the browser softphone runs) and OpenSSL via
+    // node:crypto (what Node endpoints such as zrtp-peer can inject). Same protocol code above.
+    const backends = [
+      { label: 'pure-js', primitives: undefined },
+      { label: 'openssl', primitives: NODE_PRIMITIVES },
+    ] as const;
     for (const ka of KEY_AGREEMENTS) {
-      for (let i = 0; i < WARMUP; i++) await inProcessHandshake(ka);
-      const samples: number[] = [];
-      for (let i = 0; i < SAMPLES; i++) samples.push(await inProcessHandshake(ka));
-      const { median, p99 } = summarize(samples);
       const reference = bzrtpReference(ka, SAMPLES);
-      progress(`${ka}: median ${median.toFixed(2)} ms over ${SAMPLES}` + (reference ? `, bzrtp ${reference.median.toFixed(2)} ms` : ''));
-      figures.push(
-        figure({
-          name: `zrtp.handshake.compute.${ka}`,
-          description: `Full DH-mode handshake (${ka}, S256/AES1/HS80/B32 defaults) between two engines in one process, both sides' compute`,
-          unit: 'ms',
-          median,
-          p99,
-          samples: SAMPLES,
-          reference,
-          target: ka === 'X255' || ka === 'DH3k' ? { op: '<=', value: 2, of: 'ratio' } : null,
-          notes: 'Both endpoints in one thread, so this is the sum of initiator and responder work.',
-        }),
-      );
+      for (const backend of backends) {
+        for (let i = 0; i < WARMUP; i++) await inProcessHandshake(ka, backend.primitives);
+        const samples: number[] = [];
+        for (let i = 0; i < SAMPLES; i++) samples.push(await inProcessHandshake(ka, backend.primitives));
+        const { median, p99 } = summarize(samples);
+        progress(`${ka} ${backend.label}: median ${median.toFixed(2)} ms over ${SAMPLES}` + (reference ? `, bzrtp ${reference.median.toFixed(2)} ms` : ''));
+        figures.push(
+          figure({
+            name: `zrtp.handshake.compute.${ka}${backend.label === 'openssl' ? '.openssl' : ''}`,
+            description: `Full DH-mode handshake (${ka}, S256/AES1/HS80/B32 defaults) between two engines in one process, both sides' compute, ${backend.label} DH backend`,
+            unit: 'ms',
+            median,
+            p99,
+            samples: SAMPLES,
+            reference,
+            target: ka === 'X255' || ka === 'DH3k' ? { op: '<=', value: 2, of: 'ratio' } : null,
+            notes: 'Both endpoints in one thread, so this is the sum of initiator and responder work.',
+          }),
+        );
+      }
     }
     return figures;
   },

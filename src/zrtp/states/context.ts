@@ -6,7 +6,7 @@
  */
 import type { AlgorithmPreferences, NegotiatedAlgorithms } from '../algorithms.ts';
 import type { RetainedSecretCache, RetainedSecretRecord } from '../cache/retained-secret-cache.ts';
-import type { KeyPair } from '../crypto/key-agreement.ts';
+import type { KeyAgreementPrimitives, KeyPair } from '../crypto/key-agreement.ts';
 import type { HashChain } from '../hash-chain.ts';
 import type { ConfirmKeys } from '../key-derivation.ts';
 import type { CommitDhMessage } from '../messages/commit.ts';
@@ -33,6 +33,7 @@ export interface MachineConfig {
   peerHelloHash: string | null;
   commitMode: 'eager' | 'wait';
   cacheExpirySeconds: number;
+  keyAgreementPrimitives: KeyAgreementPrimitives | null;
   delegate: ZrtpSessionDelegate;
 }
 

@@ -48,7 +48,11 @@ function ensureKeyPair(ctx: MachineContext, algorithms: NegotiatedAlgorithms): v
   if (ctx.keyPair && ctx.keyPair.algorithm === algorithms.keyAgreement) return;
   ctx.keyPair?.destroy();
   // §5.1.5: DH exponent twice the AES key size (256 bits for AES1, 512 for AES3), as bzrtp.
-  ctx.keyPair = generateKeyPair(algorithms.keyAgreement, ctx.config.random, { dhSecretBits: dhSecretBits(algorithms.cipher) });
+  const primitives = ctx.config.keyAgreementPrimitives;
+  ctx.keyPair = generateKeyPair(algorithms.keyAgreement, ctx.config.random, {
+    dhSecretBits: dhSecretBits(algorithms.cipher),
+    ...(primitives ? { primitives } : {}),
+  });
 }
 
 function buildOwnDhPart(ctx: MachineContext, role: Role, algorithms: NegotiatedAlgorithms): Received<DhPartMessage> {

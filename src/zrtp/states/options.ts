@@ -36,6 +36,10 @@ export function validateOptions(opts: ZrtpSessionOptions): MachineConfig {
   const expiry = opts.cacheExpirySeconds ?? 0xffffffff;
   if (!Number.isInteger(expiry) || expiry < 0 || expiry > 0xffffffff) throw new RangeError('options.cacheExpirySeconds must be a 32-bit unsigned integer');
   if (typeof opts.delegate?.onSend !== 'function') throw new TypeError('options.delegate.onSend must be a function');
+  const primitives = opts.keyAgreementPrimitives ?? null;
+  if (primitives !== null && (typeof primitives !== 'object' || typeof primitives.supports !== 'function')) {
+    throw new TypeError('options.keyAgreementPrimitives must implement KeyAgreementPrimitives');
+  }
   const random = opts.random ?? defaultRandom;
   return {
     zid: opts.zid.slice(),
@@ -52,6 +56,7 @@ export function validateOptions(opts: ZrtpSessionOptions): MachineConfig {
     peerHelloHash: opts.peerHelloHash ?? null,
     commitMode,
     cacheExpirySeconds: expiry,
+    keyAgreementPrimitives: primitives,
     delegate: opts.delegate,
   };
 }

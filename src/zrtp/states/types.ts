@@ -10,6 +10,7 @@ import type {
   SasAlgorithm,
 } from '../algorithms.ts';
 import type { RetainedSecretCache } from '../cache/retained-secret-cache.ts';
+import type { KeyAgreementPrimitives } from '../crypto/key-agreement.ts';
 import type { ZrtpError } from '../errors.ts';
 import type { ZrtpState } from './state.ts';
 
@@ -32,6 +33,12 @@ export interface ZrtpSessionOptions {
   commit?: 'eager' | 'wait';
   /** Cache expiration interval we announce in Confirm, seconds; default 0xffffffff = never (§4.9). */
   cacheExpirySeconds?: number;
+  /**
+   * DH/ECDH arithmetic backend. Default: pure JS (@noble, runs everywhere). Node entry points may
+   * pass NODE_PRIMITIVES from '../crypto/node-key-agreement.ts' (OpenSSL, same results for the
+   * same randomness, much faster X25519). Peer-value validation is the same either way.
+   */
+  keyAgreementPrimitives?: KeyAgreementPrimitives;
   delegate: ZrtpSessionDelegate;
 }
 

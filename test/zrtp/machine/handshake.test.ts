@@ -13,6 +13,7 @@ import type {
 } from '../../../src/zrtp/algorithms.ts';
 import { B32_ALPHABET } from '../../../src/zrtp/sas.ts';
 import { decodeMessage } from '../../../src/zrtp/messages/index.ts';
+import { NODE_PRIMITIVES } from '../../../src/zrtp/crypto/node-key-agreement.ts';
 import { handshake, hex, makeEndpoint } from '../support/harness.ts';
 
 interface Combo {
@@ -104,6 +105,22 @@ describe('full DH-mode handshake between two sessions', () => {
     expect(['EC25', 'DH3k']).toContain(a.secure!.keyAgreement);
     expect(a.secure!.cipher).toBe('AES1');
   });
+
+  for (const ka of ['X255', 'EC25', 'DH2k', 'DH3k'] as const) {
+    it(`${ka}: the OpenSSL backend on one side interoperates, and with the same randomness sends byte-identical messages`, async () => {
+      const preferences = { keyAgreement: [ka] };
+      const pure = [makeEndpoint({ name: 'alice', seed: 7, preferences }), makeEndpoint({ name: 'bob', seed: 8, preferences })] as const;
+      const mixed = [
+        makeEndpoint({ name: 'alice', seed: 7, preferences, keyAgreementPrimitives: NODE_PRIMITIVES }),
+        makeEndpoint({ name: 'bob', seed: 8, preferences }),
+      ] as const;
+      await handshake(...pure);
+      await handshake(...mixed);
+      expect(mixed[0].secure!.sas).toBe(mixed[1].secure!.sas);
+      expect(mixed[0].outbound.log.map(hex)).toEqual(pure[0].outbound.log.map(hex));
+      expect(hex(mixed[0].secure!.srtp.initiator.key)).toBe(hex(pure[0].secure!.srtp.initiator.key));
+    });
+  }
 
   it('exposes the a=zrtp-hash of its own Hello before start (§8.1)', () => {
     const a = makeEndpoint({ name: 'alice' });

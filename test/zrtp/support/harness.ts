@@ -12,6 +12,7 @@
 import { MemoryRetainedSecretCache } from '../../../src/zrtp/cache/memory-cache.ts';
 import type { RetainedSecretCache } from '../../../src/zrtp/cache/retained-secret-cache.ts';
 import type { AlgorithmPreferences } from '../../../src/zrtp/algorithms.ts';
+import type { KeyAgreementPrimitives } from '../../../src/zrtp/crypto/key-agreement.ts';
 import type { ZrtpError } from '../../../src/zrtp/errors.ts';
 import { ZrtpSession, type ZrtpSecureResult, type ZrtpState } from '../../../src/zrtp/session.ts';
 import type { Scheduler } from '../../../src/zrtp/transport/scheduler.ts';
@@ -101,6 +102,7 @@ export interface EndpointOptions {
   clock?: SimClock;
   ssrc?: number;
   seed?: number;
+  keyAgreementPrimitives?: KeyAgreementPrimitives;
 }
 
 export interface Endpoint {
@@ -156,6 +158,7 @@ export function makeEndpoint(opts: EndpointOptions): Endpoint {
     ...(opts.peerHelloHash ? { peerHelloHash: opts.peerHelloHash } : {}),
     ...(opts.commit ? { commit: opts.commit } : {}),
     ...(random ? { random } : {}),
+    ...(opts.keyAgreementPrimitives ? { keyAgreementPrimitives: opts.keyAgreementPrimitives } : {}),
     now: () => clock.now,
     delegate: {
       onSend(message, retransmit) {
