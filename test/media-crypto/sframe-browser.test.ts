@@ -90,6 +90,23 @@ describe('SFrame transforms in Chromium (RTCRtpScriptTransform worker)', () => {
     expect(r.statsA!.droppedAuth).toBeGreaterThan(50);
   });
 
+  it('rekey to epoch 1 keeps the tone with no drops; clearing the sender keys then silences it (fail closed)', async () => {
+    const r = await run({ sframeA: true, sframeB: true, keying: 'zrtp', listenSeconds: 1, rekeyThenClear: true });
+    const k = r.rekey!;
+    expect(r.toneAtB.detected, summary(r)).toBe(true);
+    expect(k.toneAtBAfterRekey.detected, summary(r)).toBe(true);
+    expect(k.statsBAfterRekey.receiveKids).toEqual([0n, 1n]);
+    expect([k.statsAAfterRekey.sendKid, k.statsBAfterRekey.sendKid]).toEqual([1n, 1n]);
+    for (const st of [k.statsAAfterRekey, k.statsBAfterRekey]) {
+      expect([st.droppedAuth, st.droppedUnknownKid, st.replayed], summary(r)).toEqual([0, 0, 0]);
+    }
+    // After A forgot its keys, everything A captures is dropped before it leaves.
+    expect(k.toneAtBAfterClear.detected, summary(r)).toBe(false);
+    expect(k.statsAAfterClear.droppedNoKey - k.statsAAfterRekey.droppedNoKey).toBeGreaterThan(40);
+    expect(k.statsAAfterClear.sendKid).toBeNull();
+    expect(k.statsBAfterClear.decrypted - k.statsBAfterRekey.decrypted).toBeLessThan(10);
+  });
+
   it('createEncodedStreams fallback (RTCRtpScriptTransform hidden): tone through, 0 auth failures', async () => {
     const r = await run({ sframeA: true, sframeB: true, keying: 'zrtp', forceFallback: true, listenSeconds: 2 });
     expect(r.transformApi).toBe('createEncodedStreams');

@@ -22,6 +22,20 @@ export interface Scenario {
   forceFallback?: boolean;
   /** Seconds of audio to let through after keys are installed. */
   listenSeconds: number;
+  /**
+   * After the first listen: rekey to epoch 1 in two phases (both add the receive key, then both
+   * switch sending), listen again, then clear A's keys and listen once more.
+   */
+  rekeyThenClear?: boolean;
+}
+
+export interface RekeyReport {
+  toneAtBAfterRekey: ToneReport;
+  statsAAfterRekey: SframeStats;
+  statsBAfterRekey: SframeStats;
+  toneAtBAfterClear: ToneReport;
+  statsAAfterClear: SframeStats;
+  statsBAfterClear: SframeStats;
 }
 
 export interface ToneReport {
@@ -42,6 +56,7 @@ export interface ScenarioResult {
   transformApi: string;
   /** Local address of each side's selected ICE candidate pair (must be loopback). */
   selectedLocal: { a: string | null; b: string | null };
+  rekey: RekeyReport | null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -196,7 +211,37 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
 
     await sleep(s.listenSeconds * 1000);
     const [toneAtB, toneAtA] = await Promise.all([listen(trackAtB, ctx), listen(trackAtA, ctx)]);
+    let rekey: RekeyReport | null = null;
+    if (s.rekeyThenClear && workerA && workerB) {
+      const nextA = await sframeKeysFromZrtp(sources.a, 1);
+      const nextB = await sframeKeysFromZrtp(sources.b, 1);
+      // Phase 1: both hold KIDs 0 and 1 for receiving; phase 2: both send with KID 1 (SPEC.md §4).
+      await Promise.all([
+        workerA.setKeys({ suite: nextA.suite, receive: [{ kid: nextA.kid, baseKey: nextA.receive }] }),
+        workerB.setKeys({ suite: nextB.suite, receive: [{ kid: nextB.kid, baseKey: nextB.receive }] }),
+      ]);
+      await Promise.all([
+        workerA.setKeys({ suite: nextA.suite, send: { kid: nextA.kid, baseKey: nextA.send } }),
+        workerB.setKeys({ suite: nextB.suite, send: { kid: nextB.kid, baseKey: nextB.send } }),
+      ]);
+      await sleep(1000);
+      const toneAtBAfterRekey = await listen(trackAtB, ctx);
+      const statsAAfterRekey = await workerA.getStats();
+      const statsBAfterRekey = await workerB.getStats();
+      await workerA.clearKeys();
+      await sleep(1000);
+      const toneAtBAfterClear = await listen(trackAtB, ctx);
+      rekey = {
+        toneAtBAfterRekey,
+        statsAAfterRekey,
+        statsBAfterRekey,
+        toneAtBAfterClear,
+        statsAAfterClear: await workerA.getStats(),
+        statsBAfterClear: await workerB.getStats(),
+      };
+    }
     return {
+      rekey,
       toneAtB,
       toneAtA,
       statsA: workerA ? await workerA.getStats() : null,
