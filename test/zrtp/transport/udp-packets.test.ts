@@ -189,4 +189,25 @@ describe('handshakes over UDP packets on a simulated clock', () => {
     expect(a.errors.map((e) => e.code)).toEqual(['SUSURRO_ZRTP_TIMEOUT']);
     expect(b.secure).toBeNull();
   });
+
+  it('an Error is retransmitted on T2 until ErrorACK; without an ACK it stops after 1 + 10 sends', async () => {
+    for (const peerAcks of [true, false]) {
+      const clock = new SimClock();
+      const a = makeEndpoint({ name: 'alice', mode: 'packet', clock });
+      const b = makeEndpoint({ name: 'bob', mode: 'packet', clock, zid: a.zid }); // equal ZIDs: Error 0x90
+      if (!peerAcks) b.outbound.tap = (bytes) => (typeOfPacket(bytes) === 'ErrorACK' ? null : bytes);
+      a.session.start();
+      b.session.start();
+      await runUntilQuiet(a, b, clock);
+      while (clock.fireNext()) await settle();
+      const errorsFrom = (e: typeof a) => e.outbound.log.map(typeOfPacket).filter((t) => t === 'Error').length;
+      // Both detect the equal ZID and send Error 0x90. Alice's ErrorACK always reaches Bob, so
+      // Bob sends his once; Alice's is ACKed at once, or (Bob's ACKs lost) sent 1 + 10 times.
+      expect(errorsFrom(b)).toBe(1);
+      expect(errorsFrom(a)).toBe(peerAcks ? 1 : 11);
+      expect(a.errors).toHaveLength(1);
+      expect(b.errors).toHaveLength(1);
+      expect(clock.pending).toBe(0);
+    }
+  });
 });
