@@ -131,4 +131,19 @@ describe('revoking an account with a live call', () => {
       conn.close();
     }
   });
+
+  it('a phone that never registered but is in a call is cut off too (found through its dialog)', async () => {
+    const pw = await account('206', 'fay');
+    const peerPw = await account('207', 'gus');
+    const fay = await phoneFor(t, '206', pw); // no REGISTER: INVITE only (proxy-authenticated)
+    phones.push(fay);
+    const gus = await registeredPhone('207', peerPw);
+    const call = await establishCall(fay, gus, '207', t.config.domain);
+    const cut = disconnected(fay);
+    const ended = terminated(call.incoming);
+    const r = await api.call('POST', '/api/v1/accounts/206/disable');
+    expect(r.body.live).toMatchObject({ registrations: 'ok', websockets: 'ok', calls: 'ok' });
+    expect(r.body.live.counts).toMatchObject({ registrations: 0, websockets: 1, calls: 1 });
+    await Promise.all([cut, ended]);
+  });
 });

@@ -4,13 +4,16 @@ import type { KamailioRpcLike, TurnCliLike } from '../types.ts';
  * The live half of a revocation, run AFTER the database transaction committed
  * (so the account is disabled even when every step here fails):
  *
- *   1. look up the account's contacts (ul.lookup) to learn their TCP/WS connection ids;
- *   2. end its dialogs (dlg.end_dlg sends BYE to both parties, so the peer hangs up);
- *      remove its registrations (ul.rm); cancel its TURN allocations (coturn CLI);
- *   3. close its WebSocket connections (ws.close) last, so the BYEs got out first.
+ *   1. read: `ul.lookup` (its contacts' connection ids), `dlg.list` (its dialogs) and
+ *      `core.tcp_list` (to map a dialog leg's `alias=ip~port~proto` contact parameter to
+ *      a connection: a phone in a call need not be registered);
+ *   2. act, in parallel: `dlg.end_dlg` on each of its dialogs (Kamailio sends BYE to both
+ *      parties, so the peer hangs up), `ul.rm` of its AoR, coturn CLI cancel of its TURN
+ *      allocations;
+ *   3. `ws.close` each of its WebSocket connections, last, so the BYEs went out first.
  *
- * Each step has a time limit and reports 'ok' or 'failed: <reason>'; nothing is
- * silently skipped: without a Kamailio or coturn control channel the step fails.
+ * Each step has a time limit and reports 'ok' or 'failed: <reason>'; nothing is skipped
+ * silently: without a Kamailio or coturn control channel the step fails.
  */
 export type LiveOutcome = 'ok' | `failed: ${string}`;
 
@@ -21,9 +24,9 @@ export interface LiveRevocation {
   turn: LiveOutcome;
   /**
    * How many of each were found and acted on (0 when the step failed).
-   * `sipTlsLeftOpen`: registrations that came over plain SIP/TLS, not WebSocket;
-   * Kamailio 5.6 has no RPC to close such a connection, so it stays open (idle:
-   * its registration, calls and credentials are gone) until the client closes it.
+   * `sipTlsLeftOpen`: connections of the account over plain SIP/TLS, not WebSocket;
+   * Kamailio 5.6 has no RPC to close one, so it stays open (idle: its registration,
+   * calls and credentials are gone) until the client closes it.
    */
   counts: { registrations: number; websockets: number; calls: number; turn: number; sipTlsLeftOpen: number };
 }
@@ -51,10 +54,10 @@ function reason(err: unknown): `failed: ${string}` {
   return `failed: ${msg.replace(/\s+/g, ' ').slice(0, 200)}`;
 }
 
-/** Kamailio answers "AOR not found" / 404 when there is nothing to remove. */
+/** Kamailio answers "AOR not found" (ul.*), "Unknown connection ID" (ws.close), 404 codes. */
 function isNotFound(err: unknown): boolean {
-  const e = err as { message?: string; code?: number } | null;
-  return e?.code === 404 || /not found/i.test(e?.message ?? '');
+  const e = err as { message?: string; code?: number; rpcCode?: number } | null;
+  return e?.code === 404 || e?.rpcCode === 404 || /not found|unknown connection/i.test(e?.message ?? '');
 }
 
 /** Connection ids of the AoR's contacts from ul.lookup's reply (5.6: Contacts[].Contact["Tcpconn-Id"]). */
@@ -64,7 +67,7 @@ export function connectionIdsFromLookup(reply: unknown): number[] {
   if (!Array.isArray(contacts)) return [];
   for (const c of contacts) {
     const contact = ((c as { Contact?: unknown })?.Contact ?? c) as Record<string, unknown>;
-    const id = Number(contact['Tcpconn-Id'] ?? contact['tcpconn_id'] ?? -1);
+    const id = Number(contact['Tcpconn-Id'] ?? -1);
     if (Number.isInteger(id) && id > 0) ids.add(id);
   }
   return [...ids];
@@ -75,15 +78,41 @@ function uriUser(uri: unknown): string | undefined {
   return /^sips?:([^@;>]+)@/i.exec(uri.replace(/^.*</, ''))?.[1];
 }
 
-/** Dialogs (h_entry, h_id) where the extension is caller or callee, from dlg.list's reply. */
-export function dialogsOf(reply: unknown, extension: string): Array<[number, number]> {
+export interface AccountDialog {
+  entry: number;
+  id: number;
+  /** Source address of the account's own leg (from the contact's alias=ip~port~proto), if known. */
+  source: { ip: string; port: number } | null;
+}
+
+/**
+ * Dialogs where the extension is caller (from_uri) or callee (to_uri), from dlg.list's
+ * reply, with the source address of that party's leg: Kamailio's set_contact_alias()
+ * adds `alias=<ip>~<port>~<proto>` to contacts behind connection-oriented transports.
+ */
+export function dialogsOf(reply: unknown, extension: string): AccountDialog[] {
   const list = Array.isArray(reply) ? reply : ((reply as { Dialogs?: unknown[] } | null)?.Dialogs ?? []);
-  const out: Array<[number, number]> = [];
+  const out: AccountDialog[] = [];
   for (const d of list as Array<Record<string, unknown>>) {
-    const users = [d['from_uri'], d['to_uri'], d['r_uri'], d['req_uri']].map(uriUser);
-    if (users.includes(extension)) out.push([Number(d['h_entry']), Number(d['h_id'])]);
+    const isCaller = uriUser(d['from_uri']) === extension;
+    const isCallee = uriUser(d['to_uri']) === extension;
+    if (!isCaller && !isCallee) continue;
+    const leg = (isCaller ? d['caller'] : d['callee']) as { contact?: unknown } | undefined;
+    const alias = typeof leg?.contact === 'string' ? /;alias=([^~;>]+)~(\d+)~\d+/.exec(leg.contact) : null;
+    out.push({
+      entry: Number(d['h_entry']),
+      id: Number(d['h_id']),
+      source: alias ? { ip: alias[1]!, port: Number(alias[2]) } : null,
+    });
   }
   return out;
+}
+
+interface TcpConnection {
+  id: number;
+  type: string;
+  src_ip: string;
+  src_port: number;
 }
 
 export async function revokeLive(
@@ -93,26 +122,44 @@ export async function revokeLive(
   const { rpc, turnCli, timeoutMs } = deps;
   const aor = `${target.extension}@${target.domain}`;
   const counts = { registrations: 0, websockets: 0, calls: 0, turn: 0, sipTlsLeftOpen: 0 };
-  const noRpc = 'failed: Kamailio control (JSON-RPC) is not configured' as const;
+  const call = <T>(method: string, params?: unknown[]) => withTimeout(rpc!.call<T>(method, params), timeoutMs, method);
 
-  // Step 1: the connections behind the registrations, before ul.rm forgets them.
-  let connIds: number[] = [];
-  let lookupError: unknown = null;
-  if (rpc) {
+  const turn = async (): Promise<LiveOutcome> => {
+    if (!turnCli) return 'failed: coturn control (CLI) is not configured';
     try {
-      connIds = connectionIdsFromLookup(await withTimeout(rpc.call('ul.lookup', ['location', aor]), timeoutMs, 'ul.lookup'));
+      counts.turn = await withTimeout(turnCli.cancelUserSessions(target.extension), timeoutMs, 'coturn cancel');
+      return 'ok';
     } catch (err) {
-      if (!isNotFound(err)) lookupError = err;
+      return reason(err);
+    }
+  };
+  if (!rpc) {
+    const noRpc = 'failed: Kamailio control (JSON-RPC) is not configured' as const;
+    return { registrations: noRpc, websockets: noRpc, calls: noRpc, turn: await turn(), counts };
+  }
+
+  // Step 1: read everything needed before anything is removed.
+  const [lookup, dialogs, tcp] = await Promise.allSettled([
+    call('ul.lookup', ['location', aor]).catch((err: unknown) => (isNotFound(err) ? null : Promise.reject(err))),
+    call('dlg.list').then((r) => dialogsOf(r, target.extension)),
+    call<TcpConnection[]>('core.tcp_list').then((r) => (Array.isArray(r) ? r : [])),
+  ]);
+  const connIds = new Set(lookup.status === 'fulfilled' ? connectionIdsFromLookup(lookup.value) : []);
+  const tcpList = tcp.status === 'fulfilled' ? tcp.value : null;
+  if (dialogs.status === 'fulfilled' && tcpList) {
+    for (const d of dialogs.value) {
+      const conn = d.source && tcpList.find((c) => c.src_ip === d.source!.ip && Number(c.src_port) === d.source!.port);
+      if (conn) connIds.add(Number(conn.id));
     }
   }
 
+  // Step 2: end calls, remove registrations, cancel relays.
   const calls = async (): Promise<LiveOutcome> => {
-    if (!rpc) return noRpc;
+    if (dialogs.status === 'rejected') return reason(dialogs.reason);
     try {
-      const dialogs = dialogsOf(await withTimeout(rpc.call('dlg.list'), timeoutMs, 'dlg.list'), target.extension);
-      for (const [entry, id] of dialogs) {
+      for (const d of dialogs.value) {
         try {
-          await withTimeout(rpc.call('dlg.end_dlg', [entry, id]), timeoutMs, 'dlg.end_dlg');
+          await call('dlg.end_dlg', [d.entry, d.id]);
           counts.calls++;
         } catch (err) {
           // The dialog may have ended on its own between list and end.
@@ -124,55 +171,35 @@ export async function revokeLive(
       return reason(err);
     }
   };
-
   const registrations = async (): Promise<LiveOutcome> => {
-    if (!rpc) return noRpc;
-    if (lookupError) return reason(lookupError);
+    if (lookup.status === 'rejected') return reason(lookup.reason);
+    if (lookup.value === null) return 'ok'; // nothing registered
     try {
-      await withTimeout(rpc.call('ul.rm', ['location', aor]), timeoutMs, 'ul.rm');
-      counts.registrations = Math.max(1, connIds.length);
+      await call('ul.rm', ['location', aor]);
+      counts.registrations = Math.max(1, connectionIdsFromLookup(lookup.value).length);
       return 'ok';
     } catch (err) {
       return isNotFound(err) ? 'ok' : reason(err);
     }
   };
-
-  const turn = async (): Promise<LiveOutcome> => {
-    if (!turnCli) return 'failed: coturn control (CLI) is not configured';
-    try {
-      counts.turn = await withTimeout(turnCli.cancelUserSessions(target.extension), timeoutMs, 'coturn cancel');
-      return 'ok';
-    } catch (err) {
-      return reason(err);
-    }
-  };
-
   const [callsOutcome, regOutcome, turnOutcome] = await Promise.all([calls(), registrations(), turn()]);
 
+  // Step 3: close the WebSockets. Plain SIP/TLS connections cannot be closed by RPC: counted.
   let wsOutcome: LiveOutcome = 'ok';
-  if (!rpc) wsOutcome = noRpc;
-  else if (lookupError) wsOutcome = reason(lookupError);
-  else {
-    let tcpList: Array<{ id?: unknown; type?: unknown }> | null = null;
-    for (const id of connIds) {
-      try {
-        await withTimeout(rpc.call('ws.close', [id]), timeoutMs, 'ws.close');
-        counts.websockets++;
-      } catch (err) {
-        if (!/unknown connection/i.test((err as Error)?.message ?? '') && !isNotFound(err)) {
-          wsOutcome = reason(err);
-          continue;
-        }
-        // Not a WebSocket: either already closed (the client hung up after the BYE),
-        // or a plain SIP/TLS connection, which ws.close cannot close; core.tcp_list tells.
-        try {
-          tcpList ??= (await withTimeout(rpc.call<Array<{ id?: unknown; type?: unknown }>>('core.tcp_list'), timeoutMs, 'core.tcp_list')) ?? [];
-          const conn = tcpList.find((c) => Number(c.id) === id);
-          if (conn && !/^WSS?$/i.test(String(conn.type))) counts.sipTlsLeftOpen++;
-        } catch (listErr) {
-          wsOutcome = reason(listErr);
-        }
-      }
+  if (lookup.status === 'rejected') wsOutcome = reason(lookup.reason);
+  else if (tcp.status === 'rejected') wsOutcome = reason(tcp.reason);
+  for (const id of connIds) {
+    const conn = tcpList?.find((c) => Number(c.id) === id);
+    if (conn && !/^WSS?$/i.test(String(conn.type))) {
+      counts.sipTlsLeftOpen++;
+      continue;
+    }
+    try {
+      await call('ws.close', [id]);
+      counts.websockets++;
+    } catch (err) {
+      // Already closed (the client hung up after the BYE) counts as done.
+      if (!isNotFound(err)) wsOutcome = reason(err);
     }
   }
   return { registrations: regOutcome, websockets: wsOutcome, calls: callsOutcome, turn: turnOutcome, counts };
