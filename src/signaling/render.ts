@@ -31,6 +31,8 @@ export interface KamailioFeatures {
   authFailsMax?: number;
   /** ban duration in seconds (WITH_ANTIFLOOD). */
   banSeconds?: number;
+  /** Tests only: apply anti-flood to loopback sources too (all test traffic is on 127.0.0.1). */
+  antifloodLoopback?: boolean;
 }
 
 export interface RenderedKamailio {
@@ -86,6 +88,7 @@ export function renderDefs(config: SusurroConfig, tlsCfgFile: string, features: 
     `#!define ${db}`,
     ...(config.ports.sipUdp !== null ? ['#!define WITH_PLAIN_SIP'] : []),
     ...((features.antiflood ?? true) ? ['#!define WITH_ANTIFLOOD'] : []),
+    ...(features.antifloodLoopback ? ['#!define WITH_ANTIFLOOD_LOOPBACK'] : []),
     substdef('SUSURRO_AUTH_FAILS_MAX', String(features.authFailsMax ?? 10)),
     substdef('SUSURRO_BAN_SECONDS', String(features.banSeconds ?? 300)),
     `#!define SUSURRO_DBGLEVEL ${kamailioDebugLevel(config.logLevel)}`,

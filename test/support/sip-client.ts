@@ -226,6 +226,8 @@ export interface BuildRequestOptions {
   localHost: string;
   localPort: number;
   contactUser?: string;
+  /** Default "susurro-test". */
+  userAgent?: string;
   extraHeaders?: string[];
   body?: string;
   contentType?: string;
@@ -246,7 +248,7 @@ export function buildRequest(o: BuildRequestOptions): string {
     `Call-ID: ${o.callId}`,
     `CSeq: ${o.cseq} ${o.method}`,
     `Contact: <sip:${o.contactUser ?? 'u'}@${contactHost};transport=${o.transport === 'WSS' ? 'ws' : 'tls'}>`,
-    'User-Agent: susurro-test',
+    `User-Agent: ${o.userAgent ?? 'susurro-test'}`,
     ...(o.extraHeaders ?? []),
     ...(body ? [`Content-Type: ${o.contentType ?? 'application/sdp'}`] : []),
     `Content-Length: ${Buffer.byteLength(body)}`,
