@@ -162,6 +162,24 @@ describe('retained secrets and the SAS-verified flag (§4.3, §4.6.1, §7.1) aga
     expect([o3.previouslyVerified, b3.previouslyVerified]).toEqual([false, false]);
   });
 
+  it('"previously verified" needs both V flags (§7.1), and a V flag persists across calls', async () => {
+    const ourCache = join(dir, 'vflag-ours.json');
+    const bzCache = join(dir, 'vflag-bzrtp.sqlite');
+    const ours = (...a: string[]) => peer('susurro', '--cache', ourCache, ...a);
+    const theirs = (...a: string[]) => peer('bzrtp', '--cache', bzCache, ...a);
+    // Call 1: only our user confirms the SAS.
+    expectAgreement(...bothSecure(await runPair(ours('--role', 'initiator', '--verify'), theirs('--role', 'responder'))));
+    // Call 2: our V flag is set, bzrtp's is not: neither side may claim "previously verified".
+    // Now bzrtp's user confirms too.
+    const [o2, b2] = bothSecure(await runPair(ours('--role', 'initiator'), theirs('--role', 'responder', '--verify')));
+    expectAgreement(o2, b2);
+    expect([o2.previouslyVerified, b2.previouslyVerified, o2.cacheMismatch, b2.cacheMismatch]).toEqual([false, false, false, false]);
+    // Call 3 (roles swapped): both flags set, ours from call 1, bzrtp's from call 2.
+    const [b3, o3] = bothSecure(await runPair(theirs('--role', 'initiator'), ours('--role', 'responder')));
+    expectAgreement(o3, b3);
+    expect([o3.previouslyVerified, b3.previouslyVerified]).toEqual([true, true]);
+  });
+
   it('bzrtp loses its cache: we report the mismatch', async () => {
     const ourCache = join(dir, 'wipe-ours.json');
     const bzCache = join(dir, 'wipe-bzrtp.sqlite');
