@@ -4,7 +4,7 @@
  * either yields a message that re-encodes to the identical bytes, or throws a ZrtpError
  * (SUSURRO_ZRTP_MALFORMED or SUSURRO_ZRTP_UNKNOWN_MESSAGE), never another exception.
  */
-import { malformed, ZrtpError } from '../errors.ts';
+import { ProtocolErrorCode, ZrtpError } from '../errors.ts';
 import { encodeAck, decodeAck, type AckMessage } from './acks.ts';
 import { encodeCommit, decodeCommit, type CommitMessage } from './commit.ts';
 import { encodeConfirm, decodeConfirm, type ConfirmMessage } from './confirm.ts';
@@ -130,8 +130,9 @@ export function decodeMessage(bytes: Uint8Array): ZrtpMessage {
     }
   } catch (err) {
     if (err instanceof ZrtpError) throw err;
-    // Defence in depth: a decoder bug must still surface as a typed error.
-    throw malformed(`undecodable message: ${err instanceof Error ? err.message : String(err)}`);
+    // Defence in depth: a decoder bug must still surface as a typed error. The original is kept
+    // as `cause`, which the fuzz tests treat as a failure (no decoder path should ever get here).
+    throw new ZrtpError('SUSURRO_ZRTP_MALFORMED', 'undecodable message', { protocolCode: ProtocolErrorCode.MalformedPacket, cause: err });
   }
 }
 

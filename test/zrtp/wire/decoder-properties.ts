@@ -41,6 +41,8 @@ function totalAndCanonical<T>(bytes: Uint8Array, decode: (b: Uint8Array) => T, e
     value = decode(bytes);
   } catch (err) {
     if (err instanceof ZrtpError) {
+      // A ZrtpError wrapping another exception is decodeMessage's safety net catching a decoder bug.
+      if (err.cause !== undefined) throw new Error(`decoder crashed: ${String(err.cause)}`);
       outcome.rejected++;
       return true;
     }
