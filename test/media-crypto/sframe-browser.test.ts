@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchChromium, makeToneWav, type LaunchedChromium } from '../support/browser.ts';
 import { bundleForBrowser, serveFiles, type ServedSite } from '../support/bundle.ts';
-import type { Scenario, ScenarioResult } from './browser/harness.ts';
+import type { ApiCheckResult, Scenario, ScenarioResult } from './browser/harness.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 let dir = '';
@@ -56,6 +56,18 @@ async function run(s: Scenario): Promise<ScenarioResult> {
 const summary = (r: ScenarioResult) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 
 describe('SFrame transforms in Chromium (RTCRtpScriptTransform worker)', () => {
+  it('page API: non-extractable keys, KID reuse and unknown suites refused, attach idempotent', async () => {
+    const r = await page.evaluate(() =>
+      (globalThis as unknown as { sframeHarness: { apiChecks(): Promise<ApiCheckResult> } }).sframeHarness.apiChecks(),
+    );
+    expect(r.bundleExtractable).toEqual([false, false]);
+    expect(r.reuseError).toBe('SUSURRO_SFRAME_INVALID_ARGUMENT');
+    expect(r.badSuiteError).toBe('SUSURRO_SFRAME_UNSUPPORTED_SUITE');
+    expect([r.statsAfterKeys.sendKid, r.statsAfterKeys.receiveKids]).toEqual([0n, [0n]]);
+    expect(r.attachTwiceSame).toBe(true);
+    expect(r.attachBadTarget).toBe('TypeError');
+  });
+
   it('control: without SFrame on either side the tone detector hears the tone', async () => {
     const r = await run({ sframeA: false, sframeB: false, keying: 'fixed', listenSeconds: 2 });
     expect(r.toneAtB.detected, summary(r)).toBe(true);

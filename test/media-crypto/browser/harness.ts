@@ -264,4 +264,53 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
   }
 }
 
-(globalThis as Record<string, unknown>)['sframeHarness'] = { runScenario };
+
+export interface ApiCheckResult {
+  bundleExtractable: boolean[];
+  reuseError: string | null;
+  badSuiteError: string | null;
+  statsAfterKeys: SframeStats;
+  attachTwiceSame: boolean;
+  attachBadTarget: string | null;
+}
+
+/** Page-API edge cases of SframeWorker / attachSframe, without media. */
+export async function apiChecks(): Promise<ApiCheckResult> {
+  const worker = new SframeWorker(new Worker('/worker.js', { type: 'module' }));
+  try {
+    const { a } = fixedSources(false);
+    const bundle = await sframeKeysFromZrtp(a, 0);
+    await worker.installEpoch(bundle);
+    let reuseError: string | null = null;
+    await worker.installEpoch(bundle).catch((e: { code?: string }) => (reuseError = e.code ?? 'no code'));
+    let badSuiteError: string | null = null;
+    await worker
+      .setKeys({ suite: 0x7777, receive: [{ kid: 5n, baseKey: bundle.receive }] })
+      .catch((e: { code?: string }) => (badSuiteError = e.code ?? 'no code'));
+    const pc = new RTCPeerConnection();
+    const t = pc.addTransceiver('audio');
+    attachSframe(pc, worker);
+    const first = t.sender.transform;
+    attachSframe(t, worker);
+    const attachTwiceSame = t.sender.transform === first && first !== null;
+    let attachBadTarget: string | null = null;
+    try {
+      attachSframe({} as RTCRtpSender, worker);
+    } catch (e) {
+      attachBadTarget = (e as Error).name;
+    }
+    pc.close();
+    return {
+      bundleExtractable: [bundle.send.extractable, bundle.receive.extractable],
+      reuseError,
+      badSuiteError,
+      statsAfterKeys: await worker.getStats(),
+      attachTwiceSame,
+      attachBadTarget,
+    };
+  } finally {
+    worker.terminate();
+  }
+}
+
+(globalThis as Record<string, unknown>)['sframeHarness'] = { runScenario, apiChecks };
