@@ -44,6 +44,19 @@ function normalise<T extends AccountRow>(row: T): T {
   return { ...row, id: Number(row.id) };
 }
 
+/**
+ * The account row, locked for the rest of the transaction: PostgreSQL runs READ
+ * COMMITTED, so a concurrent disable and enable of one account must queue on the row
+ * (SQLite's BEGIN IMMEDIATE already serialises all writers).
+ */
+async function lockAccount(tx: Db, extension: string, withSecrets = false): Promise<AccountSecretRow | undefined> {
+  const row = await tx.get<AccountSecretRow>(
+    `SELECT ${COLUMNS}${withSecrets ? ', ha1, ha1b' : ''} FROM susurro_account WHERE extension = ?${tx.kind === 'postgres' ? ' FOR UPDATE' : ''}`,
+    [extension],
+  );
+  return row && normalise(row);
+}
+
 /** Creates an active account: subscriber row + metadata, one transaction. */
 export async function createAccountRow(db: Db, a: NewAccount, now = new Date()): Promise<AccountRow> {
   const h1 = ha1(a.extension, a.domain, a.password);
@@ -111,7 +124,7 @@ export async function listAccounts(db: Db, q: ListQuery): Promise<{ total: numbe
 /** New password: both tables (subscriber only while active). */
 export async function setAccountPassword(db: Db, extension: string, password: string, now = new Date()): Promise<AccountRow | undefined> {
   return db.transaction(async (tx) => {
-    const acc = await findAccount(tx, extension);
+    const acc = await lockAccount(tx, extension);
     if (!acc) return undefined;
     const h1 = ha1(acc.extension, acc.domain, password);
     const h1b = ha1b(acc.extension, acc.domain, password);
@@ -133,7 +146,7 @@ export async function setAccountPassword(db: Db, extension: string, password: st
  */
 export async function disableAccountRow(db: Db, extension: string, now = new Date()): Promise<{ account: AccountRow; changed: boolean } | undefined> {
   return db.transaction(async (tx) => {
-    const acc = await findAccount(tx, extension);
+    const acc = await lockAccount(tx, extension);
     if (!acc) return undefined;
     // Delete the subscriber row even when already disabled: repairs drift, costs nothing.
     await tx.run('DELETE FROM subscriber WHERE username = ? AND domain = ?', [acc.extension, acc.domain]);
@@ -147,7 +160,7 @@ export async function disableAccountRow(db: Db, extension: string, now = new Dat
 
 export async function enableAccountRow(db: Db, extension: string, now = new Date()): Promise<{ account: AccountRow; changed: boolean } | undefined> {
   return db.transaction(async (tx) => {
-    const acc = await findAccountSecrets(tx, extension);
+    const acc = await lockAccount(tx, extension, true);
     if (!acc) return undefined;
     const { ha1: h1, ha1b: h1b, ...pub } = acc;
     if (acc.status === 'active') return { account: pub, changed: false };
@@ -162,7 +175,7 @@ export async function enableAccountRow(db: Db, extension: string, now = new Date
 /** Removes both rows (phone tokens go by ON DELETE CASCADE and explicitly). */
 export async function deleteAccountRow(db: Db, extension: string): Promise<AccountRow | undefined> {
   return db.transaction(async (tx) => {
-    const acc = await findAccount(tx, extension);
+    const acc = await lockAccount(tx, extension);
     if (!acc) return undefined;
     await tx.run('DELETE FROM subscriber WHERE username = ? AND domain = ?', [acc.extension, acc.domain]);
     await tx.run('DELETE FROM susurro_phone_token WHERE account_id = ?', [acc.id]);

@@ -8,6 +8,7 @@ import {
   createAccountRow,
   disableAccountRow,
   enableAccountRow,
+  setAccountPassword,
   isUniqueViolation,
   kamailioDbUrl,
   migrate,
@@ -138,6 +139,15 @@ describe.each(backends)('$name', ({ name, url }) => {
     expect((await enableAccountRow(db, '510'))?.changed).toBe(true);
     expect(await db.get('SELECT username, domain, ha1, ha1b FROM subscriber WHERE username = ?', ['510'])).toEqual(before);
     expect(await disableAccountRow(db, '599')).toBeUndefined();
+  });
+
+  it('concurrent disable/enable/reset of one account never breaks the two-table invariant', async () => {
+    await createAccountRow(db, { extension: '520', username: 'u520', displayName: 'E', password: 'pw0', domain: 'd.test' });
+    const ops = Array.from({ length: 30 }, (_, i) =>
+      i % 3 === 0 ? disableAccountRow(db, '520') : i % 3 === 1 ? enableAccountRow(db, '520') : setAccountPassword(db, '520', `pw${i}`),
+    );
+    await Promise.all(ops);
+    expect(await accountInconsistencies(db)).toEqual([]);
   });
 
   if (name === 'sqlite') {
