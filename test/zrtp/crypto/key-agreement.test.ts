@@ -38,6 +38,28 @@ describe('MODP groups (RFC 3526) and modPow', () => {
     expect(getDiffieHellman('modp15').getGenerator('hex')).toBe('02');
   });
 
+  it('primes follow their RFC 3526 definition from pi (independent of any library)', () => {
+    // arctan(1/x) in fixed point, Machin's formula: pi = 16 atan(1/5) - 4 atan(1/239).
+    const atanInv = (x: bigint, scale: bigint): bigint => {
+      let sum = 0n;
+      let term = scale / x;
+      for (let n = 1n, sign = 1n; term !== 0n; n += 2n, sign = -sign, term /= x * x) sum += (sign * term) / n;
+      return sum;
+    };
+    const floorPiTimes2Pow = (bits: bigint): bigint => {
+      const scale = 1n << (bits + 64n);
+      return (16n * atanInv(5n, scale) - 4n * atanInv(239n, scale)) >> 64n;
+    };
+    // RFC 3526 §3: p = 2^2048 - 2^1984 - 1 + 2^64 * { [2^1918 pi] + 124476 }
+    expect(MODP_2048.p).toBe((1n << 2048n) - (1n << 1984n) - 1n + (1n << 64n) * (floorPiTimes2Pow(1918n) + 124476n));
+    // RFC 3526 §4: p = 2^3072 - 2^3008 - 1 + 2^64 * { [2^2942 pi] + 1690314 }
+    expect(MODP_3072.p).toBe((1n << 3072n) - (1n << 3008n) - 1n + (1n << 64n) * (floorPiTimes2Pow(2942n) + 1690314n));
+  });
+
+  it('g = 2 generates the prime-order subgroup: 2^((p-1)/2) = 1 mod p', () => {
+    for (const g of [MODP_2048, MODP_3072]) expect(modPow(g.g, (g.p - 1n) / 2n, g.p)).toBe(1n);
+  });
+
   it('modPow equals plain square-and-multiply on random inputs', () => {
     const naive = (b: bigint, e: bigint, m: bigint): bigint => {
       let r = 1n;
