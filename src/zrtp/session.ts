@@ -87,7 +87,7 @@ export class ZrtpSession {
   #blocked = false;
   #secureReported = false;
   #idle: Promise<void> = Promise.resolve();
-  /** Messages ignored (undecodable, unexpected, or unauthenticated): a diagnostic, not an error. */
+  /** Messages dropped as undecodable, unauthenticated (§9) or of a kind we do not run (Ping, GoClear...): a diagnostic. */
   ignoredMessages = 0;
 
   constructor(opts: ZrtpSessionOptions) {
