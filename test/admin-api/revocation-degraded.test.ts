@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KamailioRpc } from '../../src/signaling/index.ts';
 import { TurnCli } from '../../src/media-relay/index.ts';
@@ -7,7 +8,8 @@ import { startHarness, type Harness } from './harness.ts';
 /**
  * Kamailio and coturn unreachable (real clients pointed at closed loopback ports):
  * revocation still disables the account at once, and the answer names every live
- * action that failed — no silent partial revocation.
+ * action that failed — no silent partial revocation. And a database that went away
+ * gives 503, not 500.
  */
 let h: Harness;
 beforeAll(async () => {
@@ -41,5 +43,19 @@ describe('revocation while Kamailio and coturn are down', () => {
     const audit = (await h.call('GET', '/api/v1/audit?action=account.disable')).json().items[0];
     expect(audit.outcome).toBe('partial');
     expect(audit.detail.registrations).toMatch(/^failed: /);
+  });
+
+  it('a database that went away answers 503 SUSURRO_API_UNAVAILABLE, not 500', async () => {
+    const other = await startHarness(null);
+    try {
+      await other.db.close();
+      const r = await other.call('GET', '/api/v1/accounts');
+      expect([r.statusCode, r.json().code]).toEqual([503, 'SUSURRO_API_UNAVAILABLE']);
+      const health = await other.call('GET', '/health', { token: null });
+      expect(health.statusCode).toBe(503);
+    } finally {
+      await other.app.close();
+      rmSync(other.dir, { recursive: true, force: true });
+    }
   });
 });

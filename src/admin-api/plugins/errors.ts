@@ -31,6 +31,16 @@ function validationMessage(err: FastifyError): string {
   return parts.length ? parts.join('; ') : err.message;
 }
 
+/**
+ * Driver codes meaning "the database cannot be reached right now" (503, retry) rather
+ * than a bug (500): closed pool, refused/reset connection, PostgreSQL admin shutdown
+ * or connection failure (SQLSTATE class 08, 57P01..03), SQLite busy past busy_timeout.
+ */
+const DB_UNAVAILABLE = new Set([
+  'SUSURRO_DB_CLOSED', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03',
+  '08000', '08001', '08003', '08006', 'SQLITE_BUSY',
+]);
+
 export const errorsPlugin = fp(
   async (app: FastifyInstance) => {
     app.addSchema(errorResponseSchema);
@@ -38,6 +48,9 @@ export const errorsPlugin = fp(
       let e: FastifyError = error;
       if (error.validation) {
         e = new ApiErrors.SUSURRO_API_VALIDATION(validationMessage(error));
+      } else if (DB_UNAVAILABLE.has(String(error.code))) {
+        request.log.error({ err: { code: error.code, message: error.message } }, 'database unavailable');
+        e = new ApiErrors.SUSURRO_API_UNAVAILABLE('database unavailable; retry shortly');
       } else if (isUniqueViolation(error)) {
         e = new ApiErrors.SUSURRO_API_CONFLICT('already exists');
       } else if (error.statusCode === 429) {
