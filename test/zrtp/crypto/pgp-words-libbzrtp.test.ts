@@ -1,11 +1,12 @@
 /**
- * The PGP word lists (src/zrtp/pgp-words.ts) equal, word for word and in order, the tables
+ * The B32 alphabet and the PGP word lists (src/zrtp/pgp-words.ts) equal, word for word and in order, the tables
  * compiled into Debian's libbzrtp (the peer we interoperate with), read from the installed
  * shared object: a B256 SAS mismatch with Linphone would otherwise look like a MitM.
  */
 import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { PGP_WORDS_EVEN, PGP_WORDS_ODD } from '../../../src/zrtp/pgp-words.ts';
+import { B32_ALPHABET } from '../../../src/zrtp/sas.ts';
 
 const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib'];
 
@@ -39,8 +40,12 @@ function cStrings(bytes: Uint8Array): string[] {
   return out;
 }
 
-describe('PGP word lists match libbzrtp', () => {
+describe('SAS rendering tables match libbzrtp', () => {
   const strings = cStrings(new Uint8Array(readFileSync(libbzrtpPath())));
+
+  it('the B32 alphabet is the one compiled into bzrtp_base32', () => {
+    expect(strings).toContain(B32_ALPHABET);
+  });
 
   for (const [name, list] of [['even (first byte)', PGP_WORDS_EVEN], ['odd (second byte)', PGP_WORDS_ODD]] as const) {
     it(`${name}: all 256 words, in order`, () => {
