@@ -76,4 +76,14 @@ describe('admin page', () => {
     const audit = await page.$$eval('#audit tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
     expect(audit.slice(0, 2)).toEqual(['account.disable', 'account.create']);
   });
+
+  it('serves the OpenAPI description in Swagger UI at /docs', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`https://127.0.0.1:${t.config.ports.admin}/docs`);
+    await page.getByText('susurro admin API').first().waitFor({ timeout: 15_000 });
+    await page.getByText('/api/v1/accounts/{extension}/disable').first().waitFor();
+    await page.screenshot({ path: join(artifacts, 'admin-docs.png') });
+    expect(errors).toEqual([]);
+  });
 });
