@@ -70,7 +70,10 @@ describe('signalling man in the middle', () => {
     expect(await mallory.evaluate(() => (globalThis as any).mallory.relayed)).toBeGreaterThanOrEqual(8); // the ZRTP exchange went through Mallory
     for (const p of [a, b]) {
       expect(await p.getByTestId('sas-match').count()).toBe(0); // no way to mark it verified
-      expect(await p.getByTestId('security-status').innerText()).toMatch(/not secure/i);
+      expect(await p.getByTestId('security-status').innerText()).toMatch(/interception/i);
+      expect(await p.getByTestId('mute').count()).toBe(0);
+      const micOn = await p.evaluate(() => (globalThis as any).susurro.controller.debugCall().pc.getSenders().map((x: RTCRtpSender) => x.track?.enabled));
+      expect(micOn).toEqual([false]);
       expect(await p.getByTestId('sas-mismatch').count()).toBe(1);
     }
     await a.screenshot({ path: join(ARTIFACTS, '12-mitm-flagged.png'), fullPage: true });

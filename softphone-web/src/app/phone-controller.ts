@@ -353,6 +353,7 @@ export class PhoneController {
   toggleMute(): void {
     const call = this.call;
     if (!call) return;
+    if (call.view.security?.auxMismatch) return; // the microphone stays off on a flagged call
     const muted = !call.view.muted;
     const sdh = call.session.sessionDescriptionHandler;
     if (sdh instanceof SecureSessionDescriptionHandler) sdh.enableSenderTracks(!muted);
@@ -404,6 +405,11 @@ export class PhoneController {
       return;
     }
     const auxMismatch = info.auxSecretMatched === false;
+    if (auxMismatch) {
+      // Someone terminates DTLS on our path: say nothing more into this call.
+      const sdh = call.session.sessionDescriptionHandler;
+      if (sdh instanceof SecureSessionDescriptionHandler) sdh.enableSenderTracks(false);
+    }
     this.updateCall(session as Inviter, (c) => ({
       ...c,
       phase: 'secure',

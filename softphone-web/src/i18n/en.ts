@@ -64,6 +64,7 @@ export const en = {
   'call.mismatchWarningTitle': 'Warning: the keys changed',
   'call.mismatchWarning':
     'Your phone knew this colleague, but the keys do not continue from the last call. Someone may be listening. Compare the code carefully before speaking.',
+  'call.flagged': 'Possible interception — your microphone is off',
   'call.auxMismatch':
     'The connection details do not match on both sides. Someone may be intercepting this call.',
   'call.timer': 'Call duration',

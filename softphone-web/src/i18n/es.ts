@@ -63,6 +63,7 @@ export const es: Messages = {
   'call.mismatchWarningTitle': 'Atención: las claves han cambiado',
   'call.mismatchWarning':
     'Tu teléfono conocía a este colega, pero las claves no continúan desde la última llamada. Alguien podría estar escuchando. Comparad el código con cuidado antes de hablar.',
+  'call.flagged': 'Posible interceptación — tu micrófono está apagado',
   'call.auxMismatch':
     'Los datos de la conexión no coinciden en ambos lados. Alguien podría estar interceptando esta llamada.',
   'call.timer': 'Duración de la llamada',

@@ -25,7 +25,7 @@ const STATUS: Record<Exclude<Status, 'pending'>, { icon: string; title: MessageK
   unverified: { icon: 'lock', title: 'call.unverified', hint: 'call.unverifiedHint' },
   verified: { icon: 'shieldCheck', title: 'call.verified', hint: 'call.verifiedHint' },
   'verified-before': { icon: 'shieldCheck', title: 'call.verifiedBefore', hint: 'call.verifiedBeforeHint' },
-  flagged: { icon: 'warning', title: 'call.notSecure', hint: 'call.auxMismatch' },
+  flagged: { icon: 'warning', title: 'call.flagged', hint: 'call.auxMismatch' },
 };
 
 function phaseText(call: CallView, t: Translate): string {
@@ -51,12 +51,12 @@ function sasPanel(call: CallView, t: Translate, ctx: ScreenContext): HTMLElement
     { class: `card sas-card${settled ? ' sas-settled' : ''}`, 'aria-labelledby': 'sas-title' },
     h('h2', { id: 'sas-title', class: 'section-title' }, t('call.sasTitle')),
     code,
-    settled ? null : h('p', { id: 'sas-hint', class: 'sas-hint' }, t('call.sasHint')),
+    settled || sec.auxMismatch ? null : h('p', { id: 'sas-hint', class: 'sas-hint' }, t('call.sasHint')),
     settled
       ? null
       : h(
           'div',
-          { class: 'sas-actions' },
+          { class: `sas-actions${sec.auxMismatch ? ' sas-actions-single' : ''}` },
           sec.auxMismatch
             ? null
             : h('button', { type: 'button', class: 'btn btn-success', 'data-testid': 'sas-match', 'data-focus-key': 'sas-match', onclick: () => void ctx.controller.confirmSas(true) }, icon('shieldCheck'), t('call.sasMatches')),
@@ -108,7 +108,7 @@ export function callScreen(ctx: ScreenContext): HTMLElement {
           control('reject', 'ctl-danger', t('call.reject'), 'hangup', () => controller.reject()),
           control('answer', 'ctl-success', t('call.answer'), 'phone', () => void controller.answer()))
       : h('div', { class: 'controls' },
-          control('mute', `ctl-secondary${call.muted ? ' is-on' : ''}`, call.muted ? t('call.unmute') : t('call.mute'), call.muted ? 'micOff' : 'mic',
+          status === 'flagged' ? null : control('mute', `ctl-secondary${call.muted ? ' is-on' : ''}`, call.muted ? t('call.unmute') : t('call.mute'), call.muted ? 'micOff' : 'mic',
             () => controller.toggleMute(), { 'aria-pressed': call.muted ? 'true' : 'false' }),
           control('hangup', 'ctl-danger', t('call.hangup'), 'hangup', () => controller.hangup()));
 
