@@ -142,6 +142,25 @@ describe('retained secrets', () => {
   });
 });
 
+describe('cache expiration interval (§4.9)', () => {
+  it('the shorter of the two announced intervals applies to the new rs1, on both sides', async () => {
+    const p = pair();
+    await p.call({ cacheExpirySeconds: 3600 }, {});
+    const a = (await p.cacheA.get(zidOf('alice'), zidOf('bob')))!;
+    const b = (await p.cacheB.get(zidOf('bob'), zidOf('alice')))!;
+    expect(a.rs1ExpiresAt).toBe(3_600_000); // simulated clock at 0 ms
+    expect(b.rs1ExpiresAt).toBe(3_600_000);
+  });
+
+  it('an interval of 0 means "do not cache": no record is written', async () => {
+    const p = pair();
+    const r = await p.call({}, { cacheExpirySeconds: 0 });
+    expect(r.a.secure!.sas).toBe(r.b.secure!.sas);
+    expect(await p.cacheA.get(zidOf('alice'), zidOf('bob'))).toBeNull();
+    expect(await p.cacheB.get(zidOf('bob'), zidOf('alice'))).toBeNull();
+  });
+});
+
 describe('aux secret (s2)', () => {
   const aux = new Uint8Array(32).fill(0xa5);
   it('matching aux secrets are reported; auxsecretID = MAC(aux, sender H3) on the wire (§4.3.1)', async () => {

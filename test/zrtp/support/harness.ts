@@ -103,6 +103,7 @@ export interface EndpointOptions {
   ssrc?: number;
   seed?: number;
   keyAgreementPrimitives?: KeyAgreementPrimitives;
+  cacheExpirySeconds?: number;
 }
 
 export interface Endpoint {
@@ -159,6 +160,7 @@ export function makeEndpoint(opts: EndpointOptions): Endpoint {
     ...(opts.commit ? { commit: opts.commit } : {}),
     ...(random ? { random } : {}),
     ...(opts.keyAgreementPrimitives ? { keyAgreementPrimitives: opts.keyAgreementPrimitives } : {}),
+    ...(opts.cacheExpirySeconds !== undefined ? { cacheExpirySeconds: opts.cacheExpirySeconds } : {}),
     now: () => clock.now,
     delegate: {
       onSend(message, retransmit) {
