@@ -54,7 +54,7 @@ import { isUnauthenticatedMessage } from './states/message-auth.ts';
 import { STATE_HANDLERS } from './states/index.ts';
 import { buildHello } from './states/outbound.ts';
 import type { ZrtpState } from './states/state.ts';
-import type { ZrtpSecureResult, ZrtpSessionDelegate, ZrtpSessionOptions } from './states/types.ts';
+import type { ZrtpSessionDelegate, ZrtpSessionOptions } from './states/types.ts';
 
 export type { ZrtpState } from './states/state.ts';
 export type { ZrtpSecureResult, ZrtpSessionDelegate, ZrtpSessionOptions } from './states/types.ts';
