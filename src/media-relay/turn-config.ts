@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SusurroConfig } from '../config/index.ts';
+import { TLS12_CIPHER_STRING } from '../tls/policy.ts';
 
 /**
  * Peer addresses a relay must never reach (coturn 4.6 denies only 0.0.0.0, loopback and, with
@@ -67,7 +68,7 @@ export function renderTurnConfig(
     `pkey=${tls.keyFile}`,
     'no-tlsv1',
     'no-tlsv1_1',
-    'cipher-list="ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"',
+    `cipher-list="${TLS12_CIPHER_STRING}"`,
     // per-user quota: a softphone needs one allocation per call and candidate type
     'user-quota=12',
     'total-quota=1200',

@@ -17,6 +17,7 @@ import type { KamailioRpc } from '../signaling/kamailio-rpc.ts';
 import type { TurnCli } from '../media-relay/turn-cli.ts';
 import type { ComponentHealth } from './health.ts';
 import { buildFallbackApp } from './fallback-app.ts';
+import { NODE_TLS_SERVER_POLICY } from '../tls/policy.ts';
 
 export interface AdminDeps {
   config: SusurroConfig;
@@ -63,7 +64,7 @@ export async function serveAdmin(
     : await buildFallbackApp(deps.health, { logger: deps.logger ?? false });
   await app.ready();
   const server = createServer(
-    { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), minVersion: 'TLSv1.2' },
+    { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), ...NODE_TLS_SERVER_POLICY },
     (req, res) => app.server.emit('request', req, res),
   );
   await new Promise<void>((resolve, reject) => {
