@@ -342,6 +342,15 @@ describe.each(backends)('admin API on $name', (backend) => {
       expect([blocked.statusCode, blocked.json().code]).toEqual([429, 'SUSURRO_API_RATE_LIMITED']);
       for (let i = 0; i < 12; i++) expect((await limited.call('GET', '/api/v1/accounts')).statusCode).toBe(200);
     });
+    it('the limit is per client IP and identity: another extension from the same IP still gets through', async () => {
+      const other = await limited.call('POST', '/api/v1/phone/login', { token: null, body: { extension: '202', password: 'guess-xxxxxxx' } });
+      expect(other.statusCode).toBe(401);
+      const otherIp = await limited.app.inject({ method: 'POST', url: '/api/v1/phone/login', remoteAddress: '127.0.0.9', payload: { extension: '201', password: 'guess-xxxxxxx' } });
+      expect(otherIp.statusCode).toBe(401);
+      // The blocked pair stays blocked, whatever the case of the name.
+      const upper = await limited.call('POST', '/api/v1/admin/login', { token: null, body: { username: 'ADMIN', password: 'x' } });
+      expect(upper.statusCode).toBe(429);
+    });
   });
 
   describe('audit log', () => {

@@ -18,6 +18,7 @@ import {
 } from '../services/admins-repo.ts';
 import { generatePassword, passwordWeakness } from '../services/passwords.ts';
 import { audit } from './audit-helper.ts';
+import { loginRateLimit } from './rate-limit.ts';
 import { ISO_TIME, PASSWORD_IN, USERNAME, adminSchema, errorResponses } from './schemas.ts';
 
 /** /api/v1/admin (own session) and /api/v1/admins (other administrators). */
@@ -37,7 +38,7 @@ export async function adminsRoutes(app: FastifyInstance) {
   app.post<{ Body: { username: string; password: string } }>(
     '/admin/login',
     {
-      config: { rateLimit: { max: options.loginRateLimit.max, timeWindow: options.loginRateLimit.timeWindowMs } },
+      config: { rateLimit: loginRateLimit(options, 'username') },
       schema: {
         tags,
         summary: 'Administrator login: returns an expiring bearer token (rate-limited per client IP)',

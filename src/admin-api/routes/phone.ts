@@ -5,6 +5,7 @@ import { BEARER } from '../plugins/auth.ts';
 import { createPhoneToken } from '../services/phone-tokens.ts';
 import { hexEqual } from '../services/tokens.ts';
 import { turnCredentials, turnUrls } from '../services/turn.ts';
+import { loginRateLimit } from './rate-limit.ts';
 import { EXTENSION, PASSWORD_IN, errorResponses, turnSchema } from './schemas.ts';
 
 /**
@@ -24,7 +25,7 @@ export async function phoneRoutes(app: FastifyInstance) {
   app.post<{ Body: { extension: string; password: string } }>(
     '/phone/login',
     {
-      config: { rateLimit: { max: options.loginRateLimit.max, timeWindow: options.loginRateLimit.timeWindowMs } },
+      config: { rateLimit: loginRateLimit(options, 'extension') },
       schema: {
         tags,
         summary: 'Softphone login: token, SIP/WSS parameters and TURN credentials (rate-limited per client IP)',
