@@ -22,6 +22,17 @@ const encoder = new TextEncoder();
 const KEY_LABEL = encoder.encode('SFrame 1.0 Secret key ');
 const SALT_LABEL = encoder.encode('SFrame 1.0 Secret salt ');
 
+/** Shape check for keys handed to SframeSender / SframeReceiver (they must come from deriveSframeKey). */
+export function assertSframeKey(key: unknown): asserts key is SframeKey {
+  const k = key as Partial<SframeKey> | null;
+  if (
+    typeof k !== 'object' || k === null || typeof k.kid !== 'bigint' || typeof k.aead?.seal !== 'function' ||
+    !(k.salt instanceof Uint8Array) || typeof k.suite?.nt !== 'number' || k.salt.length !== k.suite.nn
+  ) {
+    throw new TypeError('key must be an SframeKey from deriveSframeKey');
+  }
+}
+
 /** Everything needed to protect frames under one KID. */
 export interface SframeKey {
   readonly kid: bigint;
@@ -56,6 +67,7 @@ export async function importBaseKey(baseKey: Uint8Array): Promise<CryptoKey> {
 }
 
 function assertHkdfKey(key: CryptoKey): void {
+  if (typeof CryptoKey === 'function' && !(key instanceof CryptoKey)) throw new TypeError('base key must be a CryptoKey or a Uint8Array');
   if (key.algorithm.name !== 'HKDF' || !key.usages.includes('deriveBits') || !key.usages.includes('deriveKey')) {
     throw new TypeError('base key must be an HKDF CryptoKey with deriveKey and deriveBits usages');
   }
@@ -107,6 +119,7 @@ export async function deriveSframeKeyBytes(
   baseKey: Uint8Array,
 ): Promise<{ key: Uint8Array; salt: Uint8Array }> {
   const suite = cipherSuite(suiteId);
+  assertKid(kid);
   const base = await importBaseKey(baseKey);
   const subtle = globalThis.crypto.subtle;
   const key = new Uint8Array(await subtle.deriveBits(hkdfParams(suite, sframeKeyLabel(kid, suite.id)), base, suite.nk * 8));

@@ -14,17 +14,25 @@
 import { assertBytes } from './bytes.ts';
 import { SframeError } from './errors.ts';
 import { decodeHeader, encodeHeader, MAX_UINT64 } from './header.ts';
-import type { SframeKey } from './key-schedule.ts';
+import { assertSframeKey, type SframeKey } from './key-schedule.ts';
 import { DEFAULT_REPLAY_WINDOW, ReplayWindow } from './replay-window.ts';
 
 const EMPTY = new Uint8Array(0);
 
 /** nonce = salt XOR CTR, RFC 9605 §4.4.3 (CTR occupies the low 8 bytes of the Nn-byte nonce). */
-export function frameNonce(salt: Uint8Array, ctr: bigint): Uint8Array {
+function nonceFor(salt: Uint8Array, ctr: bigint): Uint8Array {
   const nonce = salt.slice();
   const view = new DataView(nonce.buffer, nonce.length - 8, 8);
   view.setBigUint64(0, view.getBigUint64(0) ^ ctr);
   return nonce;
+}
+
+/** Public, checked form of the nonce computation (RFC 9605 §4.4.3). */
+export function frameNonce(salt: Uint8Array, ctr: bigint): Uint8Array {
+  assertBytes('salt', salt, 8);
+  if (typeof ctr !== 'bigint') throw new TypeError('ctr must be a bigint');
+  if (ctr < 0n || ctr > MAX_UINT64) throw new RangeError('ctr must be in 0..2^64-1');
+  return nonceFor(salt, ctr);
 }
 
 function aadOf(header: Uint8Array, metadata: Uint8Array): Uint8Array {
@@ -40,8 +48,16 @@ function aadOf(header: Uint8Array, metadata: Uint8Array): Uint8Array {
  * never reuse a counter with the same key; SframeSender does this bookkeeping.
  */
 export function encryptFrame(key: SframeKey, ctr: bigint, plaintext: Uint8Array, metadata: Uint8Array = EMPTY): Promise<Uint8Array> {
+  assertSframeKey(key);
+  assertBytes('plaintext', plaintext);
+  assertBytes('metadata', metadata);
+  return sealFrame(key, ctr, plaintext, metadata);
+}
+
+/** encryptFrame without argument checks (callers already validated). */
+function sealFrame(key: SframeKey, ctr: bigint, plaintext: Uint8Array, metadata: Uint8Array): Promise<Uint8Array> {
   const header = encodeHeader(key.kid, ctr);
-  return key.aead.seal(frameNonce(key.salt, ctr), aadOf(header, metadata), plaintext).then((sealed) => {
+  return key.aead.seal(nonceFor(key.salt, ctr), aadOf(header, metadata), plaintext).then((sealed) => {
     const out = new Uint8Array(header.length + sealed.length);
     out.set(header, 0);
     out.set(sealed, header.length);
@@ -56,6 +72,7 @@ export class SframeSender {
 
   /** Install the key to send with from now on; its counter starts at 0. */
   setKey(key: SframeKey): void {
+    assertSframeKey(key);
     if (this.usedKids.has(key.kid)) {
       // Re-installing a KID would restart its counter at 0 and repeat nonces (RFC 9605 §4.4.2).
       throw new SframeError('SUSURRO_SFRAME_INVALID_ARGUMENT', `KID ${key.kid} was already used by this sender`);
@@ -83,7 +100,7 @@ export class SframeSender {
     if (this.ctr > MAX_UINT64) {
       return Promise.reject(new SframeError('SUSURRO_SFRAME_COUNTER_EXHAUSTED', `KID ${key.kid} needs replacing`));
     }
-    return encryptFrame(key, this.ctr++, plaintext, metadata);
+    return sealFrame(key, this.ctr++, plaintext, metadata);
   }
 }
 
@@ -106,6 +123,7 @@ export class SframeReceiver {
   private readonly maxKeys: number;
 
   constructor(options: SframeReceiverOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     this.windowSize = options.replayWindow ?? DEFAULT_REPLAY_WINDOW;
     this.maxKeys = options.maxKeys ?? 2;
     if (!Number.isInteger(this.maxKeys) || this.maxKeys < 1 || this.maxKeys > 16) {
@@ -120,6 +138,7 @@ export class SframeReceiver {
    * oldest-added KID.
    */
   addKey(key: SframeKey): void {
+    assertSframeKey(key);
     const existing = this.keys.get(key.kid);
     this.keys.delete(key.kid);
     this.keys.set(key.kid, { key, window: existing ? existing.window : new ReplayWindow(this.windowSize) });
@@ -130,6 +149,7 @@ export class SframeReceiver {
   }
 
   removeKey(kid: bigint): void {
+    if (typeof kid !== 'bigint') throw new TypeError('kid must be a bigint');
     this.keys.delete(kid);
   }
 
@@ -161,7 +181,7 @@ export class SframeReceiver {
     }
     const headerBytes = frame.subarray(0, header.length);
     const plaintext = await key.aead.open(
-      frameNonce(key.salt, header.ctr),
+      nonceFor(key.salt, header.ctr),
       aadOf(headerBytes, metadata),
       frame.subarray(header.length),
     );
