@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import {
   createAccountRow,
   deleteAccountRow,
@@ -119,7 +119,7 @@ export async function accountsRoutes(app: FastifyInstance) {
       const generated = request.body.password === undefined;
       const password = request.body.password ?? generatePassword();
       if (!generated) checkPassword(password, [username, extension, displayName]);
-      await assertFree(request, extension, username);
+      await assertFree(extension, username);
       let account;
       try {
         account = await createAccountRow(db, { extension, username, displayName, password, domain: config.domain }, options.now());
@@ -138,7 +138,7 @@ export async function accountsRoutes(app: FastifyInstance) {
     },
   );
 
-  async function assertFree(_request: FastifyRequest, extension: string, username: string) {
+  async function assertFree(extension: string, username: string) {
     const taken = await db.get<{ extension: string; username: string }>(
       'SELECT extension, username FROM susurro_account WHERE extension = ? OR username = ?',
       [extension, username],
