@@ -54,14 +54,19 @@ describe('message channel transport', () => {
     const b = endpoint('bob', channelOf(port2));
     a.session.start();
     b.session.start();
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no secure session in 5 s')), 5000));
-    const [ra, rb] = await Promise.race([Promise.all([a.secure, b.secure]), timeout]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no secure session in 5 s')), 5000);
+    });
+    const [ra, rb] = await Promise.race([Promise.all([a.secure, b.secure]), timeout]).finally(() => clearTimeout(timer));
     expect(ra.sas).toBe(rb.sas);
     expect(Buffer.from(ra.srtp.responder.key).equals(Buffer.from(rb.srtp.responder.key))).toBe(true);
     // The session still states its §6 timers; the channel simply never needs them.
     expect(a.retransmits).toContain('T1');
     a.detach();
     b.detach();
+    a.session.close();
+    b.session.close();
     port1.close();
   });
 
