@@ -1,10 +1,17 @@
 import { readFileSync, readdirSync } from 'node:fs';
 
-/** Is a process with this PID alive (signal 0 probe)? */
+/**
+ * Is a process with this PID alive? A zombie (exited, not yet reaped by its parent or by a
+ * subreaper) does not count: it holds no sockets and runs no code.
+ */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
