@@ -125,4 +125,19 @@ describe('what leaves the phones', () => {
       await a.evaluate(() => sessionStorage.removeItem('susurro.test.blockZrtpChannel'));
     }
   });
+
+  it('re-registers by itself after the connection to Kamailio is lost, and calls work again', async () => {
+    const kamailio = world.stack.stack.kamailio;
+    const pid = kamailio.pid;
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid!, 'SIGKILL'); // a process this test's stack started; the supervisor restarts it
+    for (const p of [a, b]) await p.locator('[data-testid="connection"][data-state="reconnecting"]').waitFor({ timeout: 10_000 });
+    const t0 = Date.now();
+    for (const p of [a, b]) await p.locator('[data-testid="connection"][data-state="registered"]').waitFor({ timeout: 30_000 });
+    process.stdout.write(`[softphone] re-registered ${Date.now() - t0} ms after the connection loss was noticed\n`);
+    await a.getByTestId('call-212').click();
+    await b.getByTestId('answer').click();
+    await Promise.all([a, b].map((p) => p.getByTestId('sas').waitFor({ timeout: 15_000 })));
+    await hangUp(a, b);
+  });
 });

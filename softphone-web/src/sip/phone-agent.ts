@@ -95,6 +95,9 @@ export class PhoneAgent {
     try {
       await this.registerer.register({
         requestDelegate: {
+          // After a reconnection the Registerer may still think it is registered, so its
+          // state does not change: the 2xx itself is what says we are reachable again.
+          onAccept: () => this.setState('registered'),
           onReject: (response) => {
             const status = response.message.statusCode;
             // 401/407 are handled by sip.js digest auth; a final refusal means the
