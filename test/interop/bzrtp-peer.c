@@ -12,6 +12,7 @@
  *              [--cache FILE] [--self-uri URI] [--peer-uri URI] [--forget-peers] [--verify]
  *              [--aux-secret HEX] [--wait-go] [--capture FILE] [--timeout-ms N] [--linger-ms N] [--verbose]
  *   bzrtp-peer --bench-handshake N --ka X255   (two in-process bzrtp engines, no I/O)
+ *   bzrtp-peer --bench-ka N --ka DH3k          (bctoolbox's key agreement alone, as bzrtp calls it)
  *
  * Output (stdout, once secure, exit 0): one JSON line, see print_result().
  * Failure or timeout: a message on stderr, exit 1 (usage errors: exit 2).
@@ -146,7 +147,7 @@ typedef struct {
 	size_t auxSecretLength;
 	int forgetPeers, verify, waitGo, verbose;
 	double timeoutMs, lingerMs;
-	int benchHandshakes;
+	int benchHandshakes, benchKeyAgreements;
 } options_t;
 
 static const uint8_t LIST_TYPES[5] = {ZRTP_HASH_TYPE, ZRTP_CIPHERBLOCK_TYPE, ZRTP_AUTHTAG_TYPE, ZRTP_KEYAGREEMENT_TYPE, ZRTP_SAS_TYPE};
@@ -156,7 +157,8 @@ static void usage(void) {
 	      "       [--ka X255,DH3k] [--hash S256] [--cipher AES1] [--auth HS80] [--sas B32]\n"
 	      "       [--cache FILE] [--self-uri URI] [--peer-uri URI] [--forget-peers] [--verify]\n"
 	      "       [--aux-secret HEX] [--wait-go] [--capture FILE] [--timeout-ms N] [--linger-ms N] [--verbose]\n"
-	      "   or: bzrtp-peer --bench-handshake N [--ka X255] [--hash ...]\n", stderr);
+	      "   or: bzrtp-peer --bench-handshake N [--ka X255] [--hash ...]\n"
+	      "   or: bzrtp-peer --bench-ka N --ka X255|X448|DH3k|DH2k [--cipher AES1|AES3]\n", stderr);
 	exit(2);
 }
 
@@ -174,7 +176,7 @@ static void parse_options(int argc, char **argv, options_t *o) {
 		{"cache", 1, 0, 'c'}, {"self-uri", 1, 0, 'u'}, {"peer-uri", 1, 0, 'p'}, {"forget-peers", 0, 0, 'f'},
 		{"verify", 0, 0, 'v'}, {"aux-secret", 1, 0, 'x'}, {"wait-go", 0, 0, 'g'}, {"capture", 1, 0, 'w'},
 		{"timeout-ms", 1, 0, 't'}, {"verbose", 0, 0, 'V'}, {"bench-handshake", 1, 0, 'B'}, {"linger-ms", 1, 0, 'L'},
-		{0, 0, 0, 0}};
+		{"bench-ka", 1, 0, 'k'}, {0, 0, 0, 0}};
 	memset(o, 0, sizeof *o);
 	o->ssrc = 0x5a525450;
 	o->selfUri = "sip:bzrtp-peer@127.0.0.1";
@@ -210,11 +212,12 @@ static void parse_options(int argc, char **argv, options_t *o) {
 		case 'V': o->verbose = 1; break;
 		case 'L': o->lingerMs = atof(optarg); if (o->lingerMs < 0) die(2, "bad --linger-ms"); break;
 		case 'B': o->benchHandshakes = atoi(optarg); if (o->benchHandshakes < 1) die(2, "bad --bench-handshake"); break;
+		case 'k': o->benchKeyAgreements = atoi(optarg); if (o->benchKeyAgreements < 1) die(2, "bad --bench-ka"); break;
 		default: usage();
 		}
 	}
 	if (optind != argc) usage();
-	if (!o->benchHandshakes && (!o->localPort || !o->remotePort)) usage();
+	if (!o->benchHandshakes && !o->benchKeyAgreements && (!o->localPort || !o->remotePort)) usage();
 }
 
 static void apply_algorithms(bzrtpContext_t *ctx, const options_t *o) {
@@ -533,6 +536,8 @@ static int compare_doubles(const void *a, const void *b) {
 	return (x > y) - (x < y);
 }
 
+static void print_summary(const char *ka, const char *what, double *samples, int count);
+
 static int run_bench(const options_t *o) {
 	double *samples = calloc((size_t)o->benchHandshakes, sizeof(double));
 	if (!samples) die(1, "out of memory");
@@ -576,21 +581,79 @@ static int run_bench(const options_t *o) {
 		bzrtp_destroyBzrtpContext(a.ctx, optA.ssrc);
 		bzrtp_destroyBzrtpContext(b.ctx, optB.ssrc);
 	}
-	qsort(samples, (size_t)o->benchHandshakes, sizeof(double), compare_doubles);
-	int count = o->benchHandshakes;
-	double median = count % 2 ? samples[count / 2] : (samples[count / 2 - 1] + samples[count / 2]) / 2;
-	int rank = (int)((99 * count + 99) / 100) - 1; /* nearest rank, as bench/lib/report.ts */
-	printf("{\"implementation\":\"bzrtp\",\"keyAgreement\":\"%s\",\"samples\":%d,\"medianMs\":%.4f,\"p99Ms\":%.4f,\"allMs\":[",
-	       ka, count, median, samples[rank < 0 ? 0 : rank]);
-	for (int i = 0; i < count; i++) printf("%s%.4f", i ? "," : "", samples[i]);
-	printf("]}\n");
+	print_summary(ka, "handshake", samples, o->benchHandshakes);
 	free(samples);
 	return 0;
+}
+
+/* The key agreement alone, through bctoolbox exactly as bzrtp uses it (src/packetParser.c,
+ * src/stateMachine.c): one sample = both sides' key pairs and both shared secrets. DH secret
+ * exponents are 256 bits with AES1 and 512 with AES3, bzrtp's choice. */
+static void print_summary(const char *ka, const char *what, double *samples, int count);
+
+static int run_bench_ka(const options_t *o) {
+	uint8_t ka = o->lists[3].count ? o->lists[3].codes[0] : ZRTP_KEYAGREEMENT_X255;
+	uint8_t cipher = o->lists[1].count ? o->lists[1].codes[0] : ZRTP_CIPHER_AES1;
+	uint8_t secretLength = cipher == ZRTP_CIPHER_AES3 ? 64 : 32;
+	bctbx_rng_context_t *rng = bctbx_rng_context_new();
+	int (*rngFunction)(void *, uint8_t *, size_t) = (int (*)(void *, uint8_t *, size_t))bctbx_rng_get;
+	double *samples = calloc((size_t)o->benchKeyAgreements, sizeof(double));
+	if (!samples || !rng) die(1, "out of memory");
+	for (int n = 0; n < o->benchKeyAgreements; n++) {
+		double t0 = now_ms();
+		if (ka == ZRTP_KEYAGREEMENT_DH3k || ka == ZRTP_KEYAGREEMENT_DH2k) {
+			uint8_t algo = ka == ZRTP_KEYAGREEMENT_DH3k ? BCTBX_DHM_3072 : BCTBX_DHM_2048;
+			bctbx_DHMContext_t *a = bctbx_CreateDHMContext(algo, secretLength);
+			bctbx_DHMContext_t *b = bctbx_CreateDHMContext(algo, secretLength);
+			bctbx_DHMCreatePublic(a, rngFunction, rng);
+			bctbx_DHMCreatePublic(b, rngFunction, rng);
+			a->peer = malloc(a->primeLength);
+			b->peer = malloc(b->primeLength);
+			memcpy(a->peer, b->self, a->primeLength);
+			memcpy(b->peer, a->self, b->primeLength);
+			bctbx_DHMComputeSecret(a, rngFunction, rng);
+			bctbx_DHMComputeSecret(b, rngFunction, rng);
+			if (memcmp(a->key, b->key, a->primeLength) != 0) die(1, "DH results differ");
+			bctbx_DestroyDHMContext(a);
+			bctbx_DestroyDHMContext(b);
+		} else if (ka == ZRTP_KEYAGREEMENT_X255 || ka == ZRTP_KEYAGREEMENT_X448) {
+			uint8_t algo = ka == ZRTP_KEYAGREEMENT_X255 ? BCTBX_ECDH_X25519 : BCTBX_ECDH_X448;
+			bctbx_ECDHContext_t *a = bctbx_CreateECDHContext(algo);
+			bctbx_ECDHContext_t *b = bctbx_CreateECDHContext(algo);
+			bctbx_ECDHCreateKeyPair(a, rngFunction, rng);
+			bctbx_ECDHCreateKeyPair(b, rngFunction, rng);
+			bctbx_ECDHSetPeerPublicKey(a, b->selfPublic, b->pointCoordinateLength);
+			bctbx_ECDHSetPeerPublicKey(b, a->selfPublic, a->pointCoordinateLength);
+			bctbx_ECDHComputeSecret(a, rngFunction, rng);
+			bctbx_ECDHComputeSecret(b, rngFunction, rng);
+			if (memcmp(a->sharedSecret, b->sharedSecret, a->pointCoordinateLength) != 0) die(1, "ECDH results differ");
+			bctbx_DestroyECDHContext(a);
+			bctbx_DestroyECDHContext(b);
+		} else {
+			die(2, "--bench-ka: bzrtp 5.1 has no %s", algo_to_name(ka));
+		}
+		samples[n] = now_ms() - t0;
+	}
+	print_summary(algo_to_name(ka), "keyAgreement", samples, o->benchKeyAgreements);
+	free(samples);
+	bctbx_rng_context_free(rng);
+	return 0;
+}
+
+static void print_summary(const char *ka, const char *what, double *samples, int count) {
+	qsort(samples, (size_t)count, sizeof(double), compare_doubles);
+	double median = count % 2 ? samples[count / 2] : (samples[count / 2 - 1] + samples[count / 2]) / 2;
+	int rank = (int)((99 * count + 99) / 100) - 1; /* nearest rank, as bench/lib/report.ts */
+	printf("{\"implementation\":\"bzrtp\",\"measure\":\"%s\",\"keyAgreement\":\"%s\",\"samples\":%d,\"medianMs\":%.4f,\"p99Ms\":%.4f,\"allMs\":[",
+	       what, ka, count, median, samples[rank < 0 ? 0 : rank]);
+	for (int i = 0; i < count; i++) printf("%s%.4f", i ? "," : "", samples[i]);
+	printf("]}\n");
 }
 
 int main(int argc, char **argv) {
 	options_t o;
 	parse_options(argc, argv, &o);
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (o.benchKeyAgreements) return run_bench_ka(&o);
 	return o.benchHandshakes ? run_bench(&o) : run_udp(&o);
 }
