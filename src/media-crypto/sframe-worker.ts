@@ -120,7 +120,9 @@ scope.addEventListener('message', (event) => {
         post({ type: 'stats', id: msg.id, stats: snapshot() });
         return;
       case 'configure':
-        startStats(msg.statsIntervalMs);
+        if (!Number.isFinite(msg.statsIntervalMs) || msg.statsIntervalMs < 0) throw new RangeError('statsIntervalMs must be >= 0');
+        // Bounded below so a page cannot make the worker spin on its timer.
+        startStats(msg.statsIntervalMs === 0 ? 0 : Math.max(50, msg.statsIntervalMs));
         post({ type: 'ack', id: msg.id });
         return;
       case 'attach-streams':
