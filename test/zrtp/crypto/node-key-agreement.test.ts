@@ -5,6 +5,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { generateKeyPair, PURE_JS_PRIMITIVES, type KeyAgreementPrimitives } from '../../../src/zrtp/crypto/key-agreement.ts';
 import { NODE_PRIMITIVES } from '../../../src/zrtp/crypto/node-key-agreement.ts';
 import { bigIntToBytes, MODP_2048 } from '../../../src/zrtp/crypto/modp.ts';
@@ -90,4 +91,38 @@ describe('node:crypto key agreement backend', () => {
     expect(toHex(kp.publicValue)).toBe(toHex(generateKeyPair('EC25', stream(3)).publicValue));
     expect(() => generateKeyPair('X255', rng, { primitives: {} as KeyAgreementPrimitives })).toThrow(TypeError);
   });
+});
+
+describe('shared() on arbitrary peer values (fast-check)', () => {
+  // OpenSSL arithmetic keeps this fast; the validation under test is shared by both backends.
+  const cases = [
+    ['X255', 32],
+    ['EC25', 64],
+    ['DH2k', 256],
+    ['DH3k', 384],
+  ] as const;
+  for (const [alg, length] of cases) {
+    it(`${alg}: any ${length}-byte value gives a ${length === 64 ? 32 : length}-byte result or BAD_DH_VALUE, nothing else`, () => {
+      const mine = generateKeyPair(alg, rng, { dhSecretBits: 256, primitives: NODE_PRIMITIVES });
+      const valid = fc.constant(null).map(() => generateKeyPair(alg, rng, { dhSecretBits: 256, primitives: NODE_PRIMITIVES }).publicValue);
+      const anyBytes = fc.uint8Array({ minLength: length, maxLength: length });
+      const outcomes = { accepted: 0, refused: 0 };
+      fc.assert(
+        fc.property(fc.oneof(anyBytes, valid), (pv) => {
+          try {
+            const s = mine.shared(pv);
+            outcomes.accepted++;
+            return s.length === (alg === 'EC25' ? 32 : length);
+          } catch (e) {
+            if (!(e instanceof ZrtpError) || e.code !== 'SUSURRO_ZRTP_BAD_DH_VALUE' || e.protocolCode !== 0x61) throw e;
+            outcomes.refused++;
+            return true;
+          }
+        }),
+        { numRuns: 150 },
+      );
+      expect(outcomes.accepted).toBeGreaterThan(0);
+      if (alg === 'EC25') expect(outcomes.refused).toBeGreaterThan(0); // random x||y is almost never on the curve
+    });
+  }
 });
