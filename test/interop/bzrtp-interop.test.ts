@@ -194,6 +194,29 @@ describe('retained secrets and the SAS-verified flag (§4.3, §4.6.1, §7.1) aga
   });
 });
 
+describe('after a cache mismatch (§4.6.1.1) against bzrtp', () => {
+  it('the new rs1 is kept only once the SAS is verified, by both implementations', async () => {
+    const ourCache = join(dir, 'resync-ours.json');
+    const bzCache = join(dir, 'resync-bzrtp.sqlite');
+    const ours = (...a: string[]) => peer('susurro', '--cache', ourCache, ...a);
+    const theirs = (...a: string[]) => peer('bzrtp', '--cache', bzCache, ...a);
+    expectAgreement(...bothSecure(await runPair(ours('--role', 'initiator'), theirs('--role', 'responder'))));
+    // bzrtp forgets us: we see a mismatch and withhold the new rs1 (nobody verified the SAS);
+    // bzrtp, to which we are a stranger, stores it.
+    const [o2, b2] = bothSecure(await runPair(ours('--role', 'initiator'), theirs('--role', 'responder', '--forget-peers')));
+    expect([o2.cacheMismatch, b2.cacheMismatch]).toEqual([true, false]);
+    // So the next call still mismatches, now on both sides; this time both users verify.
+    const [o3, b3] = bothSecure(await runPair(ours('--role', 'initiator', '--verify'), theirs('--role', 'responder', '--verify')));
+    expectAgreement(o3, b3);
+    expect([o3.cacheMismatch, b3.cacheMismatch]).toEqual([true, true]);
+    expect(bzrtpRs1(bzCache)).toEqual(ourRs1(ourCache)); // both stored call 3's rs1 on verification
+    // Continuity is back, and verified on both sides.
+    const [b4, o4] = bothSecure(await runPair(theirs('--role', 'initiator'), ours('--role', 'responder')));
+    expectAgreement(o4, b4);
+    expect([o4.cacheMismatch, b4.cacheMismatch, o4.previouslyVerified, b4.previouslyVerified]).toEqual([false, false, true, true]);
+  });
+});
+
 describe('aux secret and a=zrtp-hash against bzrtp', () => {
   it('the same aux secret on both sides matches (§4.3)', async () => {
     const aux = ['--aux-secret', '00112233445566778899aabbccddeeff'];
