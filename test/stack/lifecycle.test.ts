@@ -100,7 +100,7 @@ describe('stack lifecycle', () => {
     expect((await findAccount(second.db, '201'))?.username).toBe('alice');
   });
 
-  it('kill -9 of kamailio: health reports it down, the supervisor restarts it, health is up again', async () => {
+  it('kill -9 of kamailio, then of coturn: health reports each down, the supervisor restarts it, health is up again', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'susurro-kill-'));
     dirs.push(dir);
     const stack = await start(dir, {}, 1_500);
@@ -127,5 +127,17 @@ describe('stack lifecycle', () => {
     expect(stack.kamailio.restarts).toBe(1);
     // the killed main process's workers did not survive it
     for (const pid of oldWorkers) expect(alive(pid)).toBe(false);
+
+    // the same for coturn
+    const oldTurn = stack.turn.pid as number;
+    process.kill(oldTurn, 'SIGKILL');
+    const turnDown = await waitFor('turn down in /health', async () => {
+      const h = await getHealth(stack.urls.health, ca);
+      return h.body.components.find((c) => c.name === 'turn')?.up === false ? h : undefined;
+    });
+    expect(turnDown.status).toBe(503);
+    await waitFor('turn up again', async () => ((await getHealth(stack.urls.health, ca)).status === 200 ? true : undefined), 15_000);
+    expect(stack.turn.pid).not.toBe(oldTurn);
+    expect(stack.turn.restarts).toBe(1);
   });
 });
