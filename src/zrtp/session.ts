@@ -85,6 +85,7 @@ export class ZrtpSession {
   readonly #delegate: ZrtpSessionDelegate;
   readonly #queue: Uint8Array[] = [];
   #blocked = false;
+  #running = false;
   #secureReported = false;
   #idle: Promise<void> = Promise.resolve();
   /** Messages dropped as undecodable, unauthenticated (§9) or of a kind we do not run (Ping, GoClear...): a diagnostic. */
@@ -113,7 +114,7 @@ export class ZrtpSession {
     const ctx = this.#ctx;
     if (ctx.started || ctx.state !== 'discovery') return;
     ctx.started = true;
-    this.#guard(() => ctx.send(ctx.selfHello.bytes, 'T1'));
+    this.#exclusive(() => this.#guard(() => ctx.send(ctx.selfHello.bytes, 'T1')));
   }
 
   /**
@@ -191,10 +192,29 @@ export class ZrtpSession {
   }
 
   #pump(): void {
-    while (!this.#blocked && this.#queue.length > 0) {
-      const bytes = this.#queue.shift()!;
-      this.#handle(bytes);
-      this.#afterHandle();
+    this.#exclusive(() => undefined);
+  }
+
+  /**
+   * Runs `step`, then drains the input queue, never re-entrantly: a delegate whose onSend makes
+   * the peer answer synchronously (in-process wiring) only queues that answer, which is handled
+   * once the current handler has finished its state transition.
+   */
+  #exclusive(step: () => void): void {
+    if (this.#running) {
+      step(); // e.g. start() from inside a delegate callback: no draining here, the outer loop does it
+      return;
+    }
+    this.#running = true;
+    try {
+      step();
+      while (!this.#blocked && this.#queue.length > 0) {
+        const bytes = this.#queue.shift()!;
+        this.#handle(bytes);
+        this.#afterHandle();
+      }
+    } finally {
+      this.#running = false;
     }
   }
 
@@ -272,9 +292,10 @@ export class ZrtpSession {
           if (ctx.state === 'closed') return;
           ctx.cacheRecord = record;
           this.#blocked = false;
-          this.#guard(() => advanceDiscovery(ctx));
-          this.#afterHandle();
-          this.#pump();
+          this.#exclusive(() => {
+            this.#guard(() => advanceDiscovery(ctx));
+            this.#afterHandle();
+          });
         });
       return;
     }

@@ -83,3 +83,25 @@ describe('ZrtpSession behaviour at the edges', () => {
     expect(errors).toHaveLength(1);
   });
 });
+
+describe('synchronous in-process wiring', () => {
+  it('a delegate that delivers straight into the peer (no queue) still completes: input is never handled re-entrantly', async () => {
+    const results: string[] = [];
+    let a!: ZrtpSession;
+    let b!: ZrtpSession;
+    const make = (name: string, peer: () => ZrtpSession) =>
+      new ZrtpSession({
+        zid: zidOf(name),
+        cache: new MemoryRetainedSecretCache(),
+        delegate: { onSend: (m) => peer().receive(m), onSecure: (r) => results.push(r.sas), onError: (e) => results.push(e.code) },
+      });
+    a = make('alice', () => b);
+    b = make('bob', () => a);
+    a.start();
+    b.start();
+    for (let i = 0; i < 10 && results.length < 2; i++) await Promise.all([a.idle(), b.idle()]);
+    expect(results).toHaveLength(2);
+    expect(results[0]).toBe(results[1]);
+    expect(results[0]).toMatch(/^[a-z0-9]{4}$/);
+  });
+});
