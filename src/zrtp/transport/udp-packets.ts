@@ -15,6 +15,7 @@
  * the last accepted one (duplicates, reordering; serial-number arithmetic, RFC 1982) are
  * dropped, as bzrtp's packet check does. Counters explain what was dropped.
  */
+import { decodeMessage, encodeMessage } from '../messages/index.ts';
 import { decodePacket, encodePacket } from '../packet.ts';
 import type { Scheduler } from './scheduler.ts';
 import { retransmitDelay, TIMER_POLICY, type RetransmitTimer } from './retransmission.ts';
@@ -39,6 +40,12 @@ export interface UdpPacketTransportOptions {
    * (bzrtp src/packetParser.c bzrtp_packetCheck), so a first Hello numbered 0 is lost.
    */
   initialSequence?: number;
+  /**
+   * Our 8-byte endpoint hash for PingACK (§5.16; bzrtp uses the first 8 bytes of its ZID). With
+   * it, a Ping (§5.15) is answered here, at the packet level where its SSRC is known, and never
+   * reaches the session; without it, Pings are dropped.
+   */
+  endpointHash?: Uint8Array;
 }
 
 export interface UdpTransportStats {
@@ -75,6 +82,7 @@ export class UdpPacketTransport {
   #lastPeerSequence: number | null = null;
   #retransmit: PendingRetransmission | null = null;
   #closed = false;
+  readonly #endpointHash: Uint8Array | null;
 
   constructor(opts: UdpPacketTransportOptions) {
     if (typeof opts !== 'object' || opts === null) throw new TypeError('opts must be an object');
@@ -89,6 +97,10 @@ export class UdpPacketTransport {
     this.#send = opts.send;
     this.#scheduler = opts.scheduler;
     this.#sequence = initial;
+    if (opts.endpointHash !== undefined && (!(opts.endpointHash instanceof Uint8Array) || opts.endpointHash.length !== 8)) {
+      throw new RangeError('endpointHash must be 8 bytes');
+    }
+    this.#endpointHash = opts.endpointHash ? opts.endpointHash.slice() : null;
   }
 
   /** Delegate methods to spread into the ZrtpSessionDelegate. */
@@ -126,6 +138,7 @@ export class UdpPacketTransport {
     this.#peerSsrc = packet.ssrc;
     this.#lastPeerSequence = packet.sequence;
     this.stats.received++;
+    if (this.#answerPing(packet.message, packet.ssrc)) return;
     this.#session.receive(packet.message);
   }
 
@@ -143,6 +156,24 @@ export class UdpPacketTransport {
       this.#arm();
     }
     this.#transmit(message);
+  }
+
+  /** §5.15/§5.16: Ping -> PingACK(our hash, its hash, its SSRC). True if it was a Ping. */
+  #answerPing(message: Uint8Array, ssrc: number): boolean {
+    // "Ping    " type block at offset 4; decode fully only then.
+    if (message.length < 12 || message[4] !== 0x50 || message[5] !== 0x69 || message[6] !== 0x6e || message[7] !== 0x67 || message[8] !== 0x20) return false;
+    try {
+      const ping = decodeMessage(message);
+      if (ping.type !== 'Ping') return false;
+      if (this.#endpointHash) {
+        this.#transmit(
+          encodeMessage({ type: 'PingACK', version: '1.10', senderEndpointHash: this.#endpointHash, receivedEndpointHash: ping.endpointHash, ssrc }),
+        );
+      }
+    } catch {
+      this.stats.droppedMalformed++;
+    }
+    return true;
   }
 
   #transmit(message: Uint8Array): void {

@@ -211,3 +211,21 @@ describe('handshakes over UDP packets on a simulated clock', () => {
     }
   });
 });
+
+describe('Ping (§5.15, §5.16)', () => {
+  it('is answered with PingACK carrying both endpoint hashes and the Ping packet SSRC, and never reaches the session', () => {
+    const clock = new SimClock();
+    const sent: Uint8Array[] = [];
+    const received: Uint8Array[] = [];
+    const ours = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    const t = new UdpPacketTransport({ ssrc: 9, send: (p) => sent.push(p), scheduler: clock, endpointHash: ours });
+    t.attach({ receive: (m) => received.push(m), timeout: () => undefined });
+    const theirs = new Uint8Array(8).fill(0xab);
+    t.receivePacket(encodePacket({ sequence: 5, ssrc: 0x12345678, message: encodeMessage({ type: 'Ping', version: '1.10', endpointHash: theirs }) }));
+    expect(received).toHaveLength(0);
+    expect(sent).toHaveLength(1);
+    const ack = decodeMessage(decodePacket(sent[0]!).message);
+    expect(ack).toEqual({ type: 'PingACK', version: '1.10', senderEndpointHash: ours, receivedEndpointHash: theirs, ssrc: 0x12345678 });
+    expect(() => new UdpPacketTransport({ ssrc: 9, send: () => {}, scheduler: clock, endpointHash: new Uint8Array(7) })).toThrow(RangeError);
+  });
+});
