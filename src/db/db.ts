@@ -61,7 +61,8 @@ export async function openDatabase(url: string): Promise<Db> {
 
 /** The absolute file path inside a sqlite URL. */
 export function sqlitePath(url: string): string {
-  const path = url.replace(/^sqlite:(\/\/)?/, '');
+  // "sqlite:/a", "sqlite:///a" and Kamailio's "sqlite:////a" all name the file /a.
+  const path = url.replace(/^sqlite:(\/\/)?/, '').replace(/^\/+/, '/');
   if (!path.startsWith('/')) {
     throw new DbError('SUSURRO_DB_URL', 'sqlite url needs an absolute path, e.g. sqlite:/var/lib/susurro/susurro.db');
   }
@@ -69,11 +70,13 @@ export function sqlitePath(url: string): string {
 }
 
 /**
- * The db_url Kamailio's modules expect: db_sqlite wants "sqlite:///abs/file.db"
- * (three slashes, then the absolute path); db_postgres takes the postgres URL as is.
+ * The db_url Kamailio's modules expect. db_sqlite (5.6) parses "sqlite://host/database",
+ * so "sqlite:///abs/file.db" would name the RELATIVE file "abs/file.db" (found by STACK,
+ * verified with 5.6.3): an absolute path needs a fourth slash, "sqlite:////abs/file.db".
+ * db_postgres takes the postgres URL as is.
  */
 export function kamailioDbUrl(url: string): string {
-  if (url.startsWith('sqlite:')) return `sqlite://${sqlitePath(url)}`;
+  if (url.startsWith('sqlite:')) return `sqlite:///${sqlitePath(url)}`;
   if (url.startsWith('postgresql://')) return `postgres://${url.slice('postgresql://'.length)}`;
   if (url.startsWith('postgres://')) return url;
   throw new DbError('SUSURRO_DB_URL', 'database url must start with "sqlite:" or "postgres://"');

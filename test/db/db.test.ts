@@ -11,6 +11,7 @@ import {
   setAccountPassword,
   isUniqueViolation,
   kamailioDbUrl,
+  sqlitePath,
   migrate,
   openDatabase,
   tableExists,
@@ -30,9 +31,11 @@ afterAll(async () => {
 });
 
 describe('urls', () => {
-  it('kamailioDbUrl gives db_sqlite its three-slash form and passes postgres through', () => {
-    expect(kamailioDbUrl('sqlite:/var/lib/s.db')).toBe('sqlite:///var/lib/s.db');
-    expect(kamailioDbUrl('sqlite:///var/lib/s.db')).toBe('sqlite:///var/lib/s.db');
+  it('kamailioDbUrl gives db_sqlite an absolute path (four slashes) and passes postgres through', () => {
+    expect(kamailioDbUrl('sqlite:/var/lib/s.db')).toBe('sqlite:////var/lib/s.db');
+    expect(kamailioDbUrl('sqlite:///var/lib/s.db')).toBe('sqlite:////var/lib/s.db');
+    expect(kamailioDbUrl('sqlite:////var/lib/s.db')).toBe('sqlite:////var/lib/s.db');
+    expect(sqlitePath('sqlite:////var/lib/s.db')).toBe('/var/lib/s.db');
     expect(kamailioDbUrl('postgres://u:p@h:5/d')).toBe('postgres://u:p@h:5/d');
     expect(kamailioDbUrl('postgresql://u@h/d')).toBe('postgres://u@h/d');
     expect(() => kamailioDbUrl('mysql://x')).toThrow(/sqlite/);
