@@ -75,6 +75,19 @@ describe('refused calls', () => {
     expect(bob.invitations).toHaveLength(0);
   });
 
+  it('a DTLS offer that also carries SDES keys (a=crypto, readable by the proxy) → 488', async () => {
+    const sdes = dtlsSdp().replace('a=mid:0\r\n', 'a=mid:0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n');
+    expect(sdes).toContain('a=crypto:1');
+    const r = await alice.call(uri('202'), { sdp: sdes });
+    expect(r.status).toBe(488);
+  });
+
+  it('a DTLS audio stream next to a plain RTP/AVP video stream without zrtp-hash → 488', async () => {
+    const mixed = dtlsSdp() + 'm=video 40002 RTP/AVP 96\r\nc=IN IP4 127.0.0.1\r\na=rtpmap:96 VP8/90000\r\n';
+    const r = await alice.call(uri('202'), { sdp: mixed });
+    expect(r.status).toBe(488);
+  });
+
   it('an INVITE without SDP offer → 488', async () => {
     const r = await alice.call(uri('202'), { withoutSdp: true });
     expect(r.status).toBe(488);
