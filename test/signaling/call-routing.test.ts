@@ -2,6 +2,8 @@
  * Call routing policy of kamailio.cfg with sip.js user agents over WSS (issue #2): only
  * registered local users, only encrypted media offers, only as oneself.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionState } from 'sip.js';
 import { createAccountRow } from '../../src/db/index.ts';
@@ -116,5 +118,17 @@ describe('refused calls', () => {
 
   it('none of the refused calls rang bob', () => {
     expect(bob.invitations).toHaveLength(0);
+  });
+});
+
+describe('logs', () => {
+  it('kamailio.log holds no message bodies, credentials or digests after all these calls', async () => {
+    const ha1 = (await t.stack.db.get<{ ha1: string }>('SELECT ha1 FROM subscriber WHERE username = ?', ['201']))?.ha1;
+    expect(ha1).toMatch(/^[0-9a-f]{32}$/);
+    const log = readFileSync(join(t.stack.runDir, 'kamailio.log'), 'utf8');
+    expect(log).toContain('refused'); // the script did log the refusals (so the log is the right file)
+    for (const secret of ['v=0', 'a=fingerprint', 'a=crypto', 'ice-pwd', 'Authorization', 'response=', 'alice-secret-1', ha1 as string]) {
+      expect(log).not.toContain(secret);
+    }
   });
 });
