@@ -178,3 +178,30 @@ describe('adopting a database made by Kamailio\'s own schema files', () => {
     }
   });
 });
+
+describe('migration failures are explicit', () => {
+  it('refuses a database where a Kamailio module is half present', async () => {
+    const db = await openDatabase(`sqlite:${join(dir, 'half.db')}`);
+    try {
+      // usrloc creates location and location_attrs; only one of them exists here.
+      await db.exec('CREATE TABLE location (id INTEGER PRIMARY KEY)');
+      await expect(migrate(db)).rejects.toMatchObject({ code: 'SUSURRO_DB_MIGRATION', message: expect.stringContaining('usrloc') });
+      // One transaction: nothing of the attempted migration remains.
+      expect(await tableExists(db, 'subscriber')).toBe(false);
+      expect(await tableExists(db, 'susurro_migration')).toBe(false);
+    } finally {
+      await db.close();
+    }
+  });
+  it('names the missing Debian schema files', async () => {
+    const db = await openDatabase(`sqlite:${join(dir, 'nofiles.db')}`);
+    try {
+      await expect(migrate(db, { kamailioSchemaRoot: join(dir, 'no-such-dir') })).rejects.toMatchObject({
+        code: 'SUSURRO_DB_MIGRATION',
+        message: expect.stringContaining('standard-create.sql is missing'),
+      });
+    } finally {
+      await db.close();
+    }
+  });
+});
