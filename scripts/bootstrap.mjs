@@ -28,7 +28,7 @@ const PACKAGES = {
   // implementation (bzrtp, built against by a small C peer), a SIP load tool, a packet
   // capture, an audio toolkit, a PostgreSQL server and network-namespace tooling.
   test: [
-    'chromium', 'libbzrtp-dev', 'libbctoolbox-dev', 'pkg-config', 'gcc', 'libc6-dev',
+    'chromium', 'libbzrtp-dev', 'libbctoolbox-dev', 'libsqlite3-dev', 'pkg-config', 'gcc', 'libc6-dev',
     'sip-tester', 'tshark', 'sox', 'postgresql', 'iproute2', 'iptables',
   ],
 };
