@@ -119,7 +119,7 @@ describe('shared() on arbitrary peer values (fast-check)', () => {
             return true;
           }
         }),
-        { numRuns: 150 },
+        { numRuns: alg.startsWith('DH') ? 60 : 150 },
       );
       expect(outcomes.accepted).toBeGreaterThan(0);
       if (alg === 'EC25') expect(outcomes.refused).toBeGreaterThan(0); // random x||y is almost never on the curve
