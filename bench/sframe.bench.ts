@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { figure, summarize, type Benchmark, type Figure } from './lib/report.ts';
 import { measureSframe, type BenchSamples } from '../test/media-crypto/browser/bench-core.ts';
-import { launchChromium } from '../test/support/browser.ts';
+import { launchChromium, makeToneWav } from '../test/support/browser.ts';
+import type { Scenario, ScenarioResult } from '../test/media-crypto/browser/harness.ts';
 import { bundleForBrowser, serveFiles } from '../test/support/bundle.ts';
 
 const FRAMES = 3000;
@@ -53,6 +54,60 @@ function figures(where: 'node' | 'worker', s: BenchSamples): Figure[] {
   ];
 }
 
+/**
+ * A real call in Chromium (the browser test's harness): 5 s of Opus tone A -> B with SFrame on
+ * both sides, keys from two in-page ZRTP engines, beside the same call without SFrame. Reports
+ * what B's jitter buffer had to conceal (inbound-rtp concealedSamples): the issue asks for 0.
+ */
+async function callFigures(dir: string, progress: (line: string) => void): Promise<Figure[]> {
+  progress('chromium call: 5 s with SFrame, 5 s without');
+  const [wav, harness, worker] = await Promise.all([
+    makeToneWav(dir),
+    bundleForBrowser(join(here, '../test/media-crypto/browser/harness.ts')),
+    bundleForBrowser(join(here, '../src/media-crypto/sframe-worker.ts')),
+  ]);
+  const site = await serveFiles({
+    '/index.html': '<!doctype html><title>call</title><script type="module" src="/harness.js"></script>',
+    '/harness.js': harness,
+    '/worker.js': worker,
+  });
+  const chromium = await launchChromium({ audioFile: wav, extraArgs: ['--allow-loopback-in-peer-connection'] });
+  try {
+    const page = await chromium.browser.newPage();
+    await page.goto(`${site.url}/index.html`);
+    await page.waitForFunction(() => 'sframeHarness' in globalThis);
+    const run = (s: Scenario) =>
+      page.evaluate((sc) => (globalThis as unknown as { sframeHarness: { runScenario(x: Scenario): Promise<ScenarioResult> } }).sframeHarness.runScenario(sc), s);
+    const withSframe = await run({ sframeA: true, sframeB: true, keying: 'zrtp', listenSeconds: 5 });
+    const plain = await run({ sframeA: false, sframeB: false, keying: 'fixed', listenSeconds: 5 });
+    const b = withSframe.statsB!;
+    const steady = (r: ScenarioResult) => ({
+      concealed: r.inboundB.concealedSamples - r.inboundBSteadyStart.concealedSamples,
+      received: r.inboundB.totalSamplesReceived - r.inboundBSteadyStart.totalSamplesReceived,
+    });
+    const ours = steady(withSframe);
+    const ref = steady(plain);
+    return [
+      figure({
+        name: 'sframe.call.concealed-samples',
+        description: 'Chromium call, Opus A->B through SFrame workers: samples B concealed in steady state (1 s after keys to 5 s)',
+        unit: 'samples',
+        median: ours.concealed,
+        p99: null,
+        samples: ours.received,
+        reference: { name: 'same call without SFrame', median: ref.concealed, p99: null },
+        target: { op: '<=', value: 0, of: 'median' },
+        notes:
+          `whole call incl. start: ${withSframe.inboundB.concealedSamples} concealed (plain ${plain.inboundB.concealedSamples}); ` +
+          `B worker: decrypted ${b.decrypted}, droppedAuth ${b.droppedAuth}, replayed ${b.replayed}; tone at B ${withSframe.toneAtB.detected}`,
+      }),
+    ];
+  } finally {
+    await chromium.close();
+    await site.close();
+  }
+}
+
 const bench: Benchmark = {
   name: 'sframe',
   budgetSeconds: 180,
@@ -88,6 +143,11 @@ const bench: Benchmark = {
     } finally {
       await chromium.close();
       await site.close();
+    }
+
+    try {
+      out.push(...(await callFigures(dir, progress)));
+    } finally {
       await rm(dir, { recursive: true, force: true });
     }
     return out;

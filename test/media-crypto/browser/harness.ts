@@ -51,6 +51,8 @@ export interface ScenarioResult {
   statsA: SframeStats | null;
   statsB: SframeStats | null;
   inboundB: { packetsReceived: number; totalAudioEnergy: number; concealedSamples: number; totalSamplesReceived: number };
+  /** inboundB as it was 1 s after the keys were installed. */
+  inboundBSteadyStart: ScenarioResult['inboundB'];
   keying: string;
   sas: string | null;
   transformApi: string;
@@ -209,7 +211,11 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
     const keysB: SframeKeyBundle = await sframeKeysFromZrtp(sources.b, 0);
     await Promise.all([workerA?.installEpoch(keysA), workerB?.installEpoch(keysB)]);
 
-    await sleep(s.listenSeconds * 1000);
+    // Steady state starts 1 s after the keys (jitter buffer settled); the bench reports deltas.
+    const settle = Math.min(1000, (s.listenSeconds * 1000) / 2);
+    await sleep(settle);
+    const inboundBSteadyStart = await inboundAudio(pcB);
+    await sleep(s.listenSeconds * 1000 - settle);
     const [toneAtB, toneAtA] = await Promise.all([listen(trackAtB, ctx), listen(trackAtA, ctx)]);
     let rekey: RekeyReport | null = null;
     if (s.rekeyThenClear && workerA && workerB) {
@@ -247,6 +253,7 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
       statsA: workerA ? await workerA.getStats() : null,
       statsB: workerB ? await workerB.getStats() : null,
       inboundB: await inboundAudio(pcB),
+      inboundBSteadyStart,
       selectedLocal: { a: await selectedLocal(pcA), b: await selectedLocal(pcB) },
       keying: s.keying,
       sas,
