@@ -105,3 +105,25 @@ describe('synchronous in-process wiring', () => {
     expect(results[0]).toMatch(/^[a-z0-9]{4}$/);
   });
 });
+
+describe('bindSignalling (SDP offerer: helloHash published before the peer is known)', () => {
+  it('binds the aux secret and the peer a=zrtp-hash before start(), and refuses afterwards', async () => {
+    const { handshake, makeEndpoint } = await import('../support/harness.ts');
+    const aux = new Uint8Array(32).fill(3);
+    const a = makeEndpoint({ name: 'alice' });
+    const b = makeEndpoint({ name: 'bob' });
+    a.session.bindSignalling({ auxSecret: aux, peerHelloHash: b.session.helloHash });
+    b.session.bindSignalling({ auxSecret: aux, peerHelloHash: a.session.helloHash });
+    await handshake(a, b);
+    expect(a.secure!.auxSecretMatched).toBe(true);
+    expect(b.secure!.auxSecretMatched).toBe(true);
+    expect(() => a.session.bindSignalling({})).toThrow(expect.objectContaining({ code: 'SUSURRO_ZRTP_INVALID_ARGUMENT' }));
+
+    const c = makeEndpoint({ name: 'carol' });
+    const d = makeEndpoint({ name: 'dave' });
+    c.session.bindSignalling({ peerHelloHash: a.session.helloHash }); // not dave's
+    expect(() => c.session.bindSignalling({ auxSecret: new Uint8Array(0) })).toThrow(RangeError);
+    await handshake(c, d);
+    expect(c.errors.map((e) => e.code)).toEqual(['SUSURRO_ZRTP_ZRTP_HASH_MISMATCH']);
+  });
+});
