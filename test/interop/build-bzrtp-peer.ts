@@ -29,6 +29,9 @@ function compilerFlags(): string[] {
       'libbzrtp-dev is not installed (/usr/include/bzrtp/bzrtp.h missing): apt-get install libbzrtp-dev libsqlite3-dev gcc pkg-config',
     );
   }
+  if (!existsSync('/usr/include/sqlite3.h')) {
+    throw new BzrtpPeerBuildError('libsqlite3-dev is not installed (the peer opens bzrtp\'s sqlite ZID cache): apt-get install libsqlite3-dev');
+  }
   try {
     return run('pkg-config', ['--cflags', '--libs', 'libbzrtp', 'bctoolbox']).split(/\s+/).filter(Boolean);
   } catch {
