@@ -112,11 +112,18 @@ function call(base: { url: string; ca: string | null; token?: string }, method: 
   });
 }
 
+/** Lines of a non-interactive stdin, read once (passwd takes two: current, then new). */
+let stdinLines: Promise<string[]> | undefined;
+async function readStdinLines(): Promise<string[]> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split('\n').map((l) => l.replace(/\r$/, ''));
+}
+
 async function readPassword(prompt: string, fromStdin: boolean): Promise<string> {
   if (fromStdin || !process.stdin.isTTY) {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    const pw = Buffer.concat(chunks).toString('utf8').split('\n')[0]!.replace(/\r$/, '');
+    stdinLines ??= readStdinLines();
+    const pw = (await stdinLines).shift();
     if (!pw) throw new UsageError('no password on stdin');
     return pw;
   }

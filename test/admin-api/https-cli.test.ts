@@ -141,6 +141,12 @@ describe('CLI (npm run admin)', () => {
     expect((await cli(['accounts', 'delete', '202', '--json'])).code).toBe(3);
     expect((await cli(['accounts', 'show', '202'])).stderr).toContain('404 SUSURRO_API_NOT_FOUND');
 
+    // passwd reads current and new password from two stdin lines when not on a terminal.
+    const weak = await cli(['passwd'], `${first.password}\nshort\n`);
+    expect([weak.code, weak.stderr]).toEqual([1, expect.stringContaining('SUSURRO_API_WEAK_PASSWORD')]);
+    const pw = await cli(['passwd'], `${first.password}\nNew-Operator-Secret-91\n`);
+    expect([pw.code, pw.stdout]).toEqual([0, 'password changed\n']);
+
     expect((await cli(['logout'])).code).toBe(0);
     const after = await cli(['accounts', 'list']);
     expect([after.code, after.stderr]).toEqual([2, 'not logged in: run `npm run admin -- login` first\n']);
