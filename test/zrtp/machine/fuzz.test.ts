@@ -3,7 +3,7 @@
  * truncated message sequences, fed to a lone session or injected into a live exchange. The
  * session must never throw, never hang, report at most one error and only as a ZrtpError with
  * a registered code, keep a known state, and only ever send well-formed messages.
- * Run counts: 10 000 + 400 cases here (< 30 s); FUZZ_RUNS=n scales them for a longer soak
+ * Run counts: 10 000 + 400 + 150 cases here (about 15 s of CPU); FUZZ_RUNS=n scales them for a longer soak
  * (e.g. FUZZ_RUNS=200000 npx vitest run test/zrtp/machine/fuzz.test.ts).
  */
 import fc from 'fast-check';
@@ -13,7 +13,7 @@ import { ZRTP_ERROR_CODES, ZrtpError } from '../../../src/zrtp/errors.ts';
 import { decodeMessage, encodeMessage } from '../../../src/zrtp/messages/index.ts';
 import { ZrtpSession } from '../../../src/zrtp/session.ts';
 import { ZRTP_STATES } from '../../../src/zrtp/states/state.ts';
-import { handshake, makeEndpoint, runUntilQuiet, settle, zidOf, type Endpoint } from '../support/harness.ts';
+import { handshake, makeEndpoint, prng, runUntilQuiet, settle, SimClock, zidOf, type Endpoint } from '../support/harness.ts';
 
 const SCALE = Number(process.env.FUZZ_RUNS ?? 0) > 0 ? Number(process.env.FUZZ_RUNS) / 10_000 : 1;
 const prefs = { keyAgreement: ['X255' as const] };
@@ -149,6 +149,35 @@ describe('state machine fuzzing', () => {
         }
       }),
       { numRuns: Math.round(400 * SCALE), seed: 2026 },
+    );
+  }, 120_000);
+
+  it('UDP packets with §6 timers under random loss, duplication and corruption: completes or fails cleanly', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 30 }), fc.double({ min: 0, max: 0.5, noNaN: true }), async (seed, badness) => {
+        const clock = new SimClock();
+        const a = makeEndpoint({ name: 'alice', mode: 'packet', clock, preferences: prefs });
+        const b = makeEndpoint({ name: 'bob', mode: 'packet', clock, preferences: prefs });
+        const rnd = prng(seed);
+        const chaos = (link: Endpoint['outbound']) => (bytes: Uint8Array) => {
+          const r = rnd();
+          if (r < badness / 3) return null; // lost
+          if (r < (2 * badness) / 3) link.queue.push(bytes.slice()); // duplicated
+          else if (r < badness) bytes[Math.floor(rnd() * bytes.length)]! ^= 1 + Math.floor(rnd() * 255); // corrupted (CRC)
+          return bytes;
+        };
+        a.outbound.tap = chaos(a.outbound);
+        b.outbound.tap = chaos(b.outbound);
+        a.session.start();
+        b.session.start();
+        await runUntilQuiet(a, b, clock, 20_000);
+        for (const e of [a, b]) checkInvariants(e.session.state, e.errors, e.transport ? [] : e.outbound.log);
+        // With retransmissions, loss and corruption alone never make a secure pair disagree.
+        if (a.secure && b.secure) expect(a.secure.sas).toBe(b.secure.sas);
+        // Every session ends: secure, or failed with a typed error (TIMEOUT when too much was lost).
+        for (const e of [a, b]) expect(e.secure !== null || e.errors.length === 1 || e.session.state === 'secure').toBe(true);
+      }),
+      { numRuns: Math.round(150 * SCALE), seed: 5 },
     );
   }, 120_000);
 });
