@@ -11,6 +11,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { createSocket } from 'node:dgram';
 import WebSocket from 'ws';
 import {
   Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent,
@@ -101,7 +102,7 @@ export function digestAuthorization(opts: {
 // ---------------------------------------------------------------------------------------------
 // Raw connections
 
-export type RawTransport = 'TLS' | 'WSS';
+export type RawTransport = 'TLS' | 'WSS' | 'UDP';
 
 /** A SIP connection that sends requests and collects what comes back. */
 export class RawSipConnection {
@@ -166,6 +167,16 @@ export class RawSipConnection {
     const conn = new RawSipConnection('WSS', raw.localAddress, raw.localPort, (t) => ws.send(t), () => ws.terminate());
     ws.on('message', (data) => conn.#deliver(parseSipMessage(data.toString())));
     ws.on('close', () => { conn.#closed = true; });
+    return conn;
+  }
+
+  /** Plain SIP over UDP (only when the stack enables ports.sipUdp). */
+  static async openUdp(opts: { host: string; port: number }): Promise<RawSipConnection> {
+    const sock = createSocket('udp4');
+    await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', () => resolve()));
+    const local = sock.address();
+    const conn = new RawSipConnection('UDP', local.address, local.port, (t) => sock.send(t, opts.port, opts.host), () => sock.close());
+    sock.on('message', (m) => conn.#deliver(parseSipMessage(m.toString())));
     return conn;
   }
 
@@ -247,7 +258,7 @@ export function buildRequest(o: BuildRequestOptions): string {
     `To: <${o.to}>`,
     `Call-ID: ${o.callId}`,
     `CSeq: ${o.cseq} ${o.method}`,
-    `Contact: <sip:${o.contactUser ?? 'u'}@${contactHost};transport=${o.transport === 'WSS' ? 'ws' : 'tls'}>`,
+    `Contact: <sip:${o.contactUser ?? 'u'}@${contactHost};transport=${{ WSS: 'ws', TLS: 'tls', UDP: 'udp' }[o.transport]}>`,
     `User-Agent: ${o.userAgent ?? 'susurro-test'}`,
     ...(o.extraHeaders ?? []),
     ...(body ? [`Content-Type: ${o.contentType ?? 'application/sdp'}`] : []),
