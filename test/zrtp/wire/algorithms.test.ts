@@ -5,6 +5,10 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
+  hashLength,
+  cipherKeyLength,
+  isDhKeyAgreement,
+  isSasAlgorithm,
   negotiate,
   withMandatory,
   DEFAULT_PREFERENCES,
@@ -75,5 +79,21 @@ describe('negotiate (§4.1.2)', () => {
     expect(() => withMandatory({ cipher: 'AES1' as unknown as ['AES1'] })).toThrow(TypeError);
     expect(() => negotiate({}, null as unknown as ReturnType<typeof peer>)).toThrow(TypeError);
     expect(() => negotiate({}, { ...peer({}), sas: 'B32' } as unknown as ReturnType<typeof peer>)).toThrow(/peer\.sas/);
+  });
+});
+
+describe('algorithm helpers', () => {
+  it('hash and key lengths (§5.1.2, §5.1.3)', () => {
+    expect([hashLength('S256'), hashLength('S384')]).toEqual([32, 48]);
+    expect([cipherKeyLength('AES1'), cipherKeyLength('AES3')]).toEqual([16, 32]);
+    expect(() => hashLength('S512' as 'S256')).toThrow(RangeError);
+    expect(() => cipherKeyLength('AES2' as 'AES1')).toThrow(RangeError);
+  });
+  it('type guards accept only the API names (SAS without wire padding, Mult is not DH)', () => {
+    expect(isSasAlgorithm('B32')).toBe(true);
+    expect(isSasAlgorithm('B32 ')).toBe(false);
+    expect(isDhKeyAgreement('X255')).toBe(true);
+    expect(isDhKeyAgreement('Mult')).toBe(false);
+    expect(isDhKeyAgreement(42)).toBe(false);
   });
 });
