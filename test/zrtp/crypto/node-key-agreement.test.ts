@@ -42,6 +42,20 @@ describe('node:crypto key agreement backend', () => {
     });
   }
 
+  it('RFC 5903 §8.1 (ECDH P-256) known answer: pv = x || y, result = x, both backends', () => {
+    const i = hex('c88f01f510d9ac3f70a292daa2316de544e9aab8afe84049c62a9c57862d1433');
+    const r = hex('c6ef9c5d78ae012a011164acb397ce2088685d8f06bf9be0b283ab46476bee53');
+    const gi = 'dad0b65394221cf9b051e1feca5787d098dfe637fc90b9ef945d0c3772581180' + '5271a0461cdb8252d61f1c456fa3e59ab1f45b33accf5f58389e0577b8990bb3';
+    const gr = 'd12dfb5289c8d4f81208b70270398c342296970a0bccb74c736fc7554494bf63' + '56fbf3ca366cc23e8157854c13c58d6aac23f046ada30f8353e74f33039872ab';
+    const gir = 'd6840f6b42f6edafd13116e0e12565202fef8e9ece7dce03812464d04b9442de';
+    for (const p of [PURE_JS_PRIMITIVES, NODE_PRIMITIVES]) {
+      expect(toHex(p.publicValue('EC25', i)), p.name).toBe(gi);
+      expect(toHex(p.publicValue('EC25', r)), p.name).toBe(gr);
+      expect(toHex(p.sharedSecret('EC25', i, hex(gr))), p.name).toBe(gir);
+      expect(toHex(p.sharedSecret('EC25', r, hex(gi))), p.name).toBe(gir);
+    }
+  });
+
   it('RFC 7748 §6.1 known answer through OpenSSL', () => {
     const alice = generateKeyPair('X255', () => hex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a'), { primitives: NODE_PRIMITIVES });
     expect(toHex(alice.publicValue)).toBe('8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a');
