@@ -76,6 +76,35 @@ describe('susurro ↔ bzrtp, both roles', () => {
   });
 });
 
+/** The first Commit a peer sent, from its --capture file (§5 packets, hex per line). */
+function sentCommitHvi(captureFile: string): Buffer | null {
+  for (const line of readFileSync(captureFile, 'utf8').trim().split('\n')) {
+    const { dir: direction, packet } = JSON.parse(line) as { dir: string; packet: string };
+    const message = Buffer.from(packet, 'hex').subarray(12, -4); // §5: 12-byte header, CRC
+    // Commit (§5.4): type block at 4, then H2 (32), ZID (12), five algorithm words (20), hvi (32)
+    if (direction === 'out' && message.subarray(4, 12).toString('latin1') === 'Commit  ') return message.subarray(76, 108);
+  }
+  return null;
+}
+
+describe('commit contention (§4.2) between susurro and bzrtp', () => {
+  it('both commit at once; the higher hvi wins, in either start order', async () => {
+    for (let n = 0; n < 4; n++) {
+      const [capA, capB] = [join(dir, `contention-${n}-a.jsonl`), join(dir, `contention-${n}-b.jsonl`)];
+      const [implA, implB] = n % 2 === 0 ? (['susurro', 'bzrtp'] as const) : (['bzrtp', 'susurro'] as const);
+      const [a, b] = bothSecure(await runPair(peer(implA, '--role', 'auto', '--capture', capA), peer(implB, '--role', 'auto', '--capture', capB)));
+      expectAgreement(a, b);
+      const hviA = sentCommitHvi(capA);
+      const hviB = sentCommitHvi(capB);
+      // Both really sent a Commit (the go-gate starts them together), so contention happened.
+      expect(hviA, `${implA} sent no Commit`).not.toBeNull();
+      expect(hviB, `${implB} sent no Commit`).not.toBeNull();
+      const aWins = Buffer.compare(hviA!, hviB!) > 0;
+      expect([a.role, b.role]).toEqual(aWins ? ['initiator', 'responder'] : ['responder', 'initiator']);
+    }
+  });
+});
+
 /**
  * Every value of each algorithm kind appears at least once, in both roles (bzrtp 5.1 has no
  * EC25: see the fallback case below). Both peers are given the same preference list; each
