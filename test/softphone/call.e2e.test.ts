@@ -96,12 +96,31 @@ describe('softphone end to end', () => {
     expect(cb!.framesDecrypted).toBeGreaterThan(20);
     expect(ca!.droppedAuth + cb!.droppedAuth).toBe(0);
 
-    // Media went through coturn only.
-    expect(await selectedPair(a)).toEqual({ local: 'relay', remote: 'relay' });
-    expect(await selectedPair(b)).toEqual({ local: 'relay', remote: 'relay' });
+    // Media went through coturn only: on both sides the selected pair is relay/relay, both
+    // addresses in coturn's relay port range on 127.0.0.1.
+    const { relayMin, relayMax } = world.stack.config.ports;
+    for (const p of [a, b]) {
+      const pair = await selectedPair(p);
+      expect(pair?.local).toBe('relay');
+      expect(pair?.remote).toBe('relay');
+      expect(pair?.remoteAddress).toBe('127.0.0.1');
+      expect(pair!.localPort).toBeGreaterThanOrEqual(relayMin);
+      expect(pair!.localPort).toBeLessThanOrEqual(relayMax);
+      expect(pair!.remotePort).toBeGreaterThanOrEqual(relayMin);
+      expect(pair!.remotePort).toBeLessThanOrEqual(relayMax);
+    }
 
+    // Alice confirms with yes/no; Bob uses the stronger check: his own code is hidden and he
+    // picks the one Alice reads among three.
     await a.getByTestId('sas-match').click();
-    await b.getByTestId('sas-match').click();
+    await b.getByTestId('sas-pick').click();
+    expect(await b.getByTestId('sas').count()).toBe(0);
+    const choices = await b.getByTestId('sas-choice').allInnerTexts();
+    expect(choices).toHaveLength(3);
+    expect(new Set(choices).size).toBe(3);
+    expect(choices.filter((c) => c === sasA)).toHaveLength(1);
+    await shot(b, '06-sas-pick');
+    await b.getByTestId('sas-choice').filter({ hasText: sasA }).click();
     await a.locator('[data-testid="security-status"][data-status="verified"]').waitFor();
     await b.locator('[data-testid="security-status"][data-status="verified"]').waitFor();
     await shot(a, '06-verified');

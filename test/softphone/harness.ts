@@ -151,7 +151,7 @@ export async function remoteTone(page: Page, ms = 1500): Promise<{ peakHz: numbe
 }
 
 /** The selected ICE candidate pair's local and remote candidate types (getStats). */
-export async function selectedPair(page: Page): Promise<{ local: string; remote: string } | null> {
+export async function selectedPair(page: Page): Promise<{ local: string; remote: string; localPort: number; remotePort: number; remoteAddress: string } | null> {
   return page.evaluate(async () => {
     const dbg = (globalThis as any).susurro.controller.debugCall();
     const pc = dbg?.pc as RTCPeerConnection | undefined;
@@ -163,7 +163,9 @@ export async function selectedPair(page: Page): Promise<{ local: string; remote:
     });
     const pair = pairId ? (stats.get(pairId) as any) : undefined;
     if (!pair) return null;
-    return { local: (stats.get(pair.localCandidateId) as any)?.candidateType, remote: (stats.get(pair.remoteCandidateId) as any)?.candidateType };
+    const l = stats.get(pair.localCandidateId) as any;
+    const r = stats.get(pair.remoteCandidateId) as any;
+    return { local: l?.candidateType, remote: r?.candidateType, localPort: l?.port, remotePort: r?.port, remoteAddress: r?.address };
   });
 }
 

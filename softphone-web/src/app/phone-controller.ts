@@ -10,6 +10,7 @@ import { END_REASON_HEADER, isBusyLike, reasonMessage, type CallEndReason } from
 import { CallSecurity, type SecureCallInfo, type SecurityFailure } from '../security/call-security.ts';
 import type { RetainedSecretCache } from '../../../src/zrtp/cache/retained-secret-cache.ts';
 import { MediaWatchdog } from '../security/media-watchdog.ts';
+import { sasChoices } from '../security/sas-choices.ts';
 import { TonePlayer } from '../media/tones.ts';
 import type { Store, CallView } from './state.ts';
 
@@ -254,9 +255,9 @@ export class PhoneController {
     const name = invitation.remoteIdentity.displayName;
     this.begin(invitation, 'incoming', this.colleague(user, name), 'incoming');
     this.tones.play('incoming');
-    // Create the peer connection now, so its TURN allocation (iceCandidatePoolSize) runs
-    // while the phone rings. sip.js reuses this handler on accept() and closes it on
-    // reject/cancel. (setupSessionDescriptionHandler is sip.js-internal but stable in 0.21.)
+    // Create the peer connection (and its DTLS certificate) now, while the phone rings;
+    // sip.js reuses this handler on accept() and closes it on reject/cancel.
+    // (setupSessionDescriptionHandler is sip.js-internal but stable in 0.21.)
     this.warmMicrophone = navigator.mediaDevices.getUserMedia({ audio: true, video: false });
     this.warmMicrophone.catch(() => undefined);
     try {
@@ -367,10 +368,26 @@ export class PhoneController {
     if (matches && call.view.security.auxMismatch) return; // never verifiable
     await call.security.confirmSas(matches).catch(() => undefined);
     if (matches) {
-      this.updateCall(call.session, (c) => ({ ...c, security: c.security && { ...c.security, verification: 'verified', cacheMismatch: false } }));
+      this.updateCall(call.session, (c) => ({ ...c, security: c.security && { ...c.security, verification: 'verified', cacheMismatch: false, choices: null } }));
     } else {
       this.hangup([`${END_REASON_HEADER}: sas-mismatch`], { kind: 'sas-mismatch' });
     }
+  }
+
+  /** Switch the SAS panel to the pick-among-three check (or back). */
+  pickSasMode(on: boolean): void {
+    const call = this.call;
+    const sec = call?.view.security;
+    if (!call || !sec || sec.verification !== 'unverified' || sec.auxMismatch) return;
+    const choices = on ? sasChoices(sec.sas, sec.sasType, (n) => crypto.getRandomValues(new Uint8Array(n))) : null;
+    this.updateCall(call.session, (c) => ({ ...c, security: c.security && { ...c.security, choices } }));
+  }
+
+  /** The listener's pick: only the true SAS counts as a match. */
+  async pickSas(choice: string): Promise<void> {
+    const sec = this.call?.view.security;
+    if (!sec?.choices) return;
+    await this.confirmSas(choice === sec.sas);
   }
 
   /** For end-to-end tests and diagnostics: the live call's peer connection and SFrame counters (no keys). */
@@ -419,6 +436,7 @@ export class PhoneController {
         verification: info.previouslyVerified && !info.cacheMismatch && !auxMismatch ? 'verified-before' : 'unverified',
         cacheMismatch: info.cacheMismatch,
         auxMismatch,
+        choices: null,
       },
     }));
     this.startWatchdog(call);

@@ -27,6 +27,8 @@ export interface CallSecurityView {
   cacheMismatch: boolean;
   /** DTLS fingerprints differ between the ends: a signalling MitM. Never verifiable. */
   auxMismatch: boolean;
+  /** Non-null while the listener picks the heard code among three (own code hidden). */
+  choices: string[] | null;
 }
 
 export interface CallView {

@@ -61,6 +61,10 @@ export const en = {
   'call.sasHint': 'Read this code aloud. Your colleague must see exactly the same.',
   'call.sasMatches': 'Matches',
   'call.sasMismatch': 'Does not match',
+  'call.sasPick': 'Stronger check: pick the code you hear',
+  'call.sasPickHint': 'Ask your colleague to read their code aloud, then choose it here.',
+  'call.sasPickChoice': 'The code I heard is {code}',
+  'call.sasShowMine': 'Show my code instead',
   'call.mismatchWarningTitle': 'Warning: the keys changed',
   'call.mismatchWarning':
     'Your phone knew this colleague, but the keys do not continue from the last call. Someone may be listening. Compare the code carefully before speaking.',

@@ -60,6 +60,10 @@ export const es: Messages = {
   'call.sasHint': 'Lee este código en voz alta. Tu colega debe ver exactamente el mismo.',
   'call.sasMatches': 'Coincide',
   'call.sasMismatch': 'No coincide',
+  'call.sasPick': 'Comprobación reforzada: elige el código que oyes',
+  'call.sasPickHint': 'Pide a tu colega que lea su código en voz alta y elígelo aquí.',
+  'call.sasPickChoice': 'El código que he oído es {code}',
+  'call.sasShowMine': 'Mostrar mi código',
   'call.mismatchWarningTitle': 'Atención: las claves han cambiado',
   'call.mismatchWarning':
     'Tu teléfono conocía a este colega, pero las claves no continúan desde la última llamada. Alguien podría estar escuchando. Comparad el código con cuidado antes de hablar.',

@@ -86,9 +86,8 @@ export function secureSessionDescriptionHandlerFactory(opts: SecureSdhFactoryOpt
 export function relayOnlyConfiguration(turn: { urls: string[]; username: string; credential: string }): RTCConfiguration {
   return {
     iceTransportPolicy: 'relay',
-    // Allocate on the TURN server as soon as the connection object exists — for an incoming
-    // call that is while it rings (see PhoneController.incoming), not after "Answer".
-    iceCandidatePoolSize: 1,
+    // No iceCandidatePoolSize: pooled TURN allocations made Chromium 156 pick a relay the
+    // peer only knew as peer-reflexive, and did not shorten gathering on loopback.
     bundlePolicy: 'max-bundle',
     rtcpMuxPolicy: 'require',
     iceServers: [{ urls: turn.urls, username: turn.username, credential: turn.credential }],

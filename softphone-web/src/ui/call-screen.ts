@@ -45,6 +45,20 @@ function sasPanel(call: CallView, t: Translate, ctx: ScreenContext): HTMLElement
   const sec = call.security;
   if (call.phase !== 'secure' || !sec) return null;
   const settled = sec.verification !== 'unverified';
+  if (sec.choices && !settled) {
+    // Stronger check: own code hidden, pick the one heard among three.
+    return h(
+      'section',
+      { class: 'card sas-card', 'aria-labelledby': 'sas-title' },
+      h('h2', { id: 'sas-title', class: 'section-title' }, t('call.sasPick')),
+      h('p', { class: 'sas-hint' }, t('call.sasPickHint')),
+      h('div', { class: 'sas-choices', role: 'group', 'aria-labelledby': 'sas-title' },
+        ...sec.choices.map((code, i) =>
+          h('button', { type: 'button', class: `btn sas-choice sas-${sec.sasType.toLowerCase()}`, lang: 'en', 'data-testid': 'sas-choice', 'data-focus-key': `sas-choice-${i}`,
+            'aria-label': t('call.sasPickChoice', { code: sec.sasType === 'B32' ? code.split('').join(' ') : code }), onclick: () => void ctx.controller.pickSas(code) }, code))),
+      h('button', { type: 'button', class: 'btn btn-ghost btn-block', 'data-testid': 'sas-show-mine', onclick: () => ctx.controller.pickSasMode(false) }, t('call.sasShowMine')),
+    );
+  }
   const code = h('p', { class: `sas sas-${sec.sasType.toLowerCase()}`, 'data-testid': 'sas', 'aria-describedby': 'sas-hint', lang: 'en' }, sec.sas);
   return h(
     'section',
@@ -62,6 +76,9 @@ function sasPanel(call: CallView, t: Translate, ctx: ScreenContext): HTMLElement
             : h('button', { type: 'button', class: 'btn btn-success', 'data-testid': 'sas-match', 'data-focus-key': 'sas-match', onclick: () => void ctx.controller.confirmSas(true) }, icon('shieldCheck'), t('call.sasMatches')),
           h('button', { type: 'button', class: 'btn btn-danger-outline', 'data-testid': 'sas-mismatch', onclick: () => void ctx.controller.confirmSas(false) }, icon('warning'), t('call.sasMismatch')),
         ),
+    settled || sec.auxMismatch
+      ? null
+      : h('button', { type: 'button', class: 'btn btn-ghost btn-block sas-pick', 'data-testid': 'sas-pick', onclick: () => ctx.controller.pickSasMode(true) }, t('call.sasPick')),
   );
 }
 
