@@ -135,8 +135,9 @@ export function hasScriptTransform(): boolean {
 }
 
 /**
- * Extra RTCPeerConnection configuration: the createEncodedStreams fallback only works on a
- * connection created with encodedInsertableStreams (Chromium-only, legacy). Empty otherwise.
+ * Extra RTCPeerConnection configuration for the createEncodedStreams fallback: older Chromium
+ * versions only allow it on a connection created with encodedInsertableStreams (Chromium 156
+ * no longer requires it; the browser test checks both). Empty where RTCRtpScriptTransform exists.
  */
 export function sframePeerConnectionConfig(): RTCConfiguration {
   return hasScriptTransform() ? {} : ({ encodedInsertableStreams: true } as RTCConfiguration);

@@ -279,6 +279,8 @@ export interface ApiCheckResult {
   statsAfterKeys: SframeStats;
   attachTwiceSame: boolean;
   attachBadTarget: string | null;
+  /** Name of the error attachSframe throws when no transform API can be used, or 'attached'. */
+  noTransformApi: string;
 }
 
 /** Page-API edge cases of SframeWorker / attachSframe, without media. */
@@ -307,7 +309,31 @@ export async function apiChecks(): Promise<ApiCheckResult> {
       attachBadTarget = (e as Error).name;
     }
     pc.close();
+    // Neither RTCRtpScriptTransform nor createEncodedStreams (Chromium 156 offers the latter even
+    // without encodedInsertableStreams): attach must refuse rather than leave media in clear.
+    const g = globalThis as Record<string, unknown>;
+    const saved = g['RTCRtpScriptTransform'];
+    const senderProto = RTCRtpSender.prototype as unknown as Record<string, unknown>;
+    const receiverProto = RTCRtpReceiver.prototype as unknown as Record<string, unknown>;
+    const savedSender = Object.getOwnPropertyDescriptor(senderProto, 'createEncodedStreams');
+    const savedReceiver = Object.getOwnPropertyDescriptor(receiverProto, 'createEncodedStreams');
+    g['RTCRtpScriptTransform'] = undefined;
+    delete senderProto['createEncodedStreams'];
+    delete receiverProto['createEncodedStreams'];
+    const bare = new RTCPeerConnection();
+    let noTransformApi = 'attached';
+    try {
+      attachSframe(bare.addTransceiver('audio'), worker);
+    } catch (e) {
+      noTransformApi = (e as Error).name;
+    } finally {
+      g['RTCRtpScriptTransform'] = saved;
+      if (savedSender) Object.defineProperty(senderProto, 'createEncodedStreams', savedSender);
+      if (savedReceiver) Object.defineProperty(receiverProto, 'createEncodedStreams', savedReceiver);
+      bare.close();
+    }
     return {
+      noTransformApi,
       bundleExtractable: [bundle.send.extractable, bundle.receive.extractable],
       reuseError,
       badSuiteError,
