@@ -209,6 +209,11 @@ export class TurnUdpClient {
     return r.type === (SUCCESS | Method.Refresh) ? 200 : (errorCode(r) ?? 0);
   }
 
+  /** Deletes the allocation (RFC 8656 §7.2: Refresh with LIFETIME 0) so its relay port is freed. */
+  release(): Promise<number> {
+    return this.refresh(0);
+  }
+
   /** CreatePermission (RFC 8656 §9) for a peer IP; 200 or the error code (403 for a denied peer). */
   async createPermission(peerIp: string): Promise<number> {
     const r = await this.#transact(Method.CreatePermission, [[Attr.XOR_PEER_ADDRESS, xorAddress(peerIp, 0)]], true);
