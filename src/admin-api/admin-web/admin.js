@@ -189,6 +189,15 @@ document.addEventListener('DOMContentLoaded', () => {
       form.reset();
     });
   });
+  $('passwd-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const form = ev.target;
+    run(async () => {
+      await api('POST', '/api/v1/admin/password', { currentPassword: $('passwd-current').value, newPassword: $('passwd-new').value });
+      form.reset();
+      say('Your password was changed; your other sessions were logged out.');
+    });
+  });
   $('search-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     query = $('search').value.trim();
