@@ -281,6 +281,8 @@ export interface ApiCheckResult {
   attachBadTarget: string | null;
   /** Name of the error attachSframe throws when no transform API can be used, or 'attached'. */
   noTransformApi: string;
+  /** Error code the worker reports for a transform created with foreign options. */
+  foreignOptionsError: string | null;
 }
 
 /** Page-API edge cases of SframeWorker / attachSframe, without media. */
@@ -332,7 +334,17 @@ export async function apiChecks(): Promise<ApiCheckResult> {
       if (savedReceiver) Object.defineProperty(receiverProto, 'createEncodedStreams', savedReceiver);
       bare.close();
     }
+    // A transform whose options are not ours must not pass frames: the worker refuses it.
+    const foreign = new RTCPeerConnection();
+    const foreignError = new Promise<string | null>((resolve) => {
+      worker.onError = (e) => resolve(e.code);
+      setTimeout(() => resolve(null), 3000);
+    });
+    foreign.addTransceiver('audio').sender.transform = new RTCRtpScriptTransform(worker.worker, { side: 'send' });
+    const foreignOptionsError = await foreignError;
+    foreign.close();
     return {
+      foreignOptionsError,
       noTransformApi,
       bundleExtractable: [bundle.send.extractable, bundle.receive.extractable],
       reuseError,
