@@ -308,8 +308,9 @@ static int on_secure(void *clientData, const bzrtpSrtpSecrets_t *s, int32_t veri
 	ep->tSecure = now_ms();
 	ep->secure = 1;
 	ep->verified = verified;
-	ep->secrets = *s;
+	ep->secrets = *s; /* keep the scalars only: the buffers belong to bzrtp */
 	ep->secrets.sas = NULL;
+	ep->secrets.selfSrtpKey = ep->secrets.selfSrtpSalt = ep->secrets.peerSrtpKey = ep->secrets.peerSrtpSalt = NULL;
 	snprintf(ep->sas, sizeof ep->sas, "%s", s->sas ? s->sas : "");
 	copy_hex(ep->sendKey, s->selfSrtpKey, s->selfSrtpKeyLength);
 	copy_hex(ep->sendSalt, s->selfSrtpSalt, s->selfSrtpSaltLength);
