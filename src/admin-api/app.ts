@@ -8,7 +8,7 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { REPO_ROOT } from '../config/index.ts';
-import { ApiErrors } from './errors.ts';
+import { ApiErrors, BODY_LIMIT } from './errors.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { contextPlugin } from './plugins/context.ts';
 import { errorsPlugin } from './plugins/errors.ts';
@@ -51,7 +51,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const options: AppOptions = { ...defaultOptions(), ...deps.options };
   const app = Fastify({
     logger: deps.logger ?? false,
-    bodyLimit: 64 * 1024,
+    bodyLimit: BODY_LIMIT,
     // Unknown fields are refused with a 400 rather than silently dropped.
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
   });

@@ -7,6 +7,7 @@ import createError from '@fastify/error';
  */
 export const ApiErrors = {
   SUSURRO_API_VALIDATION: createError('SUSURRO_API_VALIDATION', '%s', 400),
+  SUSURRO_API_PAYLOAD_TOO_LARGE: createError('SUSURRO_API_PAYLOAD_TOO_LARGE', 'request body larger than %s bytes', 413),
   SUSURRO_API_WEAK_PASSWORD: createError('SUSURRO_API_WEAK_PASSWORD', 'password too weak: %s', 400),
   SUSURRO_API_UNAUTHENTICATED: createError('SUSURRO_API_UNAUTHENTICATED', 'authentication required: send "Authorization: Bearer <token>"', 401),
   SUSURRO_API_TOKEN_INVALID: createError('SUSURRO_API_TOKEN_INVALID', 'token unknown, expired or revoked; log in again', 401),
@@ -20,6 +21,9 @@ export const ApiErrors = {
   SUSURRO_API_UNAVAILABLE: createError('SUSURRO_API_UNAVAILABLE', '%s', 503),
   SUSURRO_API_INTERNAL: createError('SUSURRO_API_INTERNAL', 'internal error', 500),
 } as const;
+
+/** Largest accepted request body: every API body is a few small fields. */
+export const BODY_LIMIT = 64 * 1024;
 
 export type ApiErrorCode = keyof typeof ApiErrors;
 export const API_ERROR_CODES = Object.keys(ApiErrors) as ApiErrorCode[];

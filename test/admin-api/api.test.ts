@@ -175,6 +175,23 @@ describe.each(backends)('admin API on $name', (backend) => {
       const p = await h.call('GET', '/api/v1/accounts/abc');
       expect([p.statusCode, p.json().message]).toEqual([400, 'extension must be 2 to 8 digits, e.g. "201"']);
     });
+    it('hostile bodies: oversized, not JSON, wrong type, prototype pollution, deep nesting', async () => {
+      const big = await h.call('POST', '/api/v1/accounts', { body: { extension: '301', username: 'big', displayName: 'x'.repeat(70_000) } });
+      expect([big.statusCode, big.json().code]).toEqual([413, 'SUSURRO_API_PAYLOAD_TOO_LARGE']);
+      const form = await h.call('POST', '/api/v1/accounts', { body: 'extension=301', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect([form.statusCode, form.json().code]).toEqual([400, 'SUSURRO_API_VALIDATION']);
+      const proto = await h.call('POST', '/api/v1/accounts', {
+        body: '{"extension":"301","username":"proto","displayName":"P","__proto__":{"admin":true}}',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect([proto.statusCode, proto.json().code]).toEqual([400, 'SUSURRO_API_VALIDATION']);
+      const arr = await h.call('POST', '/api/v1/accounts', { body: [1, 2, 3] });
+      expect(arr.statusCode).toBe(400);
+      const deep = await h.call('POST', '/api/v1/accounts', { body: '{"a":'.repeat(5000) + '1' + '}'.repeat(5000), headers: { 'content-type': 'application/json' } });
+      expect(deep.statusCode).toBe(400);
+      for (const r of [big, form, proto, arr, deep]) expect(r.body).not.toMatch(/at .*\.(js|ts):\d+/); // no stack traces
+      expect(await h.db.get('SELECT id FROM susurro_account WHERE extension = ?', ['301'])).toBeUndefined();
+    });
     it('accepts a long passphrase without symbols', async () => {
       await createAccount('302', 'phrase', 'correct horse battery staple orange');
     });

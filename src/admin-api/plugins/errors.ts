@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isUniqueViolation } from '../../db/index.ts';
-import { ApiErrors, errorResponseSchema } from '../errors.ts';
+import { ApiErrors, BODY_LIMIT, errorResponseSchema } from '../errors.ts';
 
 /**
  * One error handler for the whole service: every error leaves as
@@ -55,6 +55,8 @@ export const errorsPlugin = fp(
         e = new ApiErrors.SUSURRO_API_CONFLICT('already exists');
       } else if (error.statusCode === 429) {
         e = error.code === 'SUSURRO_API_RATE_LIMITED' ? error : new ApiErrors.SUSURRO_API_RATE_LIMITED('a minute');
+      } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        e = new ApiErrors.SUSURRO_API_PAYLOAD_TOO_LARGE(String(BODY_LIMIT));
       } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
         e = new ApiErrors.SUSURRO_API_VALIDATION(`request body: ${error.message}`);
       } else if (!error.code?.startsWith('SUSURRO_API_')) {
