@@ -17,8 +17,6 @@ import { SframeError } from './errors.ts';
 import type { SframeKeyBundle } from './zrtp-keys.ts';
 import type { KeyEntry, PageToWorker, SframeStats, SframeTransformOptions, TransformSide, WorkerToPage } from './worker-protocol.ts';
 
-type Request = { type: 'set-keys'; suite: number; send?: KeyEntry; receive?: KeyEntry[] } | { type: 'clear-keys' } | { type: 'get-stats' } | { type: 'configure'; statsIntervalMs: number };
-
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export class SframeWorker {
@@ -52,7 +50,7 @@ export class SframeWorker {
         else this.onStats?.(msg.stats);
         return;
       case 'error': {
-        const err = new SframeError(msg.code as never, msg.message);
+        const err = new SframeError(msg.code, msg.message);
         if (waiter) waiter.reject(err);
         else this.onError?.(err);
       }
@@ -64,7 +62,7 @@ export class SframeWorker {
     this.pending.clear();
   }
 
-  private request<T>(req: DistributiveOmit<PageToWorker, 'id'> | Request, transfer: Transferable[] = []): Promise<T> {
+  private request<T>(req: DistributiveOmit<PageToWorker, 'id'>, transfer: Transferable[] = []): Promise<T> {
     if (this.terminated) return Promise.reject(new SframeError('SUSURRO_SFRAME_WORKER', 'worker terminated'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {

@@ -3,6 +3,7 @@
  * so they cannot drift apart). Keys cross as CryptoKeys, which structured-clone without being
  * exported; KIDs as bigint (structured-cloneable too).
  */
+import type { SframeErrorCode } from './errors.ts';
 
 /** Counters the worker keeps (monotonic since the worker started). */
 export interface SframeStats {
@@ -61,5 +62,5 @@ export type PageToWorker =
 export type WorkerToPage =
   | { type: 'ready' }
   | { type: 'ack'; id: number }
-  | { type: 'error'; id: number | null; code: string; message: string }
+  | { type: 'error'; id: number | null; code: SframeErrorCode; message: string }
   | { type: 'stats'; id: number | null; stats: SframeStats };
