@@ -7,7 +7,7 @@
  * key/salt equal to the other's receive key/salt (§4.5.3), and the same key derived from the
  * Exported Key (§4.5.2). bzrtp↔bzrtp runs first: it proves the harness before it judges us.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -220,6 +220,24 @@ describe('retained secrets and the SAS-verified flag (§4.3, §4.6.1, §7.1) aga
     expect(o2.cacheMismatch).toBe(true);
     expect(b2.cacheMismatch).toBe(false);
     expect(o2.previouslyVerified).toBe(false);
+  });
+});
+
+describe('a peer presenting our own ZID (§4.9)', () => {
+  it('is refused with EqualZid: we fail closed, and bzrtp does not go secure either', async () => {
+    const bzCache = join(dir, 'equal-zid-bzrtp.sqlite');
+    const ourCache = join(dir, 'equal-zid-ours.json');
+    expectAgreement(...bothSecure(await runPair(peer('bzrtp', '--role', 'initiator', '--cache', bzCache), peer('susurro', '--role', 'responder'))));
+    const db = new Database(bzCache, { readonly: true });
+    const zid = (db.prepare("SELECT zid FROM ziduri WHERE peeruri = 'self'").get() as { zid: Buffer }).zid.toString('hex');
+    db.close();
+    writeFileSync(`${ourCache}.zid`, `${zid}\n`); // we now claim bzrtp's ZID
+    const [b, o] = await runPair(peer('bzrtp', '--role', 'initiator', '--cache', bzCache), peer('susurro', '--role', 'responder', '--cache', ourCache), {
+      timeoutMs: 2000,
+    });
+    expect(o.code).toBe(1);
+    expect(o.stderr).toMatch(/SUSURRO_ZRTP_ZID_COLLISION/);
+    expect(b.result).toBeNull();
   });
 });
 
