@@ -40,10 +40,18 @@ export interface SusurroConfig {
   tls: { certFile: string; keyFile: string; caFile: string | null };
   turn: { secretFile: string; ttlSeconds: number; allowLoopbackPeers: boolean };
   logLevel: LogLevel;
+  /**
+   * Kamailio anti-flood (issue #7): pike flood detection and a ban of sources that fail
+   * authentication `authFailsMax` times, for `banSeconds`. Optional in the type so that
+   * hand-built configs stay valid; loadConfig always fills it (default on, 10, 300).
+   */
+  antiflood?: { enabled: boolean; authFailsMax: number; banSeconds: number };
 }
 
 export type DeepPartial<T> = {
-  [K in keyof T]?: T[K] extends object | null ? (T[K] extends null ? T[K] : DeepPartial<NonNullable<T[K]>> | null) : T[K];
+  [K in keyof T]?: NonNullable<T[K]> extends object
+    ? DeepPartial<NonNullable<T[K]>> | (null extends T[K] ? null : never)
+    : T[K];
 };
 
 /** The repository root (two levels above this file). */
@@ -76,6 +84,7 @@ function baseDefaults(): DeepPartial<SusurroConfig> {
     },
     turn: { ttlSeconds: 600, allowLoopbackPeers: false },
     logLevel: 'info',
+    antiflood: { enabled: true, authFailsMax: 10, banSeconds: 300 },
   };
 }
 
@@ -92,6 +101,9 @@ export const ENV_VARS: Record<string, (v: string) => DeepPartial<SusurroConfig>>
   SUSURRO_TURN_SECRET_FILE: (v) => ({ turn: { secretFile: v } }),
   SUSURRO_TURN_TTL_SECONDS: (v) => ({ turn: { ttlSeconds: intFromEnv('SUSURRO_TURN_TTL_SECONDS', v) } }),
   SUSURRO_LOG_LEVEL: (v) => ({ logLevel: v as LogLevel }),
+  SUSURRO_ANTIFLOOD: (v) => ({ antiflood: { enabled: boolFromEnv('SUSURRO_ANTIFLOOD', v) } }),
+  SUSURRO_AUTH_FAILS_MAX: (v) => ({ antiflood: { authFailsMax: intFromEnv('SUSURRO_AUTH_FAILS_MAX', v) } }),
+  SUSURRO_BAN_SECONDS: (v) => ({ antiflood: { banSeconds: intFromEnv('SUSURRO_BAN_SECONDS', v) } }),
   SUSURRO_PORT_SIP_TLS: (v) => ({ ports: { sipTls: intFromEnv('SUSURRO_PORT_SIP_TLS', v) } }),
   SUSURRO_PORT_WSS: (v) => ({ ports: { wss: intFromEnv('SUSURRO_PORT_WSS', v) } }),
   SUSURRO_PORT_JSONRPC: (v) => ({ ports: { jsonrpc: intFromEnv('SUSURRO_PORT_JSONRPC', v) } }),
@@ -107,6 +119,12 @@ export const ENV_VARS: Record<string, (v: string) => DeepPartial<SusurroConfig>>
 function intFromEnv(name: string, v: string): number {
   if (!/^\d+$/.test(v)) throw new ConfigError(`${name} must be an integer, got "${v}"`);
   return Number(v);
+}
+
+function boolFromEnv(name: string, v: string): boolean {
+  if (/^(1|true|on|yes)$/i.test(v)) return true;
+  if (/^(0|false|off|no)$/i.test(v)) return false;
+  throw new ConfigError(`${name} must be on or off, got "${v}"`);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -231,5 +249,14 @@ export function validateConfig(raw: Record<string, unknown>): SusurroConfig {
   for (const [path, v] of [['dataDir', dataDir], ['tls.certFile', tls.certFile], ['tls.keyFile', tls.keyFile], ['turn.secretFile', turn.secretFile]] as const) {
     if (!isAbsolute(v)) throw new ConfigError(`${path} must be an absolute path`);
   }
-  return { domain, publicHost, dataDir, listen: { address }, ports, database, tls, turn, logLevel: logLevel as LogLevel };
+  const af = (raw['antiflood'] ?? {}) as Record<string, unknown>;
+  if (typeof af['enabled'] !== 'boolean') throw new ConfigError('antiflood.enabled must be a boolean');
+  for (const [k, min, max] of [['authFailsMax', 1, 1000], ['banSeconds', 1, 604800]] as const) {
+    const v = af[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new ConfigError(`antiflood.${k} must be an integer between ${min} and ${max}`);
+    }
+  }
+  const antiflood = { enabled: af['enabled'], authFailsMax: af['authFailsMax'] as number, banSeconds: af['banSeconds'] as number };
+  return { domain, publicHost, dataDir, listen: { address }, ports, database, tls, turn, logLevel: logLevel as LogLevel, antiflood };
 }

@@ -42,7 +42,7 @@ export type StackStep =
 
 export interface StartStackOptions {
   onProgress?: (step: StackStep, message: string) => void;
-  /** Kamailio script features (anti-flood etc.); defaults in render.ts. */
+  /** Kamailio script features; override config.antiflood (tests: antifloodLoopback). */
   kamailio?: KamailioFeatures;
   /** Fastify logger for the admin API. Default false. */
   logger?: boolean | object;
@@ -177,7 +177,13 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
       ? firstAdmin ? `first admin credentials in ${firstAdminFile}` : 'an administrator exists'
       : 'admin API not available yet: no first admin');
 
-    const kamailioFiles = renderKamailioConfig(config, runDir, tls, opts.kamailio);
+    const kamailioFeatures = {
+      ...(config.antiflood
+        ? { antiflood: config.antiflood.enabled, authFailsMax: config.antiflood.authFailsMax, banSeconds: config.antiflood.banSeconds }
+        : {}),
+      ...opts.kamailio,
+    };
+    const kamailioFiles = renderKamailioConfig(config, runDir, tls, kamailioFeatures);
     await checkKamailioConfig(kamailioFiles);
     progress('kamailio-config', `kamailio -c accepted ${kamailioFiles.cfgFile}`);
 

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
     });
     expect(c.turn).toEqual({ secretFile: join(REPO_ROOT, 'var', 'secrets', 'turn-secret'), ttlSeconds: 600, allowLoopbackPeers: false });
     expect(c.logLevel).toBe('info');
+    expect(c.antiflood).toEqual({ enabled: true, authFailsMax: 10, banSeconds: 300 });
   });
 
   it('paths derived from dataDir follow a dataDir override unless set explicitly', () => {
@@ -72,6 +73,8 @@ describe('loadConfig', () => {
     ['an unsupported database', { database: { url: 'mysql://x' } }],
     ['a too short TURN ttl', { turn: { ttlSeconds: 5 } }],
     ['a non-boolean allowLoopbackPeers', { turn: { allowLoopbackPeers: 'yes' } }],
+    ['a zero authFailsMax', { antiflood: { authFailsMax: 0 } }],
+    ['a non-boolean antiflood.enabled', { antiflood: { enabled: 'on' } }],
   ])('rejects %s with SUSURRO_CONFIG_INVALID', (_what, overrides) => {
     let err: unknown;
     try {
@@ -90,6 +93,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ file, env: {} })).toThrow(/not valid JSON/);
     writeFileSync(file, '[1,2]');
     expect(() => loadConfig({ file, env: {} })).toThrow(/JSON object/);
+  });
+
+  it('anti-flood settings come from the environment too', () => {
+    const c = loadConfig({ file: null, env: { SUSURRO_ANTIFLOOD: 'off', SUSURRO_AUTH_FAILS_MAX: '5', SUSURRO_BAN_SECONDS: '60' } });
+    expect(c.antiflood).toEqual({ enabled: false, authFailsMax: 5, banSeconds: 60 });
+    expect(() => loadConfig({ file: null, env: { SUSURRO_ANTIFLOOD: 'maybe' } })).toThrow(ConfigError);
   });
 
   it('SUSURRO_PORT_SIP_UDP=off keeps plain SIP off', () => {

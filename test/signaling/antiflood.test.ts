@@ -14,7 +14,8 @@ let t: TestStack;
 const conns: RawSipConnection[] = [];
 
 beforeAll(async () => {
-  t = await startTestStack({}, { kamailio: { authFailsMax: 3, banSeconds: 60, antifloodLoopback: true } });
+  // thresholds from the configuration (as an operator sets them); loopback enforcement for the test
+  t = await startTestStack({ antiflood: { authFailsMax: 3, banSeconds: 60 } }, { kamailio: { antifloodLoopback: true } });
   await createAccountRow(t.stack.db, { extension: '201', username: 'alice', displayName: 'Alice', password: 'alice-secret-1', domain: t.config.domain });
 });
 afterAll(async () => {
