@@ -89,6 +89,10 @@ export interface AccountDialog {
  * Dialogs where the extension is caller (from_uri) or callee (to_uri), from dlg.list's
  * reply, with the source address of that party's leg: Kamailio's set_contact_alias()
  * adds `alias=<ip>~<port>~<proto>` to contacts behind connection-oriented transports.
+ * Only the user part is compared, not the host: a call addressed to "201@<proxy IP>"
+ * must end too, and ending a few dialogs too many fails closed.
+ * (src/signaling/revocation.ts has STACK's simpler sequential helpers; this one also
+ * finds unregistered phones in calls and reports every step for the API answer.)
  */
 export function dialogsOf(reply: unknown, extension: string): AccountDialog[] {
   const list = Array.isArray(reply) ? reply : ((reply as { Dialogs?: unknown[] } | null)?.Dialogs ?? []);
