@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionState } from 'sip.js';
 import { createAccountRow } from '../../src/db/index.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { createPhone, dtlsSdp, endSession, plainRtpSdp, zrtpSdp, type Phone } from '../support/sip-client.ts';
+import { RawSipConnection, buildResponse, createPhone, dtlsSdp, endSession, header, plainRtpSdp, rawRegister, zrtpSdp, type Phone } from '../support/sip-client.ts';
 
 let t: TestStack;
 let alice: Phone;
@@ -67,6 +67,25 @@ describe('alice calls bob over WSS', () => {
     expect(invitation.request.body).toMatch(/^a=zrtp-hash:1\.10 [0-9a-f]{64}/m);
     await invitation.reject({ statusCode: 486 });
     expect((await calling).status).toBe(486);
+  });
+});
+
+describe('a callee registered over SIP/TLS', () => {
+  it('receives the INVITE over its own TLS connection and its answer reaches the WSS caller', async () => {
+    const carol = await RawSipConnection.openTls({ host: '127.0.0.1', port: t.config.ports.sipTls, ca: t.caPem });
+    try {
+      expect((await rawRegister(carol, { ext: '203', domain: t.config.domain, password: 'carol-secret-3' })).status).toBe(200);
+      const calling = alice.call(uri('203'), { sdp: dtlsSdp() });
+      const invite = await carol.waitFor((m) => m.method === 'INVITE');
+      expect(invite.body).toMatch(/^a=fingerprint:/m);
+      expect(header(invite, 'from')).toContain('sip:201@');
+      expect(invite.headers.get('via')?.[0]).toMatch(/^SIP\/2\.0\/TLS /);
+      carol.send(buildResponse(invite, 486, 'Busy Here'));
+      expect((await calling).status).toBe(486);
+      await rawRegister(carol, { ext: '203', domain: t.config.domain, password: 'carol-secret-3', expires: 0 });
+    } finally {
+      carol.close();
+    }
   });
 });
 

@@ -226,6 +226,17 @@ export class RawSipConnection {
   }
 }
 
+/** A response to `req` (RFC 3261 §8.2.6: Via, From, Call-ID, CSeq copied; To gets a tag). */
+export function buildResponse(req: SipMessage, status: number, reason: string): string {
+  const lines = [`SIP/2.0 ${status} ${reason}`];
+  for (const v of req.headers.get('via') ?? []) lines.push(`Via: ${v}`);
+  lines.push(`From: ${header(req, 'from') ?? ''}`);
+  const to = header(req, 'to') ?? '';
+  lines.push(`To: ${/;tag=/.test(to) ? to : `${to};tag=${randomBytes(4).toString('hex')}`}`);
+  lines.push(`Call-ID: ${header(req, 'call-id') ?? ''}`, `CSeq: ${header(req, 'cseq') ?? ''}`, 'Content-Length: 0');
+  return lines.join('\r\n') + '\r\n\r\n';
+}
+
 export interface BuildRequestOptions {
   method: string;
   ruri: string;
