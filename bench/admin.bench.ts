@@ -8,7 +8,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { figure, summarize, type Benchmark, type Figure } from './lib/report.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verify } from '@node-rs/argon2';
 import { startTestStack } from '../test/support/stack.ts';
+import { startTestPostgres } from '../test/support/postgres.ts';
+import { createAccountRow, migrate, openDatabase } from '../src/db/index.ts';
+import { hashAdminPassword } from '../src/admin-api/services/admins-repo.ts';
 import { adminApiFor, disconnected, establishCall, phoneFor, terminated } from '../test/admin-api/live-rig.ts';
 
 const REVOCATIONS = 25;
@@ -173,11 +180,78 @@ const bench: Benchmark = {
           target: null,
         }),
       );
+      figures.push(...(await databaseFigures(progress)));
       return figures;
     } finally {
       await t.stop();
     }
   },
 };
+
+/**
+ * The account transaction alone (subscriber + susurro_account, createAccountRow), on
+ * SQLite (WAL, synchronous=FULL) and on a private PostgreSQL 15 cluster (fsync on),
+ * sequentially: what one admin action costs in the database. Plus the argon2id
+ * verification every admin login pays.
+ */
+async function databaseFigures(progress: (line: string) => void): Promise<Figure[]> {
+  const N = 200;
+  const dir = mkdtempSync(join(tmpdir(), 'susurro-bench-db-'));
+  const pg = await startTestPostgres('susurro_bench');
+  try {
+    const perBackend: Record<string, number[]> = {};
+    for (const [name, url] of [['sqlite', `sqlite:${join(dir, 'b.db')}`], ['postgres', pg.url]] as const) {
+      const db = await openDatabase(url);
+      try {
+        await migrate(db);
+        const samples: number[] = [];
+        for (let i = 0; i < N; i++) {
+          const s = performance.now();
+          await createAccountRow(db, { extension: String(20000 + i), username: `d${i}`, displayName: `D ${i}`, password: `pw-${i}`, domain: 'bench.local' });
+          samples.push(performance.now() - s);
+        }
+        perBackend[name] = samples;
+        progress(`${name}: ${N} account transactions, median ${summarize(samples).median.toFixed(2)} ms`);
+      } finally {
+        await db.close();
+      }
+    }
+    const sq = summarize(perBackend['sqlite']!);
+    const pq = summarize(perBackend['postgres']!);
+    const hash = await hashAdminPassword('bench-admin-password-123');
+    const argon: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const s = performance.now();
+      await verify(hash, 'bench-admin-password-123');
+      argon.push(performance.now() - s);
+    }
+    const ar = summarize(argon);
+    return [
+      figure({
+        name: 'admin.db.account-transaction.postgres',
+        description: 'one createAccountRow transaction (2 inserts) on PostgreSQL 15, loopback; reference: the same on SQLite',
+        unit: 'ms',
+        median: pq.median,
+        p99: pq.p99,
+        samples: N,
+        reference: { name: 'admin.db.account-transaction.sqlite', median: sq.median, p99: sq.p99 },
+        target: null,
+      }),
+      figure({
+        name: 'admin.login.argon2id-verify',
+        description: 'argon2id verification of an admin password (m=19 MiB, t=2, p=1), paid once per admin login',
+        unit: 'ms',
+        median: ar.median,
+        p99: ar.p99,
+        samples: argon.length,
+        reference: null,
+        target: null,
+      }),
+    ];
+  } finally {
+    await pg.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export default bench;
