@@ -25,11 +25,12 @@ import { stunBinding } from '../media-relay/stun-probe.ts';
 import { ManagedProcess } from './managed-process.ts';
 import { databaseHealth, kamailioHealth, turnHealth, type ComponentHealth } from './health.ts';
 import { loadAdminApi, serveAdmin, type ServedAdmin } from './admin-app.ts';
+import { portsInUse } from './port-check.ts';
 
 const execFileAsync = promisify(execFile);
 
 export class StackError extends Error {
-  readonly code: 'SUSURRO_STACK_KAMAILIO_CONFIG' | 'SUSURRO_STACK_START_TIMEOUT' | 'SUSURRO_STACK_PROCESS_EXITED';
+  readonly code: 'SUSURRO_STACK_KAMAILIO_CONFIG' | 'SUSURRO_STACK_START_TIMEOUT' | 'SUSURRO_STACK_PROCESS_EXITED' | 'SUSURRO_STACK_PORT_IN_USE';
   constructor(code: StackError['code'], message: string) {
     super(message);
     this.name = 'StackError';
@@ -141,6 +142,11 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
   };
 
   try {
+    const busy = await portsInUse(config);
+    if (busy.length > 0) {
+      throw new StackError('SUSURRO_STACK_PORT_IN_USE', `already in use: ${busy
+        .map((b) => `${b.field} (${b.port}/${b.proto} on ${b.address})`).join(', ')}; is another susurro running, or change the port in the configuration`);
+    }
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const runDir = join(config.dataDir, 'run');
     const secretsDir = join(config.dataDir, 'secrets');

@@ -5,6 +5,7 @@
  */
 import { readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:https';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,6 +54,23 @@ async function start(dir: string, overrides: Record<string, unknown> = {}, backo
 }
 
 describe('stack lifecycle', () => {
+  it('refuses to start when a port is taken, naming the config field, and leaves nothing behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'susurro-busy-'));
+    dirs.push(dir);
+    const overrides = await testStackOverrides(dir);
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(overrides.ports?.wss, '127.0.0.1', () => resolve()));
+    try {
+      const config = loadConfig({ file: null, env: {}, overrides });
+      const err = await startStack(config).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'SUSURRO_STACK_PORT_IN_USE' });
+      expect((err as Error).message).toContain(`ports.wss (${overrides.ports?.wss}/tcp`);
+      expect(processesMentioning(dir)).toEqual([]);
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('starts from a clean directory, reports every component up, and stop leaves no process', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'susurro-life-'));
     dirs.push(dir);
