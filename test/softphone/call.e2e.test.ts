@@ -137,6 +137,40 @@ describe('softphone end to end', () => {
     await hangUp(b, a);
   });
 
+  it('a broken key continuity (peer lost its retained secrets) shows a prominent warning and asks to verify again', async () => {
+    // Bob's device keeps its ZID but loses the retained-secret store (e.g. restored from an old
+    // backup — or someone else now answers with Bob's identity).
+    await b.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const req = indexedDB.open('susurro-device');
+          req.onsuccess = () => {
+            const tx = req.result.transaction('retained-secrets', 'readwrite');
+            tx.objectStore('retained-secrets').clear();
+            tx.oncomplete = () => (req.result.close(), resolve());
+            tx.onerror = () => reject(tx.error);
+          };
+          req.onerror = () => reject(req.error);
+        }),
+    );
+    await placeCall(a, b, '202');
+    await a.getByTestId('cache-mismatch').waitFor({ timeout: 5000 });
+    expect(await a.getByTestId('cache-mismatch').innerText()).toMatch(/keys changed/i);
+    expect(await a.getByTestId('security-status').getAttribute('data-status')).toBe('unverified');
+    expect(await b.getByTestId('security-status').getAttribute('data-status')).toBe('unverified');
+    expect(await a.getByTestId('sas').innerText()).toBe(await b.getByTestId('sas').innerText());
+    await shot(a, '07b-cache-mismatch');
+    // Verifying again restores continuity for the next call.
+    await a.getByTestId('sas-match').click();
+    await b.getByTestId('sas-match').click();
+    await a.locator('[data-testid="security-status"][data-status="verified"]').waitFor();
+    expect(await a.getByTestId('cache-mismatch').count()).toBe(0);
+    await hangUp(a, b);
+    await placeCall(a, b, '202');
+    for (const p of [a, b]) expect(await p.getByTestId('security-status').getAttribute('data-status')).toBe('verified-before');
+    await hangUp(a, b);
+  });
+
   it('"Does not match" ends the call on both sides and explains that someone may be listening', async () => {
     const c = await openPhone(world, carol, dir);
     // Carol uses the Spanish UI (language switch; the choice persists across reloads).

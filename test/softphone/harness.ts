@@ -151,7 +151,7 @@ export async function remoteTone(page: Page, ms = 1500): Promise<{ peakHz: numbe
 }
 
 /** The selected ICE candidate pair's local and remote candidate types (getStats). */
-export async function selectedPair(page: Page): Promise<{ local: string; remote: string; localPort: number; remotePort: number; remoteAddress: string } | null> {
+export async function selectedPair(page: Page): Promise<{ local: string; remote: string; localPort: number; remotePort: number; remoteAddress: string; localRelayProtocol: string } | null> {
   return page.evaluate(async () => {
     const dbg = (globalThis as any).susurro.controller.debugCall();
     const pc = dbg?.pc as RTCPeerConnection | undefined;
@@ -165,7 +165,7 @@ export async function selectedPair(page: Page): Promise<{ local: string; remote:
     if (!pair) return null;
     const l = stats.get(pair.localCandidateId) as any;
     const r = stats.get(pair.remoteCandidateId) as any;
-    return { local: l?.candidateType, remote: r?.candidateType, localPort: l?.port, remotePort: r?.port, remoteAddress: r?.address };
+    return { local: l?.candidateType, remote: r?.candidateType, localPort: l?.port, remotePort: r?.port, remoteAddress: r?.address, localRelayProtocol: l?.relayProtocol };
   });
 }
 

@@ -23,7 +23,10 @@ export class SecureSessionDescriptionHandler extends Web.SessionDescriptionHandl
     // slower TCP/TLS allocations then; they still serve networks that block UDP, where no
     // UDP relay candidate ever appears and gathering runs to completion as usual.
     pc.addEventListener('icecandidate', (e) => {
-      if (e.candidate && e.candidate.type === 'relay' && e.candidate.protocol === 'udp') {
+      // relayProtocol is how WE reach the TURN server (udp/tcp/tls); a relay candidate's
+      // own protocol is always udp. Without relayProtocol support, wait for completion.
+      const c = e.candidate as (RTCIceCandidate & { relayProtocol?: string }) | null;
+      if (c && c.type === 'relay' && c.relayProtocol === 'udp') {
         this.haveUdpRelay = true;
         this.iceGatheringComplete();
       }
