@@ -107,25 +107,33 @@ describe('commit contention (§4.2) between susurro and bzrtp', () => {
 
 /**
  * Every value of each algorithm kind appears at least once, in both roles (bzrtp 5.1 has no
- * EC25: see the fallback case below). Both peers are given the same preference list; each
- * implementation appends the mandatory algorithms (§5.1) after it.
+ * EC25: see the fallback case below), and each key agreement once with our pure-JS arithmetic
+ * (what browsers run) and once with the OpenSSL backend (the CLI's default). Both peers are
+ * given the same preference list; each implementation appends the mandatory ones (§5.1).
  */
 const MATRIX = [
-  { ka: 'X255', hash: 'S256', cipher: 'AES1', auth: 'HS32', sas: 'B32', initiator: 'susurro' },
-  { ka: 'DH3k', hash: 'S384', cipher: 'AES3', auth: 'HS80', sas: 'B256', initiator: 'bzrtp' },
-  { ka: 'DH2k', hash: 'S256', cipher: 'AES3', auth: 'HS80', sas: 'B32', initiator: 'susurro' },
-  { ka: 'X255', hash: 'S384', cipher: 'AES1', auth: 'HS80', sas: 'B256', initiator: 'bzrtp' },
-  { ka: 'DH3k', hash: 'S256', cipher: 'AES1', auth: 'HS32', sas: 'B256', initiator: 'susurro' },
-  { ka: 'DH2k', hash: 'S384', cipher: 'AES3', auth: 'HS32', sas: 'B32', initiator: 'bzrtp' },
+  { ka: 'X255', hash: 'S256', cipher: 'AES1', auth: 'HS32', sas: 'B32', initiator: 'susurro', backend: 'pure-js' },
+  { ka: 'DH3k', hash: 'S384', cipher: 'AES3', auth: 'HS80', sas: 'B256', initiator: 'bzrtp', backend: 'openssl' },
+  { ka: 'DH2k', hash: 'S256', cipher: 'AES3', auth: 'HS80', sas: 'B32', initiator: 'susurro', backend: 'pure-js' },
+  { ka: 'X255', hash: 'S384', cipher: 'AES1', auth: 'HS80', sas: 'B256', initiator: 'bzrtp', backend: 'openssl' },
+  { ka: 'DH3k', hash: 'S256', cipher: 'AES1', auth: 'HS32', sas: 'B256', initiator: 'susurro', backend: 'pure-js' },
+  { ka: 'DH2k', hash: 'S384', cipher: 'AES3', auth: 'HS32', sas: 'B32', initiator: 'bzrtp', backend: 'openssl' },
 ] as const;
 
 describe('algorithm matrix susurro ↔ bzrtp', () => {
   for (const row of MATRIX) {
-    const name = `${row.ka} ${row.hash} ${row.cipher} ${row.auth} ${row.sas}, ${row.initiator} initiates`;
+    const name = `${row.ka} ${row.hash} ${row.cipher} ${row.auth} ${row.sas}, ${row.initiator} initiates, our ${row.backend} arithmetic`;
     it(name, async () => {
       const algos = ['--ka', row.ka, '--hash', row.hash, '--cipher', row.cipher, '--auth', row.auth, '--sas', row.sas];
+      const backend = ['--backend', row.backend];
       const responder = row.initiator === 'susurro' ? 'bzrtp' : 'susurro';
-      const [i, r] = bothSecure(await runPair(peer(row.initiator, '--role', 'initiator', ...algos), peer(responder, '--role', 'responder', ...algos)));
+      const ours = (role: string) => peer('susurro', '--role', role, ...algos, ...backend);
+      const [i, r] = bothSecure(
+        await runPair(
+          row.initiator === 'susurro' ? ours('initiator') : peer('bzrtp', '--role', 'initiator', ...algos),
+          responder === 'susurro' ? ours('responder') : peer('bzrtp', '--role', 'responder', ...algos),
+        ),
+      );
       expectAgreement(i, r);
       expect({ ka: i.keyAgreement, hash: i.hash, cipher: i.cipher, auth: i.authTag, sas: i.sasType }).toEqual({
         ka: row.ka, hash: row.hash, cipher: row.cipher, auth: row.auth, sas: row.sas,

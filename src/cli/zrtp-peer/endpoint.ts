@@ -4,6 +4,9 @@
  * Scheduler) + the file retained-secret cache. The body of `npm run zrtp-peer`
  * (src/cli/zrtp-peer.ts), also run in-process by bench/zrtp-udp.bench.ts.
  *
+ * DH/ECDH arithmetic: OpenSSL (node:crypto) by default, `--backend pure-js` for the code the
+ * browser softphone runs; the ZRTP rules (validation, formats) are the same code either way.
+ *
  * Roles: 'responder' never sends Commit first (session option commit: 'wait'); 'initiator'
  * commits as soon as it may (§4.2) and fails if commit contention made it responder.
  */
@@ -17,6 +20,7 @@ import { UdpPacketTransport } from '../../zrtp/transport/udp-packets.ts';
 import { systemScheduler } from '../../zrtp/transport/scheduler.ts';
 import { FileRetainedSecretCache } from '../../zrtp/cache/file-cache.ts';
 import { MemoryRetainedSecretCache } from '../../zrtp/cache/memory-cache.ts';
+import { NODE_PRIMITIVES } from '../../zrtp/crypto/node-key-agreement.ts';
 import type { ZrtpPeerOptions } from './options.ts';
 import { loadOrCreateZid } from './local-zid.ts';
 import { messageType, Transcript } from './transcript.ts';
@@ -93,6 +97,8 @@ export async function runZrtpEndpoint(opts: ZrtpPeerOptions, hooks: EndpointHook
     cache,
     preferences: opts.preferences,
     commit: opts.role === 'responder' ? 'wait' : 'eager',
+    // Node entry point: OpenSSL arithmetic unless asked for the browsers' pure-JS code
+    ...(opts.backend === 'openssl' ? { keyAgreementPrimitives: NODE_PRIMITIVES } : {}),
     ...(opts.auxSecret ? { auxSecret: opts.auxSecret } : {}),
     ...(opts.peerHelloHash ? { peerHelloHash: opts.peerHelloHash } : {}),
     delegate: {

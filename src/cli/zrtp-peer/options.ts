@@ -14,12 +14,16 @@ import {
 
 export type PeerRole = 'initiator' | 'responder' | 'auto';
 
+/** DH/ECDH arithmetic: OpenSSL via node:crypto (default here), or the pure-JS code browsers run. */
+export type KeyAgreementBackend = 'openssl' | 'pure-js';
+
 export interface ZrtpPeerOptions {
   localPort: number;
   remotePort: number;
   ssrc: number;
   role: PeerRole;
   preferences: Partial<AlgorithmPreferences>;
+  backend: KeyAgreementBackend;
   /** Retained-secret cache file (JSON); our ZID lives beside it in `<cache>.zid`. */
   cachePath: string | null;
   forgetPeers: boolean;
@@ -36,7 +40,8 @@ export interface ZrtpPeerOptions {
 
 export const USAGE = `usage: npm run zrtp-peer -- --local PORT --remote PORT [--ssrc HEX]
        [--role initiator|responder|auto] [--ka X255,DH3k] [--hash S256] [--cipher AES1]
-       [--auth HS80] [--sas B32] [--cache FILE] [--forget-peers] [--verify] [--aux-secret HEX]
+       [--auth HS80] [--sas B32] [--backend openssl|pure-js] [--cache FILE] [--forget-peers]
+       [--verify] [--aux-secret HEX]
        [--peer-hello-hash "1.10 HEX"] [--wait-go] [--capture FILE] [--timeout-ms N] [--linger-ms N]
        [--verbose]`;
 
@@ -82,6 +87,7 @@ export function parseZrtpPeerOptions(argv: string[]): ZrtpPeerOptions {
         cipher: { type: 'string' },
         auth: { type: 'string' },
         sas: { type: 'string' },
+        backend: { type: 'string' },
         cache: { type: 'string' },
         'forget-peers': { type: 'boolean' },
         verify: { type: 'boolean' },
@@ -100,6 +106,8 @@ export function parseZrtpPeerOptions(argv: string[]): ZrtpPeerOptions {
   const v = parsed.values;
   const role = (v.role ?? 'auto') as PeerRole;
   if (!['initiator', 'responder', 'auto'].includes(role)) throw new UsageError(`--role: bad role '${role}'`);
+  const backend = (v.backend ?? 'openssl') as KeyAgreementBackend;
+  if (backend !== 'openssl' && backend !== 'pure-js') throw new UsageError(`--backend: bad backend '${backend}'`);
   const ssrcText = v.ssrc ?? '5a525450';
   if (!/^(0x)?[0-9a-fA-F]{1,8}$/.test(ssrcText)) throw new UsageError(`--ssrc: bad hex '${ssrcText}'`);
   const timeoutMs = Number(v['timeout-ms'] ?? '10000');
@@ -123,6 +131,7 @@ export function parseZrtpPeerOptions(argv: string[]): ZrtpPeerOptions {
     ssrc: Number.parseInt(ssrcText.replace(/^0x/, ''), 16) >>> 0,
     role,
     preferences,
+    backend,
     cachePath: v.cache ?? null,
     forgetPeers: v['forget-peers'] ?? false,
     verify: v.verify ?? false,
