@@ -12,6 +12,7 @@ import { ApiErrors, BODY_LIMIT } from './errors.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { contextPlugin } from './plugins/context.ts';
 import { errorsPlugin } from './plugins/errors.ts';
+import { bansRoutes } from './bans.ts';
 import { accountsRoutes } from './routes/accounts.ts';
 import { adminsRoutes } from './routes/admins.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -112,6 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(accountsRoutes);
       await api.register(auditRoutes);
       await api.register(phoneRoutes);
+      await api.register(bansRoutes); // issue #7: Kamailio's SIP bans (list, lift)
     },
     { prefix: '/api/v1' },
   );
