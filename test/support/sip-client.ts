@@ -124,8 +124,12 @@ export class RawSipConnection {
   }
 
   /** SIP over TLS to host:port; the server certificate is verified against `ca`. */
-  static async openTls(opts: { host: string; port: number; ca: string; servername?: string }): Promise<RawSipConnection> {
-    const sock: TLSSocket = tlsConnect({ host: opts.host, port: opts.port, ca: opts.ca, servername: opts.servername ?? 'localhost' });
+  static async openTls(opts: { host: string; port: number; ca: string; servername?: string; localAddress?: string }): Promise<RawSipConnection> {
+    const sock: TLSSocket = tlsConnect({
+      host: opts.host, port: opts.port, ca: opts.ca, servername: opts.servername ?? 'localhost',
+      // another loopback source (127.0.0.2 ...) for tests of per-source policies (hardening)
+      ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+    });
     await new Promise<void>((resolve, reject) => {
       sock.once('secureConnect', resolve);
       sock.once('error', reject);
