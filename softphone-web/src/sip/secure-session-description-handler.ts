@@ -89,8 +89,9 @@ export function secureSessionDescriptionHandlerFactory(opts: SecureSdhFactoryOpt
 export function relayOnlyConfiguration(turn: { urls: string[]; username: string; credential: string }): RTCConfiguration {
   return {
     iceTransportPolicy: 'relay',
-    // No iceCandidatePoolSize: pooled TURN allocations made Chromium 156 pick a relay the
-    // peer only knew as peer-reflexive, and did not shorten gathering on loopback.
+    // No iceCandidatePoolSize: measured, pre-allocating while ringing did not shorten
+    // gathering in Chromium 156 (its relay allocations still land ~100 ms after the
+    // description is set), so there is nothing to gain for an extra TURN allocation per call.
     bundlePolicy: 'max-bundle',
     rtcpMuxPolicy: 'require',
     iceServers: [{ urls: turn.urls, username: turn.username, credential: turn.credential }],
