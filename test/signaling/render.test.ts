@@ -63,6 +63,7 @@ describe('kamailio -c accepts the rendered script', () => {
     ['plain SIP on for a LAN, no anti-flood', { ports: { sipUdp: 25060 } }, { antiflood: false }],
     ['postgres', { database: { url: 'postgres://kamailio:pw@127.0.0.1:5432/susurro' } }, {}],
     ['all interfaces + debug log level', { listen: { address: '0.0.0.0' }, logLevel: 'debug' }, {}],
+    ['IPv6 loopback', { listen: { address: '::1' }, publicHost: '::1' }, {}],
   ];
   it.each(variants)('%s', async (name, overrides, features) => {
     const c = config(overrides);
@@ -70,7 +71,7 @@ describe('kamailio -c accepts the rendered script', () => {
     const files = renderKamailioConfig(c, join(dir, `run-${name.replace(/\W+/g, '-')}`), tls, features);
     const out = await checkKamailioConfig(files);
     expect(out).toContain('config file ok');
-    expect(out).toContain(`tls: ${c.listen.address}`);
+    expect(out).toContain(`tls: ${c.listen.address} `);
     expect(readFileSync(files.tlsCfgFile, 'utf8')).toContain(`certificate = ${tls.certFile}`);
   });
 
