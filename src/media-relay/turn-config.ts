@@ -33,6 +33,9 @@ export const DENIED_PEER_RANGES = [
   'fe80::-febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff', // link-local
 ];
 
+/** Per-session bandwidth cap (coturn max-bps: bytes per second, input and output each). */
+export const TURN_MAX_BYTES_PER_SECOND = 64_000;
+
 const LOOPBACK_RANGES = new Set(['127.0.0.0-127.255.255.255', '::1']);
 
 export interface TurnFiles {
@@ -72,6 +75,9 @@ export function renderTurnConfig(
     // per-user quota: a softphone needs one allocation per call and candidate type
     'user-quota=12',
     'total-quota=1200',
+    // bandwidth cap per session (issue #7), bytes/s each direction: Opus voice with SFrame and
+    // SRTP overhead needs < 10 kB/s; 64 kB/s leaves room but stops a relay being used as a pipe
+    `max-bps=${TURN_MAX_BYTES_PER_SECOND}`,
     // the telnet CLI lists and cancels sessions of revoked accounts; loopback only
     'cli-ip=127.0.0.1',
     `cli-port=${config.ports.turnCli}`,
