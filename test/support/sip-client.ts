@@ -262,8 +262,9 @@ export interface BuildRequestOptions {
 export function buildRequest(o: BuildRequestOptions): string {
   const branch = `z9hG4bK${randomBytes(8).toString('hex')}`;
   // RFC 7118 §5.2: WebSocket clients use a made-up ".invalid" host in Via/Contact
-  const viaHost = o.transport === 'WSS' ? `${randomBytes(4).toString('hex')}.invalid` : `${o.localHost}:${o.localPort}`;
-  const contactHost = o.transport === 'WSS' ? viaHost : `${o.localHost}:${o.localPort}`;
+  const local = `${o.localHost.includes(':') ? `[${o.localHost}]` : o.localHost}:${o.localPort}`;
+  const viaHost = o.transport === 'WSS' ? `${randomBytes(4).toString('hex')}.invalid` : local;
+  const contactHost = o.transport === 'WSS' ? viaHost : local;
   const body = o.body ?? '';
   const lines = [
     `${o.method} ${o.ruri} SIP/2.0`,
