@@ -36,7 +36,7 @@ afterAll(() => {
 
 describe('npm run zrtp-peer', () => {
   it('exits 2 with the usage on a bad command line, printing nothing on stdout', async () => {
-    const bad = [[], ['--local', '5000'], ['--local', '5000', '--remote', '70000'], ['--local', '1', '--remote', '2', '--ka', 'RSA1'], ['--local', '1', '--remote', '2', '--bogus']];
+    const bad = [[], ['--local', '5000'], ['--local', '5000', '--remote', '70000'], ['--local', '1', '--remote', '2', '--ka', 'RSA1'], ['--local', '1', '--remote', '2', '--bogus'], ['--local', '1', '--remote', '2', '--backend', 'gmp']];
     const results = await Promise.all(bad.map((args) => zrtpPeer(args)));
     results.forEach((r, i) => {
       expect(r.code, bad[i]!.join(' ')).toBe(2);
