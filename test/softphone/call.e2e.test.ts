@@ -64,6 +64,27 @@ describe('softphone end to end', () => {
     await shot(a, '02-directory');
   });
 
+  it('explains failed calls in plain words: unknown extension (404), not signed in (480), declined (603)', async () => {
+    const dial = async (ext: string) => {
+      await a.getByTestId('dial-input').fill(ext);
+      await a.getByTestId('dial-submit').click();
+    };
+    const ended = async () => {
+      await a.getByTestId('call-ended').waitFor({ timeout: 10_000 });
+      const text = await a.getByTestId('call-ended').innerText();
+      await a.getByTestId('back').click();
+      return text;
+    };
+    await dial('299');
+    expect(await ended()).toMatch(/Extension 299 does not exist/);
+    await dial('203'); // Carol has an account but is not signed in yet
+    expect(await ended()).toMatch(/Carol Ibáñez is not available right now/);
+    await dial('202');
+    await b.getByTestId('reject').click();
+    expect(await ended()).toMatch(/Bob Ferreira declined the call/);
+    await b.getByTestId('back').click();
+  });
+
   it('first call: same SAS on both sides, audio decrypted both ways, relay only, verified after both confirm', async () => {
     await a.getByTestId('call-202').click();
     await b.getByTestId('answer').waitFor({ timeout: 10_000 });

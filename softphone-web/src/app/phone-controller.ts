@@ -307,8 +307,12 @@ export class PhoneController {
           }, SECURING_TIMEOUT_MS),
         );
       } else if (state === SessionState.Terminated) {
-        const reason = call.endReason ?? (call.view.answeredAt ? { kind: 'normal' as const } : direction === 'incoming' ? { kind: 'missed' as const } : { kind: 'normal' as const });
-        this.finish(reason, session);
+        // sip.js reports Terminated before the request delegate's onReject sees the final
+        // response; let that run first so "404"/"486"… is the reason shown, not "ended".
+        setTimeout(() => {
+          const reason = call.endReason ?? (call.view.answeredAt ? { kind: 'normal' as const } : direction === 'incoming' ? { kind: 'missed' as const } : { kind: 'normal' as const });
+          this.finish(reason, session);
+        }, 0);
       }
     });
     this.deps.store.update((s) => ({ ...s, screen: 'call', call: view }));
