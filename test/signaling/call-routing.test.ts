@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionState } from 'sip.js';
 import { createAccountRow } from '../../src/db/index.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { RawSipConnection, buildResponse, createPhone, dtlsSdp, endSession, header, plainRtpSdp, rawRegister, zrtpSdp, type Phone } from '../support/sip-client.ts';
+import { RawSipConnection, StaticSdh, buildResponse, createPhone, dtlsSdp, endSession, header, plainRtpSdp, rawRegister, zrtpSdp, type Phone } from '../support/sip-client.ts';
 
 let t: TestStack;
 let alice: Phone;
@@ -56,6 +56,40 @@ describe('alice calls bob over WSS', () => {
     expect(JSON.stringify(dialogs)).toContain(invitation.request.callId);
 
     const ended = new Promise<void>((resolve) => invitation.stateChange.addListener((s) => { if (s === SessionState.Terminated) resolve(); }));
+    await endSession(session);
+    await ended;
+  });
+
+  it('a re-INVITE that downgrades an established call to plain RTP is refused with 488', async () => {
+    const incoming = bob.nextInvitation();
+    const calling = alice.call(uri('202'), { sdp: dtlsSdp() });
+    const invitation = await incoming;
+    await invitation.accept();
+    const { session } = await calling;
+    expect(session.state).toBe(SessionState.Established);
+    const sdh = session.sessionDescriptionHandler as StaticSdh;
+    sdh.localSdp = plainRtpSdp();
+    const status = await new Promise<number>((resolve, reject) => {
+      session.invite({
+        requestDelegate: {
+          onAccept: (r) => resolve(r.message.statusCode ?? 0),
+          onReject: (r) => resolve(r.message.statusCode ?? 0),
+        },
+      }).catch(reject);
+    });
+    expect(status).toBe(488);
+    // a re-INVITE keeping DTLS is relayed and accepted
+    sdh.localSdp = dtlsSdp();
+    const ok = await new Promise<number>((resolve, reject) => {
+      session.invite({
+        requestDelegate: {
+          onAccept: (r) => resolve(r.message.statusCode ?? 0),
+          onReject: (r) => resolve(r.message.statusCode ?? 0),
+        },
+      }).catch(reject);
+    });
+    expect(ok).toBe(200);
+    const ended = new Promise<void>((resolve) => invitation.stateChange.addListener((st) => { if (st === SessionState.Terminated) resolve(); }));
     await endSession(session);
     await ended;
   });
