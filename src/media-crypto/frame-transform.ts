@@ -120,6 +120,11 @@ export function sframeTransformer<F extends EncodedFrameLike>(deps: SframeTransf
     if (head === queue.length) {
       queue.length = 0;
       head = 0;
+    } else if (head >= 64) {
+      // Under continuous flow the queue may never be empty: drop delivered slots so it does
+      // not grow by one hole per frame for the whole call (only <= maxInFlight remain).
+      queue.splice(0, head);
+      head = 0;
     }
     if (drained && queue.length - head < maxInFlight) {
       const resolve = drained;

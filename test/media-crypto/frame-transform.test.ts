@@ -50,6 +50,48 @@ describe('sframeTransformer (worker frame path)', () => {
     expect(received.stats).toMatchObject({ decrypted: 100, droppedAuth: 0, replayed: 0 });
   });
 
+  it('keeps order and loses nothing when slots settle out of order under continuous flow', async () => {
+    // A fake sender whose encryptions settle in a scrambled order, never letting the queue empty.
+    const resolvers: Array<() => void> = [];
+    const fake = {
+      encrypt: (data: Uint8Array) =>
+        new Promise<Uint8Array>((resolve) => resolvers.push(() => resolve(data.map((b) => b ^ 0xff)))),
+    } as unknown as SframeSender;
+    const stats = emptyStats();
+    const ts = new TransformStream<EncodedFrameLike, EncodedFrameLike>(
+      sframeTransformer<EncodedFrameLike>({ side: 'send', sender: fake, receiver: new SframeReceiver(), stats, maxInFlight: 8 }),
+    );
+    const out: number[] = [];
+    const reading = (async () => {
+      const r = ts.readable.getReader();
+      for (;;) {
+        const { value, done } = await r.read();
+        if (done) break;
+        out.push(new Uint8Array(value.data)[0]! ^ 0xff);
+      }
+    })();
+    const w = ts.writable.getWriter();
+    const total = 500;
+    let settled = 0;
+    for (let n = 0; n < total; n++) {
+      const writing = w.write({ data: new Uint8Array([n & 0xff, n >> 8]).buffer });
+      // Settle every pending one except the newest, newest-first: the head is always last to settle.
+      if (resolvers.length >= 3) {
+        const batch = resolvers.splice(0, resolvers.length - 1).reverse();
+        for (const r of batch) r();
+        settled += batch.length;
+      }
+      await writing;
+    }
+    const closing = w.close();
+    while (resolvers.length) resolvers.shift()!();
+    await closing;
+    await reading;
+    expect(settled).toBeGreaterThan(400);
+    expect(out).toEqual(Array.from({ length: total }, (_, n) => n & 0xff));
+    expect(stats.encrypted).toBe(total);
+  }, 10_000);
+
   it('drops forged, replayed, unknown-KID and truncated frames and counts each kind', async () => {
     const tx = new SframeSender();
     tx.setKey(await deriveSframeKey(4, 1n, base));
