@@ -42,13 +42,20 @@ export async function startTestStack(
 ): Promise<TestStack> {
   const dir = mkdtempSync(join(tmpdir(), 'susurro-stack-'));
   try {
-    const base = await testStackOverrides(dir);
-    const config = loadConfig({
-      file: null,
-      env: {},
-      overrides: mergeOverrides(base, overrides),
-    });
-    const stack = await startStack(config, { restart: { initialBackoffMs: 200 }, ...opts });
+    // Free ports can be taken by a parallel test between freePorts() and the bind: startStack
+    // then refuses with SUSURRO_STACK_PORT_IN_USE before starting anything, and we retry.
+    let config: SusurroConfig | undefined;
+    let stack: RunningStack | undefined;
+    for (let attempt = 1; stack === undefined; attempt++) {
+      const base = await testStackOverrides(dir);
+      config = loadConfig({ file: null, env: {}, overrides: mergeOverrides(base, overrides) });
+      try {
+        stack = await startStack(config, { restart: { initialBackoffMs: 200 }, ...opts });
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SUSURRO_STACK_PORT_IN_USE' || attempt >= 3) throw err;
+      }
+    }
+    if (!config) throw new Error('unreachable');
     const caPem = stack.tls.caFile ? readFileSync(stack.tls.caFile, 'utf8') : '';
     return {
       stack, config, dir, caPem,
