@@ -66,6 +66,7 @@ describe('SFrame transforms in Chromium (RTCRtpScriptTransform worker)', () => {
     expect([r.statsAfterKeys.sendKid, r.statsAfterKeys.receiveKids]).toEqual([0n, [0n]]);
     expect(r.attachTwiceSame).toBe(true);
     expect(r.attachBadTarget).toBe('TypeError');
+    expect(r.pushedStats?.receiveKids, 'onStats pushed after the keys changed').toEqual([0n]);
     expect(r.foreignOptionsError).toBe('SUSURRO_SFRAME_INVALID_ARGUMENT');
     expect(r.noTransformApi, 'no transform API: attach must throw, never leave media unprotected').toBe('SframeError');
   });

@@ -283,6 +283,8 @@ export interface ApiCheckResult {
   noTransformApi: string;
   /** Error code the worker reports for a transform created with foreign options. */
   foreignOptionsError: string | null;
+  /** The first stats the worker pushed on its own after keys were installed (null if none in 3 s). */
+  pushedStats: SframeStats | null;
 }
 
 /** Page-API edge cases of SframeWorker / attachSframe, without media. */
@@ -291,7 +293,16 @@ export async function apiChecks(): Promise<ApiCheckResult> {
   try {
     const { a } = fixedSources(false);
     const bundle = await sframeKeysFromZrtp(a, 0);
+    await worker.setStatsInterval(50);
+    const pushed = new Promise<SframeStats | null>((resolve) => {
+      worker.onStats = (st) => {
+        if (st.sendKid === 0n) resolve(st);
+      };
+      setTimeout(() => resolve(null), 3000);
+    });
     await worker.installEpoch(bundle);
+    const pushedStats = await pushed;
+    worker.onStats = null;
     let reuseError: string | null = null;
     await worker.installEpoch(bundle).catch((e: { code?: string }) => (reuseError = e.code ?? 'no code'));
     let badSuiteError: string | null = null;
@@ -344,6 +355,7 @@ export async function apiChecks(): Promise<ApiCheckResult> {
     const foreignOptionsError = await foreignError;
     foreign.close();
     return {
+      pushedStats,
       foreignOptionsError,
       noTransformApi,
       bundleExtractable: [bundle.send.extractable, bundle.receive.extractable],
