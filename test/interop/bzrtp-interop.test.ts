@@ -45,6 +45,10 @@ function expectAgreement(x: PeerResultLine, y: PeerResultLine): void {
     expect(k.salt).toHaveLength(SALT_HEX_LENGTH);
   }
   if (x.exportProbe !== null && y.exportProbe !== null) expect(x.exportProbe).toBe(y.exportProbe);
+  for (const t of [x.timing.firstHelloToSecureMs, y.timing.firstHelloToSecureMs]) {
+    expect(t).toBeGreaterThan(0); // measured from our own first Hello, on each side's clock
+    expect(t).toBeLessThan(8000);
+  }
 }
 
 const peer = (impl: PeerSpec['impl'], ...args: string[]): PeerSpec => ({ impl, args });
