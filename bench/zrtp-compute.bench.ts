@@ -9,12 +9,11 @@
  *
  * DH exponents are 256 bits, as bzrtp uses with AES1 (§5.1.5: twice the AES key size).
  *
- * Reference hook: `bzrtpComputeReference()` below. Today it runs the interop engineer's C peer
- * (test/interop/bzrtp-peer.c, `--bench-handshake`): two libbzrtp engines doing a complete
- * handshake in memory, i.e. the same four key-agreement operations PLUS bzrtp's hashing, MACs
- * and packet building, so it slightly over-states bzrtp's pure key-agreement time. To compare
- * against bctoolbox's key agreement alone, make that function return such samples; nothing else
- * here needs to change. EC25 has no reference (libbzrtp 5.1 does not offer it).
+ * Reference column: `bzrtpComputeReference()` below runs the interop engineer's C peer
+ * (test/interop/bzrtp-peer.c, `--bench-ka`): bctoolbox's key agreement exactly as libbzrtp 5.1
+ * calls it (mbedTLS DHM, libdecaf X25519), the same four operations with 256-bit DH exponents,
+ * in the same run. (Whole-handshake comparison: bench/zrtp-handshake.bench.ts.) EC25 has no
+ * reference (libbzrtp 5.1 does not offer it).
  */
 import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
@@ -57,10 +56,11 @@ export async function bzrtpComputeReference(
   if (ka === 'EC25') return null;
   try {
     const { ensureBzrtpPeer } = await import('../test/interop/build-bzrtp-peer.ts');
-    const out = execFileSync(ensureBzrtpPeer(), ['--bench-handshake', String(samples), '--ka', ka], { encoding: 'utf8', timeout: 60_000 });
-    const r = JSON.parse(out) as { keyAgreement: string; medianMs: number; p99Ms: number };
-    if (r.keyAgreement !== ka) return null;
-    return { name: `bzrtp 5.1 (C) ${ka}: complete in-memory handshake, 2 engines (upper bound of its key-agreement work)`, median: r.medianMs, p99: r.p99Ms };
+    // AES1: bzrtp's 256-bit DH exponents, as keyAgreementRound uses
+    const out = execFileSync(ensureBzrtpPeer(), ['--bench-ka', String(samples), '--ka', ka, '--cipher', 'AES1'], { encoding: 'utf8', timeout: 60_000 });
+    const r = JSON.parse(out) as { measure: string; keyAgreement: string; medianMs: number; p99Ms: number };
+    if (r.keyAgreement !== ka || r.measure !== 'keyAgreement') return null;
+    return { name: `bctoolbox 5.1 (C) ${ka} as libbzrtp calls it: 2 keygens + 2 shared secrets`, median: r.medianMs, p99: r.p99Ms };
   } catch {
     return null;
   }

@@ -521,7 +521,7 @@ static int run_udp(const options_t *o) {
 
 /* Two bzrtp engines in one process exchange packets through memory (no sockets, no cache),
  * like bzrtp's own test/bzrtpConfigsTest.c; each sample is the wall time of one complete DH
- * mode handshake, Hello to both sides secure. Reference for bench/zrtp-compute.bench.ts. */
+ * mode handshake, Hello to both sides secure. Reference for bench/zrtp-handshake.bench.ts. */
 static queue_t benchQueues[2];
 static endpoint_t *benchEndpoints[2];
 
