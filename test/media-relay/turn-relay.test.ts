@@ -53,6 +53,17 @@ describe('TURN allocations', () => {
     }
   });
 
+  it.each(['tcp', 'tls'] as const)('allocates over TURN/%s too (turn:?transport=tcp, turns:)', async (transport) => {
+    const cred = turnCredentials(t.stack.turnSecret, '205', 600);
+    const port = transport === 'tls' ? t.config.ports.turnTls : t.config.ports.turn;
+    const c = await TurnUdpClient.openStream('127.0.0.1', port, transport === 'tls' ? t.caPem : undefined);
+    clients.push(c);
+    const r = await c.allocate(cred.username, cred.credential);
+    expect(r.status).toBe(200);
+    expect(r.relayed?.port).toBeGreaterThanOrEqual(t.config.ports.relayMin);
+    expect(await c.release()).toBe(200);
+  });
+
   it('a forged credential (wrong HMAC) is refused with 401', async () => {
     const cred = turnCredentials('not-the-real-secret-000000', '201', 600);
     expect((await (await client()).allocate(cred.username, cred.credential)).status).toBe(401);

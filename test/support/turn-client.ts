@@ -6,6 +6,8 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
+import { connect as netConnect, type Socket as NetSocket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 
 const MAGIC = 0x2112a442;
 
@@ -104,11 +106,15 @@ export interface AllocateResult {
   lifetime?: number;
 }
 
-/** One TURN client: one UDP socket = one 5-tuple = at most one allocation. */
+/**
+ * One TURN client: one transport connection (a UDP socket, or a TCP/TLS stream) = one 5-tuple =
+ * at most one allocation (RFC 8656 §2.2).
+ */
 export class TurnUdpClient {
-  readonly #sock: Socket;
-  readonly #host: string;
-  readonly #port: number;
+  readonly #send: (buf: Buffer) => void;
+  readonly #close: () => void;
+  /** Stream transports deliver reliably: no retransmissions (RFC 8489 §6.2.2). */
+  readonly #reliable: boolean;
   #realm = '';
   #nonce = '';
   #key: Buffer | null = null;
@@ -116,27 +122,56 @@ export class TurnUdpClient {
   readonly #pending = new Map<string, (m: StunMessage) => void>();
   readonly dataIndications: { from: { ip: string; port: number }; data: Buffer }[] = [];
 
-  private constructor(sock: Socket, host: string, port: number) {
-    this.#sock = sock;
-    this.#host = host;
-    this.#port = port;
-    sock.on('message', (buf) => {
-      const m = parseStun(buf);
-      if (!m) return;
-      if (m.type === (0x0010 | Method.Data)) {
-        const peer = m.attrs.get(Attr.XOR_PEER_ADDRESS);
-        const data = m.attrs.get(Attr.DATA);
-        if (peer && data) this.dataIndications.push({ from: decodeXorAddress(peer), data: Buffer.from(data) });
-        return;
-      }
-      this.#pending.get(m.tid.toString('hex'))?.(m);
-    });
+  private constructor(send: (buf: Buffer) => void, close: () => void, reliable: boolean) {
+    this.#send = send;
+    this.#close = close;
+    this.#reliable = reliable;
   }
 
+  #onMessage(buf: Buffer): void {
+    const m = parseStun(buf);
+    if (!m) return;
+    if (m.type === (0x0010 | Method.Data)) {
+      const peer = m.attrs.get(Attr.XOR_PEER_ADDRESS);
+      const data = m.attrs.get(Attr.DATA);
+      if (peer && data) this.dataIndications.push({ from: decodeXorAddress(peer), data: Buffer.from(data) });
+      return;
+    }
+    this.#pending.get(m.tid.toString('hex'))?.(m);
+  }
+
+  /** TURN over UDP. */
   static async open(host: string, port: number): Promise<TurnUdpClient> {
-    const sock = createSocket('udp4');
+    const sock: Socket = createSocket('udp4');
     await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', () => resolve()));
-    return new TurnUdpClient(sock, host, port);
+    const c = new TurnUdpClient((b) => sock.send(b, port, host), () => sock.close(), false);
+    sock.on('message', (buf) => c.#onMessage(buf));
+    return c;
+  }
+
+  /**
+   * TURN over TCP, or over TLS (`turns:`, RFC 8656 §3.1) when `ca` is given. On a stream, STUN
+   * messages follow each other; each one's length is in its header (RFC 8489 §6.2.2).
+   */
+  static async openStream(host: string, port: number, ca?: string): Promise<TurnUdpClient> {
+    const sock: NetSocket = ca ? tlsConnect({ host, port, ca }) : netConnect({ host, port });
+    await new Promise<void>((resolve, reject) => {
+      sock.once(ca ? 'secureConnect' : 'connect', () => resolve());
+      sock.once('error', reject);
+    });
+    const c = new TurnUdpClient((b) => sock.write(b), () => sock.destroy(), true);
+    let buf = Buffer.alloc(0);
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      for (let guard = 0; guard < 100 && buf.length >= 20; guard++) {
+        const len = 20 + buf.readUInt16BE(2);
+        if (buf.length < len) break;
+        c.#onMessage(buf.subarray(0, len));
+        buf = buf.subarray(len);
+      }
+    });
+    sock.on('error', () => {});
+    return c;
   }
 
   async #transact(method: number, attrs: [number, Buffer][], authenticated: boolean, timeoutMs = 2_000): Promise<StunMessage> {
@@ -147,19 +182,20 @@ export class TurnUdpClient {
     const msg = buildStun(method, tid, all, authenticated ? (this.#key ?? undefined) : undefined);
     return new Promise((resolve, reject) => {
       const key = tid.toString('hex');
-      // RFC 8489 §6.2.1 retransmissions: bounded, 3 tries
+      // RFC 8489 §6.2.1 retransmissions over UDP: bounded, 3 tries; none on streams
+      const maxTries = this.#reliable ? 1 : 3;
       let tries = 0;
       const send = () => {
         tries++;
-        this.#sock.send(msg, this.#port, this.#host);
+        this.#send(msg);
       };
       const timer = setInterval(() => {
-        if (tries >= 3) {
+        if (tries >= maxTries) {
           clearInterval(timer);
           this.#pending.delete(key);
           reject(new Error(`no STUN response to method ${method} within ${timeoutMs} ms`));
         } else send();
-      }, timeoutMs / 3);
+      }, timeoutMs / maxTries);
       this.#pending.set(key, (m) => {
         clearInterval(timer);
         this.#pending.delete(key);
@@ -226,10 +262,10 @@ export class TurnUdpClient {
       [Attr.XOR_PEER_ADDRESS, xorAddress(peerIp, peerPort)],
       [Attr.DATA, data],
     ]);
-    this.#sock.send(msg, this.#port, this.#host);
+    this.#send(msg);
   }
 
   close(): void {
-    this.#sock.close();
+    this.#close();
   }
 }
