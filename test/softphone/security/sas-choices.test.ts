@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { sasChoices } from '../../../softphone-web/src/security/sas-choices.ts';
+import { PGP_WORDS_EVEN, PGP_WORDS_ODD } from '../../../src/zrtp/pgp-words.ts';
 
 describe('SAS pick-among-three', () => {
   const random = (n: number) => new Uint8Array(randomBytes(n));
@@ -18,8 +19,14 @@ describe('SAS pick-among-three', () => {
     expect(positions.size).toBe(3);
   });
 
-  it('renders B256 decoys as two PGP words', () => {
-    for (const x of sasChoices('adroitness aftermath', 'B256', random)) expect(x).toMatch(/^[a-z]+ [a-z]+$/);
+  it('renders B256 decoys as two PGP words (even list, then odd list)', () => {
+    for (let i = 0; i < 40; i++) {
+      for (const x of sasChoices('aardvark adroitness', 'B256', random)) {
+        const [even, odd] = x.split(' ');
+        expect(PGP_WORDS_EVEN).toContain(even);
+        expect(PGP_WORDS_ODD).toContain(odd);
+      }
+    }
   });
 
   it('refuses an empty SAS and a broken random source', () => {
