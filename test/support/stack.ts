@@ -3,9 +3,16 @@
  * free loopback ports, for integration tests. Call stop() in afterAll: it stops every process
  * and removes the directory.
  *
- *   const t = await startTestStack();
+ *   const t = await startTestStack();                       // sqlite, 127.0.0.1, anti-flood on
  *   afterAll(() => t.stop());
- *   t.config.ports.wss, t.stack.rpc, t.stack.turnCli, t.stack.db, t.caPem ...
+ *   t.config.ports.wss, t.stack.urls.wss, t.stack.rpc, t.stack.turnCli, t.stack.turnSecret,
+ *   t.stack.db, t.caPem (trust it for TLS/WSS/HTTPS), t.stack.health(), t.stack.pids()
+ *
+ * Overrides are merged two levels deep: startTestStack({ database: { url: pg.url } }),
+ * startTestStack({ ports: { sipUdp: port } }), startTestStack({ antiflood: { enabled: false } }).
+ * Options go to startStack(): { kamailio: { antifloodLoopback: true } } makes the anti-flood
+ * rules apply to 127.0.0.1 (off by default, so parallel tests never ban each other).
+ * WebSocket clients must send Origin https://127.0.0.1:<ports.admin> (see sip-client.ts).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
