@@ -27,6 +27,15 @@ export interface Scenario {
    * switch sending), listen again, then clear A's keys and listen once more.
    */
   rekeyThenClear?: boolean;
+  /** B (without SFrame) records the first 20 frames it receives, as they came off the wire. */
+  recordAtB?: boolean;
+}
+
+/** What the test needs to check recorded frames independently (hex). */
+export interface WireRecord {
+  frames: string[];
+  /** A's key source (A sends to B): role, hash, cipher, exportedKey, ZIDs. */
+  senderSource: { role: string; hash: string; cipher: string; exportedKey: string; localZid: string; peerZid: string };
 }
 
 export interface RekeyReport {
@@ -59,7 +68,10 @@ export interface ScenarioResult {
   /** Local address of each side's selected ICE candidate pair (must be loopback). */
   selectedLocal: { a: string | null; b: string | null };
   rekey: RekeyReport | null;
+  wire: WireRecord | null;
 }
+
+const hexOf = (b: Uint8Array | ArrayBuffer) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -170,6 +182,16 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
     // B: transceivers come from A's offer; attachSframe(pc) hooks 'track', which fires inside
     // setRemoteDescription, before any frame can flow.
     if (workerB) attachSframe(pcB, workerB);
+    const recorded: string[] = [];
+    let recorder: Worker | null = null;
+    if (s.recordAtB && !workerB) {
+      recorder = new Worker('/record-worker.js', { type: 'module' });
+      recorder.onmessage = (e: MessageEvent<{ frame: ArrayBuffer }>) => void recorded.push(hexOf(e.data.frame));
+      const rec = recorder;
+      pcB.addEventListener('track', (e) => {
+        e.receiver.transform = new RTCRtpScriptTransform(rec, { limit: 20 });
+      });
+    }
 
     await pcA.setLocalDescription(await pcA.createOffer());
     await pcB.setRemoteDescription(pcA.localDescription!);
@@ -246,7 +268,19 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
         statsBAfterClear: await workerB.getStats(),
       };
     }
+    const src = sources.a;
+    const wire: WireRecord | null = recorder
+      ? {
+          frames: recorded,
+          senderSource: {
+            role: src.role, hash: src.hash, cipher: src.cipher, exportedKey: hexOf(src.exportedKey),
+            localZid: hexOf(src.localZid), peerZid: hexOf(src.peerZid),
+          },
+        }
+      : null;
+    recorder?.terminate();
     return {
+      wire,
       rekey,
       toneAtB,
       toneAtA,
