@@ -38,6 +38,11 @@ export const TURN_MAX_BYTES_PER_SECOND = 64_000;
 
 const LOOPBACK_RANGES = new Set(['127.0.0.0-127.255.255.255', '::1']);
 
+/** A concrete, non-loopback listen address (not 0.0.0.0 / ::): the relay's own address. */
+function isSpecificUnicast(address: string): boolean {
+  return !['0.0.0.0', '::', '::1'].includes(address) && !address.startsWith('127.');
+}
+
 export interface TurnFiles {
   confFile: string;
   logFile: string;
@@ -91,6 +96,11 @@ export function renderTurnConfig(
     ...(config.turn.allowLoopbackPeers
       ? ['# tests only: every test peer lives on 127.0.0.1', 'allow-loopback-peers']
       : []),
+    // relay-to-relay between two users of this server (both behind NAT, ICE relay/relay pair)
+    // sends to the server's own relay address; when that address is in a denied range (server
+    // on a private network, e.g. behind a 1:1 NAT) it must stay allowed (allowed-peer-ip wins
+    // over denied-peer-ip). Nothing else on the private range is opened.
+    ...(isSpecificUnicast(config.listen.address) ? [`allowed-peer-ip=${config.listen.address}`] : []),
     ...DENIED_PEER_RANGES.filter((r) => !(config.turn.allowLoopbackPeers && LOOPBACK_RANGES.has(r))).map(
       (r) => `denied-peer-ip=${r}`,
     ),
