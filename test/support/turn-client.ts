@@ -141,9 +141,10 @@ export class TurnUdpClient {
   }
 
   /** TURN over UDP. */
-  static async open(host: string, port: number): Promise<TurnUdpClient> {
+  static async open(host: string, port: number, localAddress = '127.0.0.1'): Promise<TurnUdpClient> {
     const sock: Socket = createSocket('udp4');
-    await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', () => resolve()));
+    // localAddress '0.0.0.0': clients inside a network namespace (test/hardening NAT test)
+    await new Promise<void>((resolve) => sock.bind(0, localAddress, () => resolve()));
     const c = new TurnUdpClient((b) => sock.send(b, port, host), () => sock.close(), false);
     sock.on('message', (buf) => c.#onMessage(buf));
     return c;
