@@ -17,6 +17,7 @@ const users = [
   { extension: '201', username: 'alice', displayName: 'Alice', password: 'alice-secret-1' },
   { extension: '202', username: 'bob', displayName: 'Bob', password: 'bob-secret-2' },
   { extension: '203', username: 'carol', displayName: 'Carol', password: 'carol-secret-3' },
+  { extension: '204', username: 'dave', displayName: 'Dave', password: 'dave-secret-4' },
 ];
 
 beforeAll(async () => {
@@ -120,6 +121,18 @@ describe('a callee registered over SIP/TLS', () => {
     } finally {
       carol.close();
     }
+  });
+});
+
+describe('a callee whose WebSocket closed', () => {
+  it('is not tried any more: a call to it gets 480 (usrloc handle_lost_tcp)', async () => {
+    const dave = await RawSipConnection.openWss({ url: t.stack.urls.wss, ca: t.caPem, origin: `https://127.0.0.1:${t.config.ports.admin}` });
+    expect((await rawRegister(dave, { ext: '204', domain: t.config.domain, password: 'dave-secret-4' })).status).toBe(200);
+    expect(JSON.stringify(await t.stack.rpc.call('ul.dump'))).toContain('"AoR":"204"');
+    dave.close();
+    await new Promise((r) => setTimeout(r, 300));
+    const r = await alice.call(uri('204'), { sdp: dtlsSdp() });
+    expect(r.status).toBe(480);
   });
 });
 
