@@ -255,15 +255,19 @@ export class PhoneController {
     const name = invitation.remoteIdentity.displayName;
     this.begin(invitation, 'incoming', this.colleague(user, name), 'incoming');
     this.tones.play('incoming');
-    // Create the peer connection (and its DTLS certificate) now, while the phone rings;
+    // Create the peer connection and prepare the answer now, while the phone rings;
     // sip.js reuses this handler on accept() and closes it on reject/cancel.
     // (setupSessionDescriptionHandler is sip.js-internal but stable in 0.21.)
     this.warmMicrophone = navigator.mediaDevices.getUserMedia({ audio: true, video: false });
     this.warmMicrophone.catch(() => undefined);
     try {
-      (invitation as unknown as { setupSessionDescriptionHandler(): unknown }).setupSessionDescriptionHandler();
+      const sdh = (invitation as unknown as { setupSessionDescriptionHandler(): unknown }).setupSessionDescriptionHandler();
+      const offer = invitation.request.body;
+      if (sdh instanceof SecureSessionDescriptionHandler && typeof offer === 'string' && /^application\/sdp/i.test(invitation.request.getHeader('Content-Type') ?? '')) {
+        sdh.prepareAnswer(offer, { constraints: { audio: true, video: false } });
+      }
     } catch {
-      /* accept() will create it */
+      /* accept() will create and negotiate it */
     }
     this.deps.announce(`${this.deps.store.state.call?.peer.displayName ?? user}`);
   }

@@ -40,7 +40,48 @@ export class SecureSessionDescriptionHandler extends Web.SessionDescriptionHandl
     return super.waitForIceGatheringComplete(restart, timeout);
   }
 
+  /**
+   * While the phone rings, apply the offer and build the answer (microphone, transceivers
+   * with their transforms, TURN allocation, ICE gathering), so "Answer" only has to send
+   * it. Frames produced meanwhile are dropped by the sender transform (no keys yet), and
+   * DTLS cannot complete before the caller has our answer, so nothing flows early.
+   */
+  prepareAnswer(offer: string, options?: Web.SessionDescriptionHandlerOptions): void {
+    if (this.prepared) return;
+    const answer = (async () => {
+      await this.applyRemote(offer, options);
+      return this.createLocal(options);
+    })();
+    answer.catch(() => undefined);
+    this.prepared = { offer, answer, used: false };
+  }
+
+  private prepared: { offer: string; answer: Promise<BodyAndContentType>; used: boolean } | null = null;
+
   override async getDescription(
+    options?: Web.SessionDescriptionHandlerOptions,
+    modifiers?: Array<SessionDescriptionHandlerModifier>,
+  ): Promise<BodyAndContentType> {
+    if (this.prepared && !this.prepared.used && !modifiers?.length) {
+      this.prepared.used = true;
+      return this.prepared.answer;
+    }
+    return this.createLocal(options, modifiers);
+  }
+
+  override async setDescription(
+    sdp: string,
+    options?: Web.SessionDescriptionHandlerOptions,
+    modifiers?: Array<SessionDescriptionHandlerModifier>,
+  ): Promise<void> {
+    if (this.prepared && !this.prepared.used && sdp === this.prepared.offer && !modifiers?.length) {
+      await this.prepared.answer; // the offer is applied already
+      return;
+    }
+    await this.applyRemote(sdp, options, modifiers);
+  }
+
+  private async createLocal(
     options?: Web.SessionDescriptionHandlerOptions,
     modifiers?: Array<SessionDescriptionHandlerModifier>,
   ): Promise<BodyAndContentType> {
@@ -48,7 +89,7 @@ export class SecureSessionDescriptionHandler extends Web.SessionDescriptionHandl
     return { ...description, body: await this.security.decorateLocalDescription(description.body) };
   }
 
-  override async setDescription(
+  private async applyRemote(
     sdp: string,
     options?: Web.SessionDescriptionHandlerOptions,
     modifiers?: Array<SessionDescriptionHandlerModifier>,
