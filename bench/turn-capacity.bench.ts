@@ -12,7 +12,7 @@
  *
  * Bench-only deviations from a deployed config, the same for both servers: allow-loopback-peers
  * (every peer is on 127.0.0.1), a relay range of RELAY_SPAN ports (the default 49160-49400 holds
- * only 241 allocations, see the notes), and for ours user-quota lifted (all clients of one
+ * only 241 allocations, see the notes), a fresh server per step, and for ours user-quota lifted (all clients of one
  * uclient process share one REST user; the project's per-user quota of 12 is a per-account limit,
  * the total-quota of 1200 stays).
  */
@@ -43,21 +43,23 @@ async function startTurn(confFile: string, port: number): Promise<Tracked> {
   throw new Error(`turnserver (${confFile}) did not answer STUN on 127.0.0.1:${port}`);
 }
 
-/** Steps up the ladder until loss > MAX_LOSS; returns every step run. */
-async function ladder(label: string, port: number, secret: string, progress: (l: string) => void, deadline: number): Promise<StepResult[]> {
-  const out: StepResult[] = [];
-  for (const sessions of STEPS) {
-    if (Date.now() > deadline) {
-      progress(`${label}: time bound reached before ${sessions} sessions`);
-      break;
-    }
-    const r = await runUclientStep({ port, secret, sessions, perProcess: PER_PROCESS, packets: PACKETS, intervalMs: 20, length: 160, timeoutMs: 60_000 });
-    out.push(r);
-    progress(`${label}: ${sessions} sessions → loss ${(r.loss * 100).toFixed(3)} % (${r.received}/${r.expected} packets, ${r.failedProcesses} client processes failed, ${r.seconds.toFixed(1)} s)`);
-    if (r.loss > MAX_LOSS) break;
-    await sleep(3000); // let the previous step's allocations be released
+interface Server { label: string; confFile: string; port: number; steps: StepResult[]; done: boolean }
+
+/**
+ * One ladder step on a freshly started server: uclient leaves about half of its allocations to
+ * expire (600 s lifetime), which would eat the next step's relay ports and the project's
+ * total-quota; a restart per step gives every step the same clean server.
+ */
+async function step(srv: Server, sessions: number, secret: string, progress: (l: string) => void): Promise<void> {
+  const proc = await startTurn(srv.confFile, srv.port);
+  try {
+    const r = await runUclientStep({ port: srv.port, secret, sessions, perProcess: PER_PROCESS, packets: PACKETS, intervalMs: 20, length: 160, timeoutMs: 60_000 });
+    srv.steps.push(r);
+    progress(`${srv.label}: ${sessions} sessions → loss ${(r.loss * 100).toFixed(3)} % (${r.received}/${r.expected} packets, ${r.failedProcesses} client processes failed, ${r.seconds.toFixed(1)} s)`);
+    if (r.loss > MAX_LOSS) srv.done = true;
+  } finally {
+    await proc.stop();
   }
-  return out;
 }
 
 function capacity(steps: StepResult[]): number {
@@ -83,8 +85,6 @@ const bench: Benchmark = {
     });
     const runDir = join(dir, 'run');
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
-    let ours: Tracked | null = null;
-    let bare: Tracked | null = null;
     try {
       const tls = ensureTlsMaterial(config);
       const secret = ensureSecretFile(config.turn.secretFile);
@@ -94,12 +94,24 @@ const bench: Benchmark = {
       const oursConf = join(runDir, 'turnserver.conf');
       writeFileSync(oursConf, rendered.replace(/^user-quota=\d+$/m, 'user-quota=0'), { mode: 0o600 });
       const bareConf = writeBareTurnConfig(runDir, { port: barePort!, relayMin: bareMin, relayMax: bareMin + RELAY_SPAN - 1, secret, realm: config.domain });
-      ours = await startTurn(oursConf, turn!);
-      bare = await startTurn(bareConf, barePort!);
-      progress(`ours 127.0.0.1:${turn}, bare 127.0.0.1:${barePort}; steps ${STEPS.join(',')} sessions × ${PACKETS} packets of 160 B every 20 ms`);
-      const deadline = Date.now() + (QUICK ? 40_000 : 140_000);
-      const oursSteps = await ladder('ours', turn!, secret, progress, deadline);
-      const bareSteps = await ladder('bare', barePort!, secret, progress, deadline + (QUICK ? 40_000 : 140_000));
+      const ours: Server = { label: 'ours', confFile: oursConf, port: turn!, steps: [], done: false };
+      const bare: Server = { label: 'bare', confFile: bareConf, port: barePort!, steps: [], done: false };
+      progress(`ours 127.0.0.1:${turn}, bare 127.0.0.1:${barePort}; steps ${STEPS.join(',')} sessions × ${PACKETS} packets of 160 B every 20 ms, alternating, fresh server per step`);
+      const deadline = Date.now() + (QUICK ? 80_000 : 270_000);
+      for (const sessions of STEPS) {
+        for (const srv of [ours, bare]) {
+          if (srv.done) continue;
+          if (Date.now() > deadline) {
+            progress(`${srv.label}: time bound reached before ${sessions} sessions`);
+            srv.done = true;
+            continue;
+          }
+          await step(srv, sessions, secret, progress);
+        }
+        if (ours.done && bare.done) break;
+      }
+      const oursSteps = ours.steps;
+      const bareSteps = bare.steps;
       const o = capacity(oursSteps);
       const b = capacity(bareSteps);
       const top = STEPS[STEPS.length - 1]!;
@@ -117,8 +129,6 @@ const bench: Benchmark = {
       })];
       return figures;
     } finally {
-      await ours?.stop();
-      await bare?.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   },
