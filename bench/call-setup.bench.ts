@@ -100,7 +100,7 @@ const bench: Benchmark = {
           dialToSas.push(both - dialAt - RING_MS);
           answerToSas.push(both - answerAt);
         }
-        const timeline: Record<string, number> = await b.evaluate(() => (globalThis as any).susurro.controller.debugCall()?.timeline ?? {});
+        const timeline: Record<string, number> = await b.evaluate(() => (globalThis as any).susurro.debugCall()?.timeline ?? {});
         const steps = Object.entries(timeline).sort((x, y) => x[1] - y[1]).map(([k, v]) => `${k}${v - answerAt >= 0 ? '+' : ''}${(v - answerAt).toFixed(0)}`).join(' ');
         progress(`call ${i + 1}/${CALLS + INSTANT_CALLS}${instant ? ' (instant answer)' : ''}: answer→SAS ${(both - answerAt).toFixed(0)} ms; callee: ${steps}`);
         await endCall(a, b);

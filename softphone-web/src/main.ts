@@ -50,5 +50,11 @@ const onLanguage = (lang: Language) => {
 
 mountApp(document.getElementById('app')!, store, controller, announce, onLanguage);
 
-// Read-only hooks for the end-to-end tests (no secrets: SAS and counters only).
-(globalThis as { susurro?: unknown }).susurro = { store, controller, remoteAudio };
+// Diagnostics for the end-to-end tests and support: the UI state, the live call's peer
+// connection and SFrame counters, the remote audio element. No keys, no password, and no
+// way to drive the phone (the controller itself is not exposed).
+(globalThis as { susurro?: unknown }).susurro = Object.freeze({
+  state: () => store.state,
+  debugCall: () => controller.debugCall(),
+  remoteAudio,
+});

@@ -153,7 +153,7 @@ export async function remoteTone(page: Page, ms = 1500): Promise<{ peakHz: numbe
 /** The selected ICE candidate pair's local and remote candidate types (getStats). */
 export async function selectedPair(page: Page): Promise<{ local: string; remote: string; localPort: number; remotePort: number; remoteAddress: string; localRelayProtocol: string } | null> {
   return page.evaluate(async () => {
-    const dbg = (globalThis as any).susurro.controller.debugCall();
+    const dbg = (globalThis as any).susurro.debugCall();
     const pc = dbg?.pc as RTCPeerConnection | undefined;
     if (!pc) return null;
     const stats = await pc.getStats();
@@ -170,5 +170,5 @@ export async function selectedPair(page: Page): Promise<{ local: string; remote:
 }
 
 export async function mediaCounters(page: Page): Promise<{ framesEncrypted: number; framesDecrypted: number; droppedNoKey: number; droppedAuth: number } | null> {
-  return page.evaluate(() => (globalThis as any).susurro.controller.debugCall()?.media ?? null);
+  return page.evaluate(() => (globalThis as any).susurro.debugCall()?.media ?? null);
 }

@@ -72,7 +72,7 @@ describe('signalling man in the middle', () => {
       expect(await p.getByTestId('sas-match').count()).toBe(0); // no way to mark it verified
       expect(await p.getByTestId('security-status').innerText()).toMatch(/interception/i);
       expect(await p.getByTestId('mute').count()).toBe(0);
-      const micOn = await p.evaluate(() => (globalThis as any).susurro.controller.debugCall().pc.getSenders().map((x: RTCRtpSender) => x.track?.enabled));
+      const micOn = await p.evaluate(() => (globalThis as any).susurro.debugCall().pc.getSenders().map((x: RTCRtpSender) => x.track?.enabled));
       expect(micOn).toEqual([false]);
       expect(await p.getByTestId('sas-mismatch').count()).toBe(1);
     }
