@@ -52,7 +52,12 @@ describe('softphone end to end', () => {
     await expect(a.getByTestId('login-submit')).toBeDefined();
     await shot(a, '01-login');
     await login(a, alice);
-    await login(b, bob);
+    // Bob signs in with the keyboard only: the extension field has focus, Tab, Enter.
+    await b.keyboard.type(bob.extension);
+    await b.keyboard.press('Tab');
+    await b.keyboard.type(bob.password);
+    await b.keyboard.press('Enter');
+    await b.locator('[data-testid="connection"][data-state="registered"]').waitFor({ timeout: 15_000 });
     await a.getByTestId('call-202').waitFor();
     const names = await a.getByTestId('directory').innerText();
     expect(names).toContain('Bob Ferreira');
@@ -90,7 +95,9 @@ describe('softphone end to end', () => {
     await b.getByTestId('answer').waitFor({ timeout: 10_000 });
     expect(await b.getByTestId('peer-name').innerText()).toBe('Alice Núñez');
     await shot(b, '03-incoming');
-    await b.getByTestId('answer').click();
+    // Keyboard: the incoming screen puts focus on "Answer".
+    expect(await b.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('answer');
+    await b.keyboard.press('Enter');
     // "securing…" is brief on loopback; capture it if we catch it, the SAS is asserted below.
     await a.locator('[data-status="securing"]').waitFor({ timeout: 5000 }).then(() => shot(a, '04-securing')).catch(() => undefined);
     await Promise.all([a, b].map((p) => p.getByTestId('sas').waitFor({ timeout: 15_000 })));
@@ -98,6 +105,8 @@ describe('softphone end to end', () => {
     const sasB = await b.getByTestId('sas').innerText();
     expect(sasA).toMatch(/^[a-z0-9]{4}$|^\S+ \S+$/);
     expect(sasA).toBe(sasB);
+    // Screen readers hear the code letter by letter through the assertive live region.
+    await b.waitForFunction((sas) => document.getElementById('announcer')?.textContent?.includes(sas.split('').join(' ')), sasA, { timeout: 3000 });
     expect(await a.getByTestId('security-status').getAttribute('data-status')).toBe('unverified');
     expect(await a.getByTestId('cache-mismatch').count()).toBe(0);
     await shot(a, '05-sas');
