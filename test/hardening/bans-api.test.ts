@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHtableDump } from '../../src/admin-api/bans.ts';
 import { createAccountRow } from '../../src/db/index.ts';
 import { adminApiFor, type Api } from '../admin-api/live-rig.ts';
-import { RawSipConnection, rawRegister } from '../support/sip-client.ts';
+import { RawSipConnection, buildRequest, rawRegister } from '../support/sip-client.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 const ATTACKER = '127.0.0.2';
@@ -97,6 +97,30 @@ describe('SIP bans through the admin API', () => {
     expect(audit.body.items[0]).toMatchObject({ action: 'ban.lift', target: ATTACKER, outcome: 'ok', actor: t.stack.firstAdmin?.username });
   });
 
+});
+
+describe('flood (pike) bans through the admin API', () => {
+  const FLOODER = '127.0.0.3';
+  it('a source sending far more than 32 requests in 2 s is banned and listed (no auth failures); others are unaffected', async () => {
+    const flooder = await tlsFrom(FLOODER);
+    const options = (i: number) => buildRequest({
+      method: 'OPTIONS', ruri: `sip:${t.config.domain}`, from: `sip:999@${t.config.domain}`, to: `sip:${t.config.domain}`,
+      callId: `flood-${i}`, cseq: 1, transport: 'TLS', localHost: flooder.localHost, localPort: flooder.localPort, userAgent: 'flooder',
+    });
+    const first = await flooder.request(options(0), 2_000);
+    expect(first.status).toBeGreaterThanOrEqual(200);
+    for (let i = 1; i <= 80; i++) flooder.send(options(i)); // one burst, well above the pike density
+    await new Promise((r) => setTimeout(r, 500));
+    await expect(flooder.request(options(1000), 1_500)).rejects.toThrow(/no matching SIP message/);
+
+    const bans = (await api.call('GET', '/api/v1/bans')).body.bans as { ip: string; failedAuthentications: number | null }[];
+    expect(bans).toContainEqual({ ip: FLOODER, failedAuthentications: null });
+    expect(bans.map((b) => b.ip)).not.toContain(COLLEAGUE);
+    const colleague = await tlsFrom(COLLEAGUE);
+    expect((await rawRegister(colleague, { ext: '202', domain: t.config.domain, password: 'bob-secret-22' })).status).toBe(200);
+
+    expect((await api.call('DELETE', `/api/v1/bans/${FLOODER}`)).status).toBe(200);
+  });
 });
 
 describe('parseHtableDump (the shape of Kamailio 5.6 htable.dump)', () => {
