@@ -155,12 +155,15 @@ const bench: Benchmark = {
       });
       await sleep(2000); // the flood is under way (and pike/ban have had their chance to react)
       const flooded = await attempts(callerAgent, caller, callee.ext, ATTEMPTS);
+      // is the flood source in the ban table (htable ipban, WITH_ANTIFLOOD)? what exists is measured
+      const banned = await t.stack.rpc.call<unknown>('htable.dump', ['ipban'])
+        .then((r) => (JSON.stringify(r).includes('127.0.0.1') ? 'yes' : 'no'), () => 'unknown (htable.dump failed)');
       await flood.proc.stop();
       const fr = await flood.result.catch(() => null);
       const fSeconds = (performance.now() - fStart) / 1000;
       const floodNote = fr
-        ? `flood asked ${rate}/s; sipp created ${fr.created} REGISTER transactions in ${fSeconds.toFixed(1)} s (${(fr.created / fSeconds).toFixed(0)}/s achieved; each is REGISTER + a wrong-password REGISTER when challenged); ${fr.successful} got their 403, the rest went unanswered (pike/ban drop silently) or were cut at the end`
-        : `flood asked ${rate}/s (no sipp statistics)`;
+        ? `flood asked ${rate}/s; sipp created ${fr.created} REGISTER transactions in ${fSeconds.toFixed(1)} s (${(fr.created / fSeconds).toFixed(0)}/s achieved; each is REGISTER + a wrong-password REGISTER when challenged); flood source in Kamailio's ipban table at the end: ${banned}`
+        : `flood asked ${rate}/s (no sipp statistics); flood source in Kamailio's ipban table at the end: ${banned}`;
       progress(`flood: ${floodNote}`);
       progress(`during flood: ${flooded.filter((a) => a.ok).length}/${flooded.length} register+call succeeded`);
       return latencyFigures('flood.legit', flooded, calm, floodNote);
