@@ -19,8 +19,8 @@ import { startTestStack } from '../test/support/stack.ts';
 import { freePorts } from '../test/support/ports.ts';
 import { createAccountRow } from '../src/db/accounts-repo.ts';
 
-const ROUNDS = QUICK ? 2 : 5;
-const PER_ROUND = QUICK ? 600 : 3000;
+const ROUNDS = QUICK ? 2 : 9;
+const PER_ROUND = QUICK ? 600 : 4000;
 const IN_FLIGHT = 20;
 
 /** One closed-loop sipp run: successful REGISTERs per wall-clock second, and failures. */
