@@ -164,6 +164,17 @@ describe('softphone end to end', () => {
       expect(await p.getByTestId('cache-mismatch').count()).toBe(0);
     }
     await shot(b, '07-verified-before');
+    // Mute: Bob stops hearing Alice's tone; unmute brings it back.
+    await b.waitForTimeout(800);
+    expect(Math.abs((await remoteTone(b, 800)).peakHz - alice.toneHz)).toBeLessThan(30);
+    await a.getByTestId('mute').click();
+    expect(await a.getByTestId('mute').getAttribute('aria-pressed')).toBe('true');
+    await a.waitForTimeout(500);
+    const muted = await remoteTone(b, 800);
+    expect(Math.abs(muted.peakHz - alice.toneHz) < 30 && muted.peakDb - muted.medianDb > 20).toBe(false);
+    await a.getByTestId('mute').click();
+    await a.waitForTimeout(800);
+    expect(Math.abs((await remoteTone(b, 800)).peakHz - alice.toneHz)).toBeLessThan(30);
     await hangUp(b, a);
   });
 

@@ -37,7 +37,6 @@ export const en = {
   'home.dialPlaceholder': 'e.g. 201',
   'home.call': 'Call',
   'home.callName': 'Call {name}',
-  'home.verifiedBadge': 'Verified before',
 
   'call.outgoing': 'Calling…',
   'call.ringing': 'Ringing…',

@@ -36,7 +36,6 @@ export const es: Messages = {
   'home.dialPlaceholder': 'p. ej. 201',
   'home.call': 'Llamar',
   'home.callName': 'Llamar a {name}',
-  'home.verifiedBadge': 'Verificado antes',
 
   'call.outgoing': 'Llamando…',
   'call.ringing': 'Sonando…',
