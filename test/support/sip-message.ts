@@ -67,7 +67,7 @@ export function parseChallenge(value: string): Record<string, string> {
 }
 
 export function digestAuthorization(opts: {
-  challenge: string; method: string; uri: string; username: string; password: string; nc?: number;
+  challenge: string; method: string; uri: string; username: string; password: string; nc?: number; cnonce?: string;
 }): string {
   const c = parseChallenge(opts.challenge);
   const realm = c['realm'] ?? '';
@@ -78,7 +78,7 @@ export function digestAuthorization(opts: {
   const parts = [`username="${opts.username}"`, `realm="${realm}"`, `nonce="${nonce}"`, `uri="${opts.uri}"`, 'algorithm=MD5'];
   if (qop) {
     const nc = (opts.nc ?? 1).toString(16).padStart(8, '0');
-    const cnonce = randomBytes(8).toString('hex');
+    const cnonce = opts.cnonce ?? randomBytes(8).toString('hex');
     const response = md5(`${ha1}:${nonce}:${nc}:${cnonce}:${qop}:${ha2}`);
     parts.push(`response="${response}"`, `qop=${qop}`, `nc=${nc}`, `cnonce="${cnonce}"`);
   } else {
