@@ -39,6 +39,8 @@ function validationMessage(err: FastifyError): string {
 const DB_UNAVAILABLE = new Set([
   'SUSURRO_DB_CLOSED', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03',
   '08000', '08001', '08003', '08006', 'SQLITE_BUSY',
+  // read-only database (read-only file system or mount, query_only): refused write, retry later
+  'SQLITE_READONLY', '25006' /* PostgreSQL read_only_sql_transaction (hot standby) */,
 ]);
 
 export const errorsPlugin = fp(
