@@ -6,6 +6,7 @@
  *    WebSocket, register again and can place a new call;
  *  - kill -9 of coturn: the relayed flow stops, the supervisor restarts coturn, a new allocation
  *    relays again;
+ *  - the database read-only (SQLite query_only): 503, nothing written;
  *  - the database locked by another writer (a long EXCLUSIVE transaction from a second
  *    better-sqlite3 connection): the admin API answers 503 with a message, nothing is
  *    half-written, and the same request succeeds once the lock is gone.
@@ -177,3 +178,24 @@ describe('database locked by another writer', () => {
     expect(await t.stack.db.get('SELECT username FROM subscriber WHERE username = ?', ['203'])).toBeDefined();
   }, 30_000);
 });
+
+describe('database read-only', () => {
+  it('the admin API answers 503 with a message; nothing is written; it works once writable again', async () => {
+    // SQLite's own read-only mode on the service's connection: every write fails with
+    // SQLITE_READONLY, as on a read-only mount (which root-run tests cannot get from chmod)
+    await t.stack.db.run('PRAGMA query_only = 1');
+    try {
+      const r = await api.call('POST', '/api/v1/accounts', { extension: '204', username: 'dave', displayName: 'Dave' });
+      expect(r.status, JSON.stringify(r.body)).toBe(503);
+      expect(r.body.code).toBe('SUSURRO_API_UNAVAILABLE');
+      expect(r.body.message).toMatch(/database/i);
+    } finally {
+      await t.stack.db.run('PRAGMA query_only = 0');
+    }
+    expect(await t.stack.db.get('SELECT extension FROM susurro_account WHERE extension = ?', ['204'])).toBeUndefined();
+    expect(await t.stack.db.get('SELECT username FROM subscriber WHERE username = ?', ['204'])).toBeUndefined();
+    const ok = await api.call('POST', '/api/v1/accounts', { extension: '204', username: 'dave', displayName: 'Dave' });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+  }, 30_000);
+});
+
