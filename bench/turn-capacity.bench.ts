@@ -55,7 +55,7 @@ async function step(srv: Server, sessions: number, secret: string, progress: (l:
   try {
     const r = await runUclientStep({ port: srv.port, secret, sessions, perProcess: PER_PROCESS, packets: PACKETS, intervalMs: 20, length: 160, timeoutMs: 60_000 });
     srv.steps.push(r);
-    progress(`${srv.label}: ${sessions} sessions → loss ${(r.loss * 100).toFixed(3)} % (${r.received}/${r.expected} packets, ${r.failedProcesses} client processes failed, ${r.seconds.toFixed(1)} s)`);
+    progress(`${srv.label}: ${sessions} sessions → loss ${(r.loss * 100).toFixed(3)} % (${r.received}/${r.expected} packets, ${r.failedProcesses} client processes failed, ${r.seconds.toFixed(1)} s; per process sent/received: ${r.processes.map((p) => `${p.sent}/${p.received}`).join(' ')})`);
     if (r.loss > MAX_LOSS) srv.done = true;
   } finally {
     await proc.stop();

@@ -32,6 +32,8 @@ export interface StepResult {
   /** 1 - received / expected: a session that failed to allocate counts all its packets lost. */
   loss: number;
   failedProcesses: number;
+  /** Per uclient process: clients, packets it sent and received (-1 when it printed no summary). */
+  processes: { clients: number; sent: number; received: number }[];
   seconds: number;
 }
 
@@ -52,13 +54,15 @@ export async function runUclientStep(o: {
   ], o.timeoutMs)));
   let received = 0;
   let failedProcesses = 0;
-  for (const r of runs) {
+  const processes: StepResult['processes'] = [];
+  runs.forEach((r, i) => {
     const s = parseUclientSummary(r.stdout + '\n' + r.stderr);
     if (!s || r.code !== 0) failedProcesses++;
     if (s) received += Math.min(s.received, s.sent);
-  }
+    processes.push({ clients: chunks[i]!, sent: s?.sent ?? -1, received: s?.received ?? -1 });
+  });
   const expected = o.sessions * o.packets;
-  return { sessions: o.sessions, expected, received, loss: 1 - received / expected, failedProcesses, seconds: (Date.now() - t0) / 1000 };
+  return { sessions: o.sessions, expected, received, loss: 1 - received / expected, failedProcesses, processes, seconds: (Date.now() - t0) / 1000 };
 }
 
 /** A bare coturn: listener, relay range, the same REST-secret auth, nothing else (+ loopback peers for the bench). */
