@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, adminRequest, login, mediaCounters, openPhone, remoteTone, selectedPair, startWorld, type Person, type World } from './harness.ts';
+import { ARTIFACTS, adminRequest, heardTone, login, mediaCounters, openPhone, remoteTone, selectedPair, startWorld, type Person, type World } from './harness.ts';
 
 const alice: Person = { extension: '201', username: 'alice', displayName: 'Alice Núñez', password: 'Tr0ub4dor-Kestrel-Mango-41', toneHz: 440 };
 const bob: Person = { extension: '202', username: 'bob', displayName: 'Bob Ferreira', password: 'Correct-Horse-Battery-9412', toneHz: 1000 };
@@ -112,9 +112,8 @@ describe('softphone end to end', () => {
     await shot(a, '05-sas');
 
     // Audio: each side hears the other's tone, after SFrame decryption in its worker.
-    await a.waitForTimeout(1500);
-    const heardByA = await remoteTone(a);
-    const heardByB = await remoteTone(b);
+    const heardByA = await heardTone(a, bob.toneHz);
+    const heardByB = await heardTone(b, alice.toneHz);
     expect(Math.abs(heardByA.peakHz - bob.toneHz)).toBeLessThan(30);
     expect(Math.abs(heardByB.peakHz - alice.toneHz)).toBeLessThan(30);
     expect(heardByA.peakDb - heardByA.medianDb).toBeGreaterThan(20);
@@ -165,16 +164,14 @@ describe('softphone end to end', () => {
     }
     await shot(b, '07-verified-before');
     // Mute: Bob stops hearing Alice's tone; unmute brings it back.
-    await b.waitForTimeout(800);
-    expect(Math.abs((await remoteTone(b, 800)).peakHz - alice.toneHz)).toBeLessThan(30);
+    expect(Math.abs((await heardTone(b, alice.toneHz)).peakHz - alice.toneHz)).toBeLessThan(30);
     await a.getByTestId('mute').click();
     expect(await a.getByTestId('mute').getAttribute('aria-pressed')).toBe('true');
     await a.waitForTimeout(500);
     const muted = await remoteTone(b, 800);
     expect(Math.abs(muted.peakHz - alice.toneHz) < 30 && muted.peakDb - muted.medianDb > 20).toBe(false);
     await a.getByTestId('mute').click();
-    await a.waitForTimeout(800);
-    expect(Math.abs((await remoteTone(b, 800)).peakHz - alice.toneHz)).toBeLessThan(30);
+    expect(Math.abs((await heardTone(b, alice.toneHz)).peakHz - alice.toneHz)).toBeLessThan(30);
     await hangUp(b, a);
   });
 

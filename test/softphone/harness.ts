@@ -17,8 +17,12 @@ const run = promisify(execFile);
 export const REPO = join(import.meta.dirname, '..', '..');
 export const ARTIFACTS = join(REPO, 'test-artifacts', 'softphone');
 
+/** Fresh softphone-web/dist, built at most once across parallel test files (see build-if-stale.mjs). */
 export async function buildSoftphone(): Promise<void> {
-  await run(join(REPO, 'node_modules', '.bin', 'vite'), ['build', 'softphone-web', '--logLevel', 'warn'], { cwd: REPO, timeout: 120_000 });
+  await run('flock', ['/tmp/susurro-softphone-build.lock', process.execPath, join(REPO, 'test', 'softphone', 'build-if-stale.mjs')], {
+    cwd: REPO,
+    timeout: 180_000,
+  });
 }
 
 /** JSON over HTTPS to the admin service, trusting only the stack's dev CA. */
@@ -148,6 +152,16 @@ export async function remoteTone(page: Page, ms = 1500): Promise<{ peakHz: numbe
     await ctx.close();
     return out;
   }, ms);
+}
+
+/**
+ * Measures the remote audio until `hz` stands out (peak within 30 Hz, 20 dB above the median),
+ * at most `tries` windows: on a loaded machine audio can take a moment to settle after set-up.
+ */
+export async function heardTone(page: Page, hz: number, tries = 4): Promise<{ peakHz: number; peakDb: number; medianDb: number }> {
+  let last = await remoteTone(page, 800);
+  for (let i = 1; i < tries && !(Math.abs(last.peakHz - hz) < 30 && last.peakDb - last.medianDb > 20); i++) last = await remoteTone(page, 800);
+  return last;
 }
 
 /** The selected ICE candidate pair's local and remote candidate types (getStats). */

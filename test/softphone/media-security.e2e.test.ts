@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, login, mediaCounters, openPhone, remoteTone, startWorld, type Person, type World } from './harness.ts';
+import { ARTIFACTS, heardTone, login, mediaCounters, openPhone, remoteTone, startWorld, type Person, type World } from './harness.ts';
 
 const run = promisify(execFile);
 const dave: Person = { extension: '211', username: 'dave', displayName: 'Dave Ortega', password: 'Lantern-Oyster-Canyon-58', toneHz: 440 };
@@ -59,14 +59,26 @@ describe('what leaves the phones', () => {
   it('the relay carries only STUN, DTLS and SRTP with ciphertext payloads', async () => {
     const { relayMin, relayMax } = world.stack.config.ports;
     const pcap = join(dir, 'relay.pcapng');
-    const capture: ChildProcess = spawn('dumpcap', ['-q', '-i', 'lo', '-f', `udp portrange ${relayMin}-${relayMax}`, '-w', pcap, '-a', 'duration:20'], { stdio: 'ignore' });
+    const capture: ChildProcess = spawn('dumpcap', ['-i', 'lo', '-f', `udp portrange ${relayMin}-${relayMax}`, '-w', pcap, '-a', 'duration:30'], { stdio: ['ignore', 'ignore', 'pipe'] });
     try {
-      await a.waitForTimeout(1000); // dumpcap needs a moment to open the interface
+      // Start the call only once dumpcap says it is capturing (it prints "Capturing on 'Loopback…'").
+      await new Promise<void>((resolve, reject) => {
+        let err = '';
+        const timer = setTimeout(() => reject(new Error(`dumpcap did not start: ${err}`)), 15_000);
+        capture.stderr!.on('data', (d: Buffer) => {
+          err += d.toString();
+          if (err.includes('Capturing on')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        capture.once('exit', (code) => reject(new Error(`dumpcap exited (${code}): ${err}`)));
+      });
       await a.getByTestId('call-212').click();
       await b.getByTestId('answer').click();
       await Promise.all([a, b].map((p) => p.getByTestId('sas').waitFor({ timeout: 15_000 })));
       await a.waitForTimeout(2500);
-      expect(Math.abs((await remoteTone(b, 800)).peakHz - dave.toneHz)).toBeLessThan(30); // media really flowed
+      expect(Math.abs((await heardTone(b, dave.toneHz)).peakHz - dave.toneHz)).toBeLessThan(30); // media really flowed
       await hangUp(a, b);
     } finally {
       capture.kill('SIGINT');
