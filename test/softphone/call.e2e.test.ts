@@ -154,6 +154,48 @@ describe('softphone end to end', () => {
     await b.locator('[data-testid="security-status"][data-status="verified"]').waitFor();
     await shot(a, '06-verified');
     await hangUp(a, b);
+
+    // What the device keeps: a 12-byte ZID, a NON-extractable AES-GCM wrapping key, and
+    // retained-secret records that are only {v, iv, ciphertext} — no readable rs1/rs2.
+    const stored = await a.evaluate(
+      () =>
+        new Promise<Record<string, unknown>>((resolve, reject) => {
+          const req = indexedDB.open('susurro-device');
+          req.onerror = () => reject(req.error);
+          req.onsuccess = async () => {
+            const db = req.result;
+            const get = (store: string, key?: string) =>
+              new Promise<any>((res, rej) => {
+                const r = key === undefined ? db.transaction(store).objectStore(store).getAll() : db.transaction(store).objectStore(store).get(key);
+                r.onsuccess = () => res(r.result);
+                r.onerror = () => rej(r.error);
+              });
+            const zid = await get('device', 'zid');
+            const key = (await get('device', 'wrapping-key')) as CryptoKey;
+            const records = (await get('retained-secrets')) as any[];
+            let exported = 'refused';
+            try {
+              await crypto.subtle.exportKey('raw', key);
+              exported = 'EXPORTED';
+            } catch {
+              /* expected */
+            }
+            db.close();
+            resolve({
+              zidLength: zid?.length,
+              keyExtractable: key.extractable,
+              keyAlgorithm: (key.algorithm as AesKeyAlgorithm).name,
+              exported,
+              recordCount: records.length,
+              recordFields: records.map((r) => Object.keys(r).sort().join(',')),
+              ciphertextBytes: records.map((r) => r.ciphertext.byteLength),
+            });
+          };
+        }),
+    );
+    expect(stored).toMatchObject({ zidLength: 12, keyExtractable: false, keyAlgorithm: 'AES-GCM', exported: 'refused', recordCount: 1 });
+    expect(stored.recordFields).toEqual(['ciphertext,iv,v']);
+    expect((stored.ciphertextBytes as number[])[0]).toBeGreaterThan(100);
   });
 
   it('second call shows "verified before" on both sides, with no cache mismatch', async () => {
