@@ -152,4 +152,27 @@ describe('what leaves the phones', () => {
     await Promise.all([a, b].map((p) => p.getByTestId('sas').waitFor({ timeout: 15_000 })));
     await hangUp(a, b);
   });
+
+  it('also encrypts on browsers that only have the older createEncodedStreams API', async () => {
+    for (const [p, person] of [[a, dave], [b, erin]] as const) {
+      await p.addInitScript(() => {
+        delete (globalThis as { RTCRtpScriptTransform?: unknown }).RTCRtpScriptTransform;
+      });
+      await p.reload();
+      await login(p, person);
+    }
+    expect(await a.evaluate(() => typeof (globalThis as { RTCRtpScriptTransform?: unknown }).RTCRtpScriptTransform)).toBe('undefined');
+    await a.getByTestId('call-212').click();
+    await b.getByTestId('answer').click();
+    await Promise.all([a, b].map((p) => p.getByTestId('sas').waitFor({ timeout: 15_000 })));
+    expect(await a.getByTestId('sas').innerText()).toBe(await b.getByTestId('sas').innerText());
+    const heard = await heardTone(b, dave.toneHz);
+    expect(Math.abs(heard.peakHz - dave.toneHz)).toBeLessThan(30);
+    const counters = await mediaCounters(a);
+    const receiver = await mediaCounters(b);
+    expect(counters!.framesEncrypted).toBeGreaterThan(20);
+    expect(receiver!.framesDecrypted).toBeGreaterThan(20);
+    expect(receiver!.droppedAuth).toBe(0);
+    await hangUp(a, b);
+  });
 });

@@ -11,6 +11,7 @@ import { CallSecurity, type SecureCallInfo, type SecurityFailure } from '../secu
 import type { RetainedSecretCache } from '../../../src/zrtp/cache/retained-secret-cache.ts';
 import { MediaWatchdog } from '../security/media-watchdog.ts';
 import { sasChoices } from '../security/sas-choices.ts';
+import { needsInsertableStreams } from '../security/sframe-protection.ts';
 import { TonePlayer } from '../media/tones.ts';
 import type { Store, CallView } from './state.ts';
 
@@ -97,7 +98,7 @@ export class PhoneController {
       password,
       displayName: session.account.displayName,
       sessionDescriptionHandlerFactory: secureSessionDescriptionHandlerFactory({
-        peerConnectionConfiguration: () => relayOnlyConfiguration(this.session!.turn),
+        peerConnectionConfiguration: () => relayOnlyConfiguration(this.session!.turn, { insertableStreams: needsInsertableStreams() }),
         securityFor: (s) => this.securityFor(s),
         mediaStreamFactory: (constraints) => this.microphone(constraints),
       }),

@@ -10,9 +10,14 @@ import type { MediaCryptoStats, MediaProtection, MediaProtectionFactory } from '
  * (worker-protocol.ts) directly.
  *
  * Fail closed: the worker drops every outgoing frame until 'set-keys' installed a send key
- * (epoch 0 from the ZRTP Exported Key, per src/media-crypto/SPEC.md). A browser without
- * RTCRtpScriptTransform gets no transform and therefore no call: protectSender throws.
+ * (epoch 0 from the ZRTP Exported Key, per src/media-crypto/SPEC.md). A browser with neither
+ * RTCRtpScriptTransform nor createEncodedStreams gets no transform and therefore no call.
  */
+
+/** Whether connections must be created with encodedInsertableStreams (legacy transform path). */
+export function needsInsertableStreams(): boolean {
+  return typeof RTCRtpScriptTransform !== 'function' && typeof (RTCRtpSender.prototype as { createEncodedStreams?: unknown }).createEncodedStreams === 'function';
+}
 export class SframeProtection implements MediaProtection {
   private readonly worker: Worker;
   private latest: SframeStats | null = null;
@@ -44,20 +49,34 @@ export class SframeProtection implements MediaProtection {
     if (!this.closed) this.worker.postMessage(message);
   }
 
-  private transform(side: 'send' | 'receive'): RTCRtpScriptTransform {
-    if (typeof RTCRtpScriptTransform !== 'function') {
-      throw new Error('SUSURRO_SOFTPHONE_NO_TRANSFORM: this browser cannot encrypt media end to end (no RTCRtpScriptTransform)');
+  /**
+   * RTCRtpScriptTransform where the browser has it; else Chromium's older
+   * createEncodedStreams (the connection must then be created with
+   * encodedInsertableStreams, see relayOnlyConfiguration), whose streams are transferred to
+   * the same worker. Neither → throw: no call without end-to-end encryption.
+   */
+  private attach(target: RTCRtpSender | RTCRtpReceiver, side: 'send' | 'receive'): void {
+    if (typeof RTCRtpScriptTransform === 'function') {
+      const options: SframeTransformOptions = { susurroSframe: 1, side };
+      target.transform = new RTCRtpScriptTransform(this.worker, options);
+      return;
     }
-    const options: SframeTransformOptions = { susurroSframe: 1, side };
-    return new RTCRtpScriptTransform(this.worker, options);
+    const legacy = target as unknown as { createEncodedStreams?: () => { readable: ReadableStream; writable: WritableStream } };
+    if (typeof legacy.createEncodedStreams === 'function') {
+      const { readable, writable } = legacy.createEncodedStreams();
+      const message: PageToWorker = { type: 'attach-streams', id: this.nextId++, side, readable, writable };
+      if (!this.closed) this.worker.postMessage(message, [readable as unknown as Transferable, writable as unknown as Transferable]);
+      return;
+    }
+    throw new Error('SUSURRO_SOFTPHONE_NO_TRANSFORM: this browser cannot encrypt media end to end');
   }
 
   protectSender(sender: RTCRtpSender): void {
-    sender.transform = this.transform('send');
+    this.attach(sender, 'send');
   }
 
   protectReceiver(receiver: RTCRtpReceiver): void {
-    receiver.transform = this.transform('receive');
+    this.attach(receiver, 'receive');
   }
 
   async setKeys(result: ZrtpSecureResult): Promise<void> {

@@ -127,8 +127,13 @@ export function secureSessionDescriptionHandlerFactory(opts: SecureSdhFactoryOpt
 }
 
 /** RTCConfiguration for a call: relay only (peers never learn each other's address). */
-export function relayOnlyConfiguration(turn: { urls: string[]; username: string; credential: string }): RTCConfiguration {
+export function relayOnlyConfiguration(
+  turn: { urls: string[]; username: string; credential: string },
+  opts: { insertableStreams?: boolean } = {},
+): RTCConfiguration {
   return {
+    // Chromium's legacy encoded-transform API needs this at construction (sframe-protection.ts).
+    ...(opts.insertableStreams ? ({ encodedInsertableStreams: true } as RTCConfiguration) : {}),
     iceTransportPolicy: 'relay',
     // No iceCandidatePoolSize: measured, pre-allocating while ringing did not shorten
     // gathering in Chromium 156 (its relay allocations still land ~100 ms after the
