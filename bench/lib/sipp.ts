@@ -2,7 +2,7 @@
  * sipp (Debian's sip-tester 3.6) driving REGISTER load over loopback UDP: scenario files,
  * the injection CSV of users and the parsing of sipp's statistics CSV.
  */
-import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startProcess, type Tracked } from './proc.ts';
 
@@ -172,9 +172,4 @@ export function startSipp(o: {
     return { ...stats, code: r.code, stderr: r.stderr };
   });
   return { result, proc };
-}
-
-/** Files sipp wrote in dir (for a failure message). */
-export function sippFiles(dir: string): string[] {
-  return readdirSync(dir);
 }
