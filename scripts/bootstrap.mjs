@@ -3,7 +3,8 @@
 // It runs before node_modules exists, so it uses Node's standard library only.
 //
 // 1. Debian packages the mode needs (apt-get, only the missing ones).
-// 2. npm dependencies (npm ci when node_modules is missing or older than the lock file).
+// 2. npm dependencies (npm install, pinned by package-lock.json, when node_modules is missing
+//    or older than the lock file).
 // 3. The mode itself: start the stack, run the tests, or run the benchmarks.
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
@@ -91,8 +92,11 @@ function ensureNpmDependencies() {
     log('npm dependencies: up to date');
     return;
   }
-  log('npm dependencies: installing (npm ci)');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  // Not `npm ci`: npm 11 writes only this platform's optional packages (rollup's native
+  // builds) into the lock file and then `npm ci` refuses that same lock as "out of sync".
+  // `npm install` installs the locked versions all the same.
+  log('npm dependencies: installing (npm install, versions from package-lock.json)');
+  run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 /** Newest mtime (ms) of the files under `dir` (recursive; node_modules and dist skipped). */
