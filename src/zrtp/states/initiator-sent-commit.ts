@@ -23,7 +23,10 @@ export const initiatorSentCommit: StateHandler = (ctx, input) => {
   const dh = dhResult(ctx, m.pv);
   ctx.role = 'initiator';
   ctx.peerDhPart = input as Received<DhPartMessage>;
-  deriveS0(ctx, m, dh);
+  // DHPart2 was built before our Commit and every check that can fail (H1, Hello MAC, the
+  // peer's pv) is done: send it first, so s0 and the Confirm keys (needed only once Confirm1
+  // arrives) are derived while the responder computes its side, not before it can start.
   ctx.send(ctx.selfDhPart!.bytes, 'T2');
+  deriveS0(ctx, m, dh);
   ctx.transition('initiator-sent-dhpart2');
 };

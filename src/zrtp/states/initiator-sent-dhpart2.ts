@@ -20,7 +20,9 @@ export const initiatorSentDhPart2: StateHandler = (ctx, input) => {
   const body = openPeerConfirm(ctx, m);
   ctx.peerConfirm = input.bytes;
   ctx.selfConfirm = buildOurConfirm(ctx);
-  deriveResult(ctx, body);
+  // Confirm2 needs only the Confirm keys: send it before deriving the SRTP keys, SAS and next
+  // rs1, which nothing on the wire waits for (the responder checks Confirm2 meanwhile).
   ctx.send(ctx.selfConfirm, 'T2');
+  deriveResult(ctx, body);
   ctx.transition('initiator-sent-confirm2');
 };

@@ -20,7 +20,9 @@ export const responderSentConfirm1: StateHandler = (ctx, input) => {
   if (m.type !== 'Confirm2') return;
   const body = openPeerConfirm(ctx, m);
   ctx.peerConfirm = input.bytes;
-  deriveResult(ctx, body);
+  // Confirm2 is authenticated: acknowledge it at once (the initiator's handshake ends with the
+  // Conf2ACK), then derive the SRTP keys, SAS and next rs1, which only we need.
   ctx.send(CONF2_ACK, null);
+  deriveResult(ctx, body);
   ctx.transition('secure');
 };
