@@ -51,6 +51,7 @@ import { validateOptions } from './states/options.ts';
 import { advanceDiscovery, HELLO_ACK } from './states/discovery.ts';
 import { isFaithfulRepeat } from './states/handler.ts';
 import { isUnauthenticatedMessage } from './states/message-auth.ts';
+import { prepareKeyPair } from './states/key-agreement.ts';
 import { STATE_HANDLERS } from './states/index.ts';
 import { buildHello } from './states/outbound.ts';
 import type { ZrtpState } from './states/state.ts';
@@ -297,6 +298,8 @@ export class ZrtpSession {
             this.#afterHandle();
           });
         });
+      // While the cache read is under way: the key pair, off the Commit/DHPart1 critical path.
+      this.#guard(() => prepareKeyPair(ctx));
       return;
     }
     if (ctx.state === 'secure' && !this.#secureReported) {

@@ -52,6 +52,8 @@ export class MachineContext {
   algorithms: NegotiatedAlgorithms | null = null;
   role: Role | null = null;
   keyPair: KeyPair | null = null;
+  /** DH exponent size the key pair was made for (§5.1.5: it depends on the cipher). */
+  keyPairSecretBits = 0;
 
   selfCommit: Received<CommitDhMessage> | null = null;
   selfDhPart: Received<DhPartMessage> | null = null;

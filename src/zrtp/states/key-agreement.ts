@@ -45,14 +45,29 @@ export function liveSecrets(ctx: MachineContext): LocalRetainedSecrets {
 }
 
 function ensureKeyPair(ctx: MachineContext, algorithms: NegotiatedAlgorithms): void {
-  if (ctx.keyPair && ctx.keyPair.algorithm === algorithms.keyAgreement) return;
-  ctx.keyPair?.destroy();
   // §5.1.5: DH exponent twice the AES key size (256 bits for AES1, 512 for AES3), as bzrtp.
+  const secretBits = dhSecretBits(algorithms.cipher);
+  // A pair made ahead (prepareKeyPair) is kept only if the Commit chose the same key agreement
+  // and, for DH, a cipher asking for the same exponent size.
+  if (ctx.keyPair && ctx.keyPair.algorithm === algorithms.keyAgreement && ctx.keyPairSecretBits === secretBits) return;
+  ctx.keyPair?.destroy();
   const primitives = ctx.config.keyAgreementPrimitives;
   ctx.keyPair = generateKeyPair(algorithms.keyAgreement, ctx.config.random, {
-    dhSecretBits: dhSecretBits(algorithms.cipher),
+    dhSecretBits: secretBits,
     ...(primitives ? { primitives } : {}),
   });
+  ctx.keyPairSecretBits = secretBits;
+}
+
+/**
+ * Generates our ephemeral key pair for the negotiated algorithms once the peer's Hello is in,
+ * while we wait for its HelloACK / Commit and for the cache read: the key generation (a scalar
+ * multiplication or modexp) then no longer delays our Commit or DHPart1. The secret is drawn
+ * from `random` in the same order as before (nothing else draws in between), so seeded
+ * transcripts are unchanged; a Commit choosing other algorithms gets a fresh pair.
+ */
+export function prepareKeyPair(ctx: MachineContext): void {
+  if (ctx.algorithms && !ctx.keyPair && (ctx.state === 'discovery' || ctx.state === 'waiting-commit')) ensureKeyPair(ctx, ctx.algorithms);
 }
 
 function buildOwnDhPart(ctx: MachineContext, role: Role, algorithms: NegotiatedAlgorithms): Received<DhPartMessage> {
