@@ -10,7 +10,7 @@
  */
 import type { HashAlgorithm } from './algorithms.ts';
 import { hashLength } from './algorithms.ts';
-import { hmac } from './crypto/hash.ts';
+import { hmac, hmacMany } from './crypto/hash.ts';
 import { assertBytes, assertInteger, assertString, latin1Bytes, u32be } from './bytes.ts';
 
 const SEPARATOR = new Uint8Array([0]);
@@ -26,11 +26,31 @@ const COUNTER_ONE = u32be(1);
  */
 export function kdf(alg: HashAlgorithm, key: Uint8Array, label: string, context: Uint8Array, lengthBits: number): Uint8Array {
   assertBytes(key, 'key');
-  assertString(label, 'label');
+  const [input] = kdfInputs(alg, context, [[label, lengthBits]]);
+  return hmac(alg, key, ...input!).slice(0, lengthBits / 8);
+}
+
+/** One KDF output request: the label and L in bits. */
+export type KdfRequest = readonly [label: string, lengthBits: number];
+
+/**
+ * Several outputs of KDF(key, label, context, L) under one key, in request order: byte-identical
+ * to calling {@link kdf} for each (same checks), with the HMAC key schedule done once.
+ */
+export function kdfMany(alg: HashAlgorithm, key: Uint8Array, context: Uint8Array, requests: readonly KdfRequest[]): Uint8Array[] {
+  assertBytes(key, 'key');
+  const inputs = kdfInputs(alg, context, requests);
+  return hmacMany(alg, key, inputs).map((mac, i) => mac.slice(0, requests[i]![1] / 8));
+}
+
+/** The HMAC input parts i || Label || 0x00 || Context || L of each request, validated. */
+function kdfInputs(alg: HashAlgorithm, context: Uint8Array, requests: readonly KdfRequest[]): Uint8Array[][] {
   assertBytes(context, 'context');
   const maxBits = hashLength(alg) * 8;
-  assertInteger(lengthBits, 'lengthBits', 8, maxBits);
-  if (lengthBits % 8 !== 0) throw new RangeError('lengthBits must be a multiple of 8');
-  const mac = hmac(alg, key, COUNTER_ONE, latin1Bytes(label, 'label'), SEPARATOR, context, u32be(lengthBits));
-  return mac.slice(0, lengthBits / 8);
+  return requests.map(([label, lengthBits]) => {
+    assertString(label, 'label');
+    assertInteger(lengthBits, 'lengthBits', 8, maxBits);
+    if (lengthBits % 8 !== 0) throw new RangeError('lengthBits must be a multiple of 8');
+    return [COUNTER_ONE, latin1Bytes(label, 'label'), SEPARATOR, context, u32be(lengthBits)];
+  });
 }

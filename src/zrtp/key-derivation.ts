@@ -6,7 +6,7 @@
 import { cipherKeyLength, hashLength, type CipherAlgorithm, type HashAlgorithm } from './algorithms.ts';
 import { concatBytes, latin1Bytes, u32be } from './bytes.ts';
 import { hash } from './crypto/hash.ts';
-import { kdf } from './kdf.ts';
+import { kdfMany } from './kdf.ts';
 
 /** §4.5.3: "the SRTP master salt is 112 bits" */
 export const SRTP_SALT_BITS = 112;
@@ -67,12 +67,13 @@ export interface ConfirmKeys {
 export function deriveConfirmKeys(alg: HashAlgorithm, cipher: CipherAlgorithm, s0: Uint8Array, context: Uint8Array): ConfirmKeys {
   const hashBits = hashLength(alg) * 8;
   const keyBits = cipherKeyLength(cipher) * 8;
-  return {
-    macKeyInitiator: kdf(alg, s0, 'Initiator HMAC key', context, hashBits),
-    macKeyResponder: kdf(alg, s0, 'Responder HMAC key', context, hashBits),
-    zrtpKeyInitiator: kdf(alg, s0, 'Initiator ZRTP key', context, keyBits),
-    zrtpKeyResponder: kdf(alg, s0, 'Responder ZRTP key', context, keyBits),
-  };
+  const [macKeyInitiator, macKeyResponder, zrtpKeyInitiator, zrtpKeyResponder] = kdfMany(alg, s0, context, [
+    ['Initiator HMAC key', hashBits],
+    ['Responder HMAC key', hashBits],
+    ['Initiator ZRTP key', keyBits],
+    ['Responder ZRTP key', keyBits],
+  ]) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+  return { macKeyInitiator, macKeyResponder, zrtpKeyInitiator, zrtpKeyResponder };
 }
 
 export interface SrtpKeyMaterial {
@@ -83,16 +84,13 @@ export interface SrtpKeyMaterial {
 /** §4.5.3: "Initiator/Responder SRTP master key" (AES key length) and "... master salt" (112 bits). */
 export function deriveSrtpKeys(alg: HashAlgorithm, cipher: CipherAlgorithm, s0: Uint8Array, context: Uint8Array): SrtpKeyMaterial {
   const keyBits = cipherKeyLength(cipher) * 8;
-  return {
-    initiator: {
-      key: kdf(alg, s0, 'Initiator SRTP master key', context, keyBits),
-      salt: kdf(alg, s0, 'Initiator SRTP master salt', context, SRTP_SALT_BITS),
-    },
-    responder: {
-      key: kdf(alg, s0, 'Responder SRTP master key', context, keyBits),
-      salt: kdf(alg, s0, 'Responder SRTP master salt', context, SRTP_SALT_BITS),
-    },
-  };
+  const [ik, is, rk, rs] = kdfMany(alg, s0, context, [
+    ['Initiator SRTP master key', keyBits],
+    ['Initiator SRTP master salt', SRTP_SALT_BITS],
+    ['Responder SRTP master key', keyBits],
+    ['Responder SRTP master salt', SRTP_SALT_BITS],
+  ]) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+  return { initiator: { key: ik, salt: is }, responder: { key: rk, salt: rs } };
 }
 
 export interface SessionSecrets {
@@ -108,10 +106,11 @@ export interface SessionSecrets {
 
 export function deriveSessionSecrets(alg: HashAlgorithm, s0: Uint8Array, context: Uint8Array): SessionSecrets {
   const hashBits = hashLength(alg) * 8;
-  return {
-    zrtpSessionKey: kdf(alg, s0, 'ZRTP Session Key', context, hashBits),
-    exportedKey: kdf(alg, s0, 'Exported key', context, hashBits),
-    sasHash: kdf(alg, s0, 'SAS', context, SAS_HASH_BITS),
-    newRetainedSecret: kdf(alg, s0, 'retained secret', context, RETAINED_SECRET_BITS),
-  };
+  const [zrtpSessionKey, exportedKey, sasHash, newRetainedSecret] = kdfMany(alg, s0, context, [
+    ['ZRTP Session Key', hashBits],
+    ['Exported key', hashBits],
+    ['SAS', SAS_HASH_BITS],
+    ['retained secret', RETAINED_SECRET_BITS],
+  ]) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+  return { zrtpSessionKey, exportedKey, sasHash, newRetainedSecret };
 }

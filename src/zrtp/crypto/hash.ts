@@ -36,6 +36,28 @@ export function hmac(alg: HashAlgorithm, key: Uint8Array, ...parts: Uint8Array[]
 }
 
 /**
+ * HMAC(key, parts...) for several messages under one key: the same values as calling hmac() for
+ * each, but the key's ipad/opad blocks are hashed once and cloned (RFC 2104 §4 allows this
+ * precomputation). The KDF (§4.5.1) keys a dozen derivations with s0 this way.
+ */
+export function hmacMany(alg: HashAlgorithm, key: Uint8Array, messages: readonly (readonly Uint8Array[])[]): Uint8Array[] {
+  assertBytes(key, 'key');
+  const keyed = nobleHmac.create(hashFunction(alg), key);
+  try {
+    return messages.map((parts, m) => {
+      const h = keyed.clone();
+      for (const [i, p] of parts.entries()) {
+        assertBytes(p, `messages[${m}][${i}]`);
+        h.update(p);
+      }
+      return h.digest();
+    });
+  } finally {
+    keyed.destroy(); // drop the key-derived state
+  }
+}
+
+/**
  * Equality of two byte arrays in time that depends only on their lengths (not on where they
  * differ), for MACs, hvi and hash images. Different lengths compare unequal.
  */
