@@ -63,7 +63,7 @@ describe('credentials from before a Kamailio restart', () => {
     for (let i = 0; i < 3; i++) {
       fresh = await register(c, before.replace(/nc=0*1\b/, `nc=0000000${i + 2}`));
       expect(fresh.status).toBe(401);
-      expect(parseChallenge(header(fresh, 'www-authenticate') as string)['stale']).toBe('true');
+      expect(parseChallenge(header(fresh, 'www-authenticate') as string)['stale'], `refresh ${i + 1}: ${fresh.raw.split('\r\n').filter((l) => /^(SIP|WWW)/.test(l)).join(' | ')}`).toBe('true');
     }
     // not banned: answering the fresh challenge registers
     expect((await register(c, answer(header(fresh as SipMessage, 'www-authenticate') as string))).status).toBe(200);

