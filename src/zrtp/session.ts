@@ -16,12 +16,12 @@
  *   discovery/waiting-commit  | Commit                         | auth peer Hello (H2), send DHPart1  | responder-sent-dhpart1
  *   initiator-sent-commit     | Commit, our hvi lower (§4.2)   | drop ours, send DHPart1             | responder-sent-dhpart1
  *   initiator-sent-commit     | Commit, our hvi higher         | ignore it                           | initiator-sent-commit
- *   initiator-sent-commit     | DHPart1                        | auth Hello (H1), DH, s0, send DHPart2 (T2) | initiator-sent-dhpart2
+ *   initiator-sent-commit     | DHPart1                        | auth Hello (H1), DH, send DHPart2 (T2), s0 | initiator-sent-dhpart2
  *   responder-sent-dhpart1    | same Commit again              | resend DHPart1                      | responder-sent-dhpart1
  *   responder-sent-dhpart1    | DHPart2                        | auth Commit (H1), hvi, DH, s0, send Confirm1 | responder-sent-confirm1
- *   initiator-sent-dhpart2    | Confirm1                       | confirm_mac, H0, DHPart1 MAC; keys; send Confirm2 (T2) | initiator-sent-confirm2
+ *   initiator-sent-dhpart2    | Confirm1                       | confirm_mac, H0, DHPart1 MAC; send Confirm2 (T2); keys | initiator-sent-confirm2
  *   responder-sent-confirm1   | same DHPart2 again             | resend Confirm1                     | responder-sent-confirm1
- *   responder-sent-confirm1   | Confirm2                       | as Confirm1; send Conf2ACK; cache   | secure
+ *   responder-sent-confirm1   | Confirm2                       | as Confirm1; send Conf2ACK; keys; cache | secure
  *   initiator-sent-confirm2   | Conf2ACK                       | stop retransmission; cache          | secure
  *   secure (responder)        | same Confirm2 again            | resend Conf2ACK                     | secure
  *   any                       | Error                          | send ErrorACK, onError(PEER_ERROR)  | failed

@@ -104,7 +104,8 @@ export async function runZrtpEndpoint(opts: ZrtpPeerOptions, hooks: EndpointHook
     delegate: {
       onSend: (message, retransmit) => {
         transcript.record('out', message);
-        log(`sent ${messageType(message)}${retransmit ? ` (${retransmit})` : ''}`);
+        // Formatted only with --verbose: this runs on every message of the timed handshake.
+        if (opts.verbose) log(`sent ${messageType(message)}${retransmit ? ` (${retransmit})` : ''}`);
         transport.sessionDelegate.onSend(message, retransmit);
       },
       onStopRetransmit: () => transport.sessionDelegate.onStopRetransmit(),
@@ -116,7 +117,7 @@ export async function runZrtpEndpoint(opts: ZrtpPeerOptions, hooks: EndpointHook
   transport.attach({
     receive: (message) => {
       transcript.record('in', message);
-      log(`recv ${messageType(message)}`);
+      if (opts.verbose) log(`recv ${messageType(message)}`);
       session.receive(message);
     },
     timeout: () => session.timeout(),
