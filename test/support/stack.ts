@@ -33,8 +33,10 @@ export interface TestStack {
 /** Ports for a test stack: every listener on its own free port, a small relay range. */
 export async function testStackOverrides(dir: string): Promise<DeepPartial<SusurroConfig>> {
   const [sipTls, wss, jsonrpc, turn, turnTls, turnCli, admin] = await freePorts(7);
-  // relay range: 40 ports from a random base in 50000..59000, to avoid overlapping other stacks
-  const relayMin = 50000 + Math.floor(Math.random() * 225) * 40;
+  // Relay range: 40 ports from a random base in 20000..29999. Below Linux's ephemeral range
+  // (32768..60999), so no other process's bind(0) socket lands in it (the relay capture test
+  // counts every packet in the range), and random so parallel stacks rarely share it.
+  const relayMin = 20000 + Math.floor(Math.random() * 250) * 40;
   return {
     dataDir: dir,
     ports: { sipTls, wss, jsonrpc, turn, turnTls, turnCli, admin, relayMin, relayMax: relayMin + 39, sipUdp: null },
