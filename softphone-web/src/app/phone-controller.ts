@@ -6,7 +6,7 @@ import {
   relayOnlyConfiguration,
   secureSessionDescriptionHandlerFactory,
 } from '../sip/secure-session-description-handler.ts';
-import { END_REASON_HEADER, isBusyLike, reasonMessage, type CallEndReason } from '../sip/call-end-reason.ts';
+import { END_REASON_HEADER, endReasonHeaderValue, isBusyLike, reasonFromPeerBye, reasonMessage, type CallEndReason } from '../sip/call-end-reason.ts';
 import { CallSecurity, type SecureCallInfo, type SecurityFailure } from '../security/call-security.ts';
 import type { RetainedSecretCache } from '../../../src/zrtp/cache/retained-secret-cache.ts';
 import { MediaWatchdog } from '../security/media-watchdog.ts';
@@ -208,7 +208,7 @@ export class PhoneController {
         onPeerGone: () => {
           // Give the peer's BYE (which may carry a reason) a moment to arrive first.
           setTimeout(() => {
-            if (this.call?.session === session) this.hangup([], { kind: 'normal' });
+            if (this.call?.session === session) this.hangup({ kind: 'normal' });
           }, 300);
         },
       },
@@ -279,8 +279,7 @@ export class PhoneController {
     this.call = call;
     session.delegate = {
       onBye: (bye) => {
-        const why = bye.request.getHeader(END_REASON_HEADER);
-        call.endReason = why === 'sas-mismatch' ? { kind: 'peer-sas-mismatch' } : { kind: 'normal' };
+        call.endReason = reasonFromPeerBye(bye.request.getHeader(END_REASON_HEADER));
       },
       onSessionDescriptionHandler: (sdh) => {
         if (sdh instanceof SecureSessionDescriptionHandler) {
@@ -349,12 +348,12 @@ export class PhoneController {
     this.finish({ kind: 'normal' }, call.session);
   }
 
-  hangup(extraHeaders: string[] = [], reason: CallEndReason = { kind: 'normal' }): void {
+  hangup(reason: CallEndReason = { kind: 'normal' }): void {
     const call = this.call;
     if (!call) return;
     call.endReason = reason;
     const s = call.session;
-    if (s.state === SessionState.Established) void s.bye({ requestOptions: { extraHeaders } }).catch(() => undefined);
+    if (s.state === SessionState.Established) void s.bye({ requestOptions: { extraHeaders: endReasonHeaders(reason) } }).catch(() => undefined);
     else if (s instanceof Inviter && (s.state === SessionState.Initial || s.state === SessionState.Establishing)) void s.cancel().catch(() => undefined);
     else if (s instanceof Invitation && s.state !== SessionState.Terminated) void s.reject({ statusCode: 603 }).catch(() => undefined);
     this.finish(reason, s);
@@ -379,7 +378,7 @@ export class PhoneController {
     if (matches) {
       this.updateCall(call.session, (c) => ({ ...c, security: c.security && { ...c.security, verification: 'verified', cacheMismatch: false, choices: null } }));
     } else {
-      this.hangup([`${END_REASON_HEADER}: sas-mismatch`], { kind: 'sas-mismatch' });
+      this.hangup({ kind: 'sas-mismatch' });
     }
   }
 
@@ -471,7 +470,7 @@ export class PhoneController {
         framesEncrypted: crypto.framesEncrypted,
         framesDecrypted: crypto.framesDecrypted,
       });
-      if (verdict !== 'ok' && this.call === call) this.hangup([], { kind: 'watchdog' });
+      if (verdict !== 'ok' && this.call === call) this.hangup({ kind: 'watchdog' });
     }, 1000);
   }
 
@@ -503,10 +502,19 @@ export class PhoneController {
     call.view = { ...call.view, phase: 'ended', ended: { message: reasonMessage(final), params } };
     this.deps.store.update((s) => ({ ...s, call: call.view }));
     if (call.session.state !== SessionState.Terminated) {
-      if (call.session.state === SessionState.Established) void call.session.bye().catch(() => undefined);
+      if (call.session.state === SessionState.Established) void call.session.bye({ requestOptions: { extraHeaders: endReasonHeaders(final) } }).catch(() => undefined);
     }
     // The revoked client finds out why: probe the token (a BYE from Kamailio's dialog
     // end carries no reason of its own).
     if (final.kind === 'normal' || final.kind === 'connection-lost') void this.checkRevoked();
   }
+}
+
+/**
+ * The header our BYE carries so the peer can explain the end: set when the reason was ours to
+ * see (a SAS mismatch, failed media, the watchdog), so the other screen does not show a normal end.
+ */
+function endReasonHeaders(reason: CallEndReason): string[] {
+  const value = endReasonHeaderValue(reason);
+  return value ? [`${END_REASON_HEADER}: ${value}`] : [];
 }

@@ -17,8 +17,28 @@ export type CallEndReason =
   | { kind: 'media-failed' }
   | { kind: 'missed' };
 
-/** Header our BYE carries when the user pressed "Does not match", so the peer can explain. */
+/** Header our BYE carries when the user pressed "Does not match" or the media broke, so the peer can explain. */
 export const END_REASON_HEADER = 'X-Susurro-End-Reason';
+
+/** The END_REASON_HEADER value our BYE carries for a reason, or null for a plain BYE. */
+export function endReasonHeaderValue(reason: CallEndReason): string | null {
+  switch (reason.kind) {
+    case 'sas-mismatch':
+      return 'sas-mismatch';
+    case 'media-failed':
+    case 'watchdog':
+      return 'media-failed';
+    default:
+      return null;
+  }
+}
+
+/** What a BYE from the peer means for our screen, from its END_REASON_HEADER value. */
+export function reasonFromPeerBye(header: string | undefined): CallEndReason {
+  if (header === 'sas-mismatch') return { kind: 'peer-sas-mismatch' };
+  if (header === 'media-failed') return { kind: 'media-failed' };
+  return { kind: 'normal' };
+}
 
 export function reasonMessage(reason: CallEndReason): MessageKey {
   switch (reason.kind) {

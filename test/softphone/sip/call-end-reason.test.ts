@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { isBusyLike, reasonMessage, sipStatusMessage } from '../../../softphone-web/src/sip/call-end-reason.ts';
+import { endReasonHeaderValue, isBusyLike, reasonFromPeerBye, reasonMessage, sipStatusMessage } from '../../../softphone-web/src/sip/call-end-reason.ts';
 import { translator } from '../../../softphone-web/src/i18n/index.ts';
 
 describe('call end reasons', () => {
@@ -25,5 +25,16 @@ describe('call end reasons', () => {
 
   it('explains a SAS mismatch in plain words', () => {
     expect(translator('en')(reasonMessage({ kind: 'sas-mismatch' }))).toMatch(/someone may have been listening/);
+  });
+
+  it('tells the peer why a call broke (SAS mismatch, failed media, watchdog) and reads it back', () => {
+    expect(endReasonHeaderValue({ kind: 'sas-mismatch' })).toBe('sas-mismatch');
+    expect(endReasonHeaderValue({ kind: 'media-failed' })).toBe('media-failed');
+    expect(endReasonHeaderValue({ kind: 'watchdog' })).toBe('media-failed');
+    expect(endReasonHeaderValue({ kind: 'normal' })).toBeNull();
+    expect(reasonFromPeerBye('sas-mismatch')).toEqual({ kind: 'peer-sas-mismatch' });
+    expect(reasonFromPeerBye('media-failed')).toEqual({ kind: 'media-failed' });
+    expect(reasonFromPeerBye(undefined)).toEqual({ kind: 'normal' });
+    expect(reasonFromPeerBye('anything else')).toEqual({ kind: 'normal' });
   });
 });
