@@ -1,4 +1,9 @@
-import type { RetainedSecretCache, RetainedSecretRecord } from '../../../src/zrtp/cache/retained-secret-cache.ts';
+import {
+  deserializeRecord,
+  serializeRecord,
+  type RetainedSecretCache,
+  type RetainedSecretRecord,
+} from '../../../src/zrtp/cache/retained-secret-cache.ts';
 import { DeviceStore, STORES } from './device-store.ts';
 
 /**
@@ -17,23 +22,7 @@ interface SealedRecord {
   ciphertext: ArrayBuffer;
 }
 
-interface PlainRecord {
-  peerZid: string;
-  rs1: string | null;
-  rs2: string | null;
-  rs1ExpiresAt: number | null;
-  rs2ExpiresAt: number | null;
-  sasVerified: boolean;
-  updatedAt: number;
-}
-
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-const unhex = (s: string): Uint8Array => {
-  if (!/^(?:[0-9a-f]{2})*$/.test(s)) throw new RangeError('bad hex in cache record');
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
-  return out;
-};
 
 function checkZid(name: string, zid: Uint8Array): void {
   if (!(zid instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
@@ -56,39 +45,23 @@ export class IndexedDbRetainedSecretCache implements RetainedSecretCache {
     const key = this.recordKey(localZid, peerZid);
     const sealed = await this.store.get<SealedRecord>(STORES.secrets, key);
     if (!sealed || sealed.v !== 1) return null;
-    let plain: PlainRecord;
+    let plain: unknown;
     try {
       const bytes = await crypto.subtle.decrypt(
         { name: 'AES-GCM', iv: new Uint8Array(sealed.iv), additionalData: new TextEncoder().encode(key) },
         this.wrappingKey,
         sealed.ciphertext,
       );
-      plain = JSON.parse(new TextDecoder().decode(bytes)) as PlainRecord;
+      plain = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
     } catch {
       return null;
     }
-    return {
-      peerZid: unhex(plain.peerZid),
-      rs1: plain.rs1 === null ? null : unhex(plain.rs1),
-      rs2: plain.rs2 === null ? null : unhex(plain.rs2),
-      rs1ExpiresAt: plain.rs1ExpiresAt,
-      rs2ExpiresAt: plain.rs2ExpiresAt,
-      sasVerified: plain.sasVerified === true,
-      updatedAt: plain.updatedAt,
-    };
+    return deserializeRecord(plain);
   }
 
   async put(localZid: Uint8Array, record: RetainedSecretRecord): Promise<void> {
     const key = this.recordKey(localZid, record.peerZid);
-    const plain: PlainRecord = {
-      peerZid: hex(record.peerZid),
-      rs1: record.rs1 ? hex(record.rs1) : null,
-      rs2: record.rs2 ? hex(record.rs2) : null,
-      rs1ExpiresAt: record.rs1ExpiresAt,
-      rs2ExpiresAt: record.rs2ExpiresAt,
-      sasVerified: record.sasVerified,
-      updatedAt: record.updatedAt,
-    };
+    const plain = serializeRecord(record);
     const iv = crypto.getRandomValues(new Uint8Array(12));
     const ciphertext = await crypto.subtle.encrypt(
       { name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(key) },

@@ -18,46 +18,15 @@ import {
   assertRecord,
   assertZid,
   copyRecord,
+  deserializeRecord,
+  serializeRecord,
   zidPairKey,
   type RetainedSecretCache,
   type RetainedSecretRecord,
+  type SerializedRecord,
 } from './retained-secret-cache.ts';
 
 const FORMAT = 'susurro-zrtp-cache/1';
-
-interface StoredRecord {
-  peerZid: string;
-  rs1: string | null;
-  rs2: string | null;
-  rs1ExpiresAt: number | null;
-  rs2ExpiresAt: number | null;
-  sasVerified: boolean;
-  updatedAt: number;
-}
-
-const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const fromHex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
-
-function decodeStored(value: unknown): RetainedSecretRecord {
-  const v = value as StoredRecord;
-  const hexOrNull = (h: unknown, n: string) => {
-    if (h === null) return null;
-    if (typeof h !== 'string' || !/^([0-9a-f]{2})+$/.test(h)) throw new TypeError(`${n} is not hex`);
-    return fromHex(h);
-  };
-  if (typeof v !== 'object' || v === null || typeof v.peerZid !== 'string') throw new TypeError('record is not an object');
-  const record: RetainedSecretRecord = {
-    peerZid: fromHex(v.peerZid),
-    rs1: hexOrNull(v.rs1, 'rs1'),
-    rs2: hexOrNull(v.rs2, 'rs2'),
-    rs1ExpiresAt: v.rs1ExpiresAt,
-    rs2ExpiresAt: v.rs2ExpiresAt,
-    sasVerified: v.sasVerified,
-    updatedAt: v.updatedAt,
-  };
-  assertRecord(record);
-  return record;
-}
 
 export class FileRetainedSecretCache implements RetainedSecretCache {
   readonly path: string;
@@ -137,7 +106,7 @@ export class FileRetainedSecretCache implements RetainedSecretCache {
       }
       for (const [key, value] of Object.entries(doc.records as Record<string, unknown>)) {
         if (!/^[0-9a-f]{24}:[0-9a-f]{24}$/.test(key)) throw new TypeError('bad key');
-        records.set(key, decodeStored(value));
+        records.set(key, deserializeRecord(value));
       }
     } catch (cause) {
       // No secret material in the message: only the path and the parse failure's kind.
@@ -148,18 +117,8 @@ export class FileRetainedSecretCache implements RetainedSecretCache {
   }
 
   async #save(records: Map<string, RetainedSecretRecord>): Promise<void> {
-    const stored: Record<string, StoredRecord> = {};
-    for (const [key, r] of records) {
-      stored[key] = {
-        peerZid: toHex(r.peerZid),
-        rs1: r.rs1 ? toHex(r.rs1) : null,
-        rs2: r.rs2 ? toHex(r.rs2) : null,
-        rs1ExpiresAt: r.rs1ExpiresAt,
-        rs2ExpiresAt: r.rs2ExpiresAt,
-        sasVerified: r.sasVerified,
-        updatedAt: r.updatedAt,
-      };
-    }
+    const stored: Record<string, SerializedRecord> = {};
+    for (const [key, r] of records) stored[key] = serializeRecord(r);
     const tmp = `${this.path}.${process.pid}.${Date.now()}.tmp`;
     const handle = await open(tmp, 'wx', 0o600);
     try {

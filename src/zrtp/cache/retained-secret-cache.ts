@@ -9,6 +9,8 @@
  * Records hold secrets: implementations must never log them and must hand out copies, so a
  * caller zeroising its copy cannot corrupt the store (and vice versa).
  */
+import { fromHex, toHex } from '../bytes.ts';
+
 export interface RetainedSecretRecord {
   peerZid: Uint8Array;
   /** The newest retained secret (32 bytes) or null. */
@@ -83,4 +85,59 @@ export function zidPairKey(localZid: Uint8Array, peerZid: Uint8Array): string {
   out += ':';
   for (const b of peerZid) out += b.toString(16).padStart(2, '0');
   return out;
+}
+
+/**
+ * A record in JSON-safe form, as persistent stores keep it (the file cache's JSON document, the
+ * softphone's sealed IndexedDB entries): byte fields as lowercase hex, everything else as is.
+ */
+export interface SerializedRecord {
+  peerZid: string;
+  rs1: string | null;
+  rs2: string | null;
+  rs1ExpiresAt: number | null;
+  rs2ExpiresAt: number | null;
+  sasVerified: boolean;
+  updatedAt: number;
+}
+
+/** The JSON-safe form of a record; validates it first, so a store never writes what it cannot read back. */
+export function serializeRecord(record: RetainedSecretRecord): SerializedRecord {
+  assertRecord(record);
+  return {
+    peerZid: toHex(record.peerZid),
+    rs1: record.rs1 ? toHex(record.rs1) : null,
+    rs2: record.rs2 ? toHex(record.rs2) : null,
+    rs1ExpiresAt: record.rs1ExpiresAt,
+    rs2ExpiresAt: record.rs2ExpiresAt,
+    sasVerified: record.sasVerified,
+    updatedAt: record.updatedAt,
+  };
+}
+
+/** Non-empty lowercase hex, exactly what serializeRecord writes. */
+function hexField(value: unknown, name: string): Uint8Array {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a hex string`);
+  if (!/^(?:[0-9a-f]{2})+$/.test(value)) throw new RangeError(`${name} is not hex`);
+  return fromHex(value);
+}
+
+/**
+ * A record back from its serialized form (parsed JSON of unknown shape), fully validated
+ * (TypeError / RangeError naming the field, never its value): stored data is input too.
+ */
+export function deserializeRecord(value: unknown): RetainedSecretRecord {
+  if (typeof value !== 'object' || value === null) throw new TypeError('record is not an object');
+  const v = value as Record<string, unknown>;
+  const record = {
+    peerZid: hexField(v.peerZid, 'peerZid'),
+    rs1: v.rs1 === null ? null : hexField(v.rs1, 'rs1'),
+    rs2: v.rs2 === null ? null : hexField(v.rs2, 'rs2'),
+    rs1ExpiresAt: v.rs1ExpiresAt,
+    rs2ExpiresAt: v.rs2ExpiresAt,
+    sasVerified: v.sasVerified,
+    updatedAt: v.updatedAt,
+  };
+  assertRecord(record);
+  return record;
 }

@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileRetainedSecretCache } from '../../../src/zrtp/cache/file-cache.ts';
 import { MemoryRetainedSecretCache } from '../../../src/zrtp/cache/memory-cache.ts';
-import type { RetainedSecretCache, RetainedSecretRecord } from '../../../src/zrtp/cache/retained-secret-cache.ts';
+import {
+  deserializeRecord,
+  serializeRecord,
+  type RetainedSecretCache,
+  type RetainedSecretRecord,
+} from '../../../src/zrtp/cache/retained-secret-cache.ts';
 import { handshake, makeEndpoint, zidOf } from '../support/harness.ts';
 
 let dir: string;
@@ -91,6 +96,26 @@ for (const [name, make] of makers) {
     });
   });
 }
+
+describe('serialized record (file cache and the softphone IndexedDB cache)', () => {
+  it('writes byte fields as lowercase hex and reads them back unchanged', () => {
+    const r = record({ rs2: new Uint8Array(32).fill(0xab), rs1ExpiresAt: 5000, sasVerified: true });
+    const s = serializeRecord(r);
+    expect(s.peerZid).toBe(Buffer.from(peer).toString('hex'));
+    expect(s.rs1).toBe('01'.repeat(32));
+    expect(s.rs2).toBe('ab'.repeat(32));
+    expect(deserializeRecord(JSON.parse(JSON.stringify(s)))).toEqual(r);
+  });
+
+  it('refuses to write an invalid record and to read malformed stored data', () => {
+    expect(() => serializeRecord(record({ rs1: new Uint8Array(0) }))).toThrow(RangeError);
+    const good = serializeRecord(record());
+    for (const bad of [null, 'x', { ...good, peerZid: 7 }, { ...good, rs1: '' }, { ...good, rs1: 'AB'.repeat(32) }, { ...good, rs1: 'abc' },
+      { ...good, peerZid: 'ab'.repeat(11) }, { ...good, sasVerified: 'yes' }, { ...good, updatedAt: undefined }]) {
+      expect(() => deserializeRecord(bad)).toThrow();
+    }
+  });
+});
 
 describe('file cache specifics', () => {
   it('persists across instances, writes mode 0600 and leaves no temporary files', async () => {
