@@ -80,32 +80,40 @@ export function decodeConfirm(bytes: Uint8Array, type: 'Confirm1' | 'Confirm2'):
   return { type, confirmMac, cfbIv, encrypted };
 }
 
+/**
+ * The optional signature block that ends a Confirm body (§5.7) and a SASrelay body (§5.13):
+ * signature type block (1 word) then the signature data, both validated (TypeError /
+ * RangeError naming `body.signature.*`). Empty without a signature; sig len is its length / 4.
+ */
+export function encodeSignatureBlock(signature: ConfirmSignature | undefined): Uint8Array {
+  if (signature === undefined) return new Uint8Array(0);
+  assertBytes(signature.data, 'body.signature.data');
+  if (signature.data.length % 4 !== 0) throw new RangeError('body.signature.data must be a multiple of 4 bytes');
+  const sigType = latin1Bytes(signature.type, 'body.signature.type');
+  if (sigType.length !== 4) throw new RangeError('body.signature.type must be 4 characters');
+  const sigWords = 1 + signature.data.length / 4;
+  if (sigWords > MAX_SIG_WORDS) throw new RangeError('body.signature is too long for the 9-bit sig len');
+  const block = new Uint8Array(sigWords * 4);
+  block.set(sigType, 0);
+  block.set(signature.data, 4);
+  return block;
+}
+
 /** Plaintext Confirm body bytes (§5.7), to be encrypted with cfbEncrypt. */
 export function encodeConfirmBody(body: ConfirmBody): Uint8Array {
   if (body === null || typeof body !== 'object') throw new TypeError('body must be an object');
   assertBytes(body.h0, 'body.h0', 32);
   assertInteger(body.cacheExpiry, 'body.cacheExpiry', 0, 0xffffffff);
   if (body.flags === null || typeof body.flags !== 'object') throw new TypeError('body.flags must be an object');
-  let sigWords = 0;
-  let sigType: Uint8Array | undefined;
-  if (body.signature !== undefined) {
-    assertBytes(body.signature.data, 'body.signature.data');
-    if (body.signature.data.length % 4 !== 0) throw new RangeError('body.signature.data must be a multiple of 4 bytes');
-    sigType = latin1Bytes(body.signature.type, 'body.signature.type');
-    if (sigType.length !== 4) throw new RangeError('body.signature.type must be 4 characters');
-    sigWords = 1 + body.signature.data.length / 4;
-    if (sigWords > MAX_SIG_WORDS) throw new RangeError('body.signature is too long for the 9-bit sig len');
-  }
-  const out = new Uint8Array(CONFIRM_BODY_MIN_LENGTH + sigWords * 4);
+  const sigBlock = encodeSignatureBlock(body.signature);
+  const sigWords = sigBlock.length / 4;
+  const out = new Uint8Array(CONFIRM_BODY_MIN_LENGTH + sigBlock.length);
   out.set(body.h0, 0);
   const f = body.flags;
   const flagBits = (f.E ? 8 : 0) | (f.V ? 4 : 0) | (f.A ? 2 : 0) | (f.D ? 1 : 0);
   writeU32(out, 32, (sigWords << 8) | flagBits);
   writeU32(out, 36, body.cacheExpiry);
-  if (body.signature !== undefined && sigType !== undefined) {
-    out.set(sigType, 40);
-    out.set(body.signature.data, 44);
-  }
+  out.set(sigBlock, 40);
   return out;
 }
 

@@ -9,9 +9,9 @@
  *   | rendering scheme of the relayed SAS (1 word) | trusted MiTM SAS hash (8 words)
  *   | [signature type block (1 word) | signature]
  */
-import { assertBytes, assertInteger, latin1Bytes, latin1String, readU32, writeU32 } from '../bytes.ts';
+import { assertBytes, latin1Bytes, latin1String, readU32, writeU32 } from '../bytes.ts';
 import { malformed } from '../errors.ts';
-import type { ConfirmSignature } from './confirm.ts';
+import { encodeSignatureBlock, type ConfirmSignature } from './confirm.ts';
 import { MessageReader } from './framing.ts';
 import { MessageWriter } from './writer.ts';
 
@@ -62,26 +62,15 @@ export function encodeSasRelayBody(body: SasRelayBody): Uint8Array {
   assertBytes(body.sasHash, 'body.sasHash', 32);
   const scheme = latin1Bytes(body.renderingScheme, 'body.renderingScheme');
   if (scheme.length > 4) throw new RangeError('body.renderingScheme must be at most 4 characters');
-  let sigWords = 0;
-  let sigType: Uint8Array | undefined;
-  if (body.signature !== undefined) {
-    assertBytes(body.signature.data, 'body.signature.data');
-    if (body.signature.data.length % 4 !== 0) throw new RangeError('body.signature.data must be a multiple of 4 bytes');
-    sigType = latin1Bytes(body.signature.type, 'body.signature.type');
-    if (sigType.length !== 4) throw new RangeError('body.signature.type must be 4 characters');
-    sigWords = 1 + body.signature.data.length / 4;
-    assertInteger(sigWords, 'signature length in words', 1, 0x1ff);
-  }
-  const out = new Uint8Array(BODY_MIN_LENGTH + sigWords * 4);
+  const sigBlock = encodeSignatureBlock(body.signature);
+  const sigWords = sigBlock.length / 4;
+  const out = new Uint8Array(BODY_MIN_LENGTH + sigBlock.length);
   const f = body.flags;
   writeU32(out, 0, (sigWords << 8) | (f.V ? 4 : 0) | (f.A ? 2 : 0) | (f.D ? 1 : 0));
   out.fill(0x20, 4, 8);
   out.set(scheme, 4);
   out.set(body.sasHash, 8);
-  if (sigType !== undefined && body.signature !== undefined) {
-    out.set(sigType, 40);
-    out.set(body.signature.data, 44);
-  }
+  out.set(sigBlock, 40);
   return out;
 }
 

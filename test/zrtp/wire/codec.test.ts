@@ -176,6 +176,22 @@ describe('Confirm body and SASrelay body (§5.7, §5.13)', () => {
       expect(zrtpErrorOf(() => decodeConfirmBody(bad)).code).toBe('SUSURRO_ZRTP_MALFORMED');
     }
   });
+  it('Confirm and SASrelay bodies validate the signature block alike (type, whole words, 9-bit sig len)', () => {
+    const confirm = (signature: { type: string; data: Uint8Array }) =>
+      encodeConfirmBody({ h0, flags: { E: false, V: false, A: false, D: false }, cacheExpiry: 0, signature });
+    const relay = (signature: { type: string; data: Uint8Array }) =>
+      encodeSasRelayBody({ flags: { V: false, A: false, D: false }, renderingScheme: 'B32', sasHash: h0, signature });
+    for (const encode of [confirm, relay]) {
+      // 510 data words + the type block = 511, the largest 9-bit sig len.
+      const largest = encode({ type: 'PGP ', data: new Uint8Array(510 * 4) });
+      expect(largest.length).toBe(40 + 511 * 4);
+      expect(toHex(largest.subarray(40, 44))).toBe(toHex(Buffer.from('PGP ')));
+      expect(() => encode({ type: 'PGP ', data: new Uint8Array(511 * 4) })).toThrow(RangeError);
+      expect(() => encode({ type: 'PGP', data: new Uint8Array(4) })).toThrow(RangeError);
+      expect(() => encode({ type: 'X509', data: new Uint8Array(6) })).toThrow(RangeError);
+      expect(() => encode({ type: 'X509', data: [1, 2, 3, 4] as unknown as Uint8Array })).toThrow(TypeError);
+    }
+  });
   it('SASrelay body round trip, with and without signature', () => {
     const sasHash = new Uint8Array(32).fill(3);
     const plain = { flags: { V: true, A: false, D: true }, renderingScheme: 'B256', sasHash };
