@@ -23,6 +23,7 @@ import {
   accountSchema,
   errorResponses,
   liveSchema,
+  pagedResponse,
   pagingQuery,
   publicAccount,
 } from './schemas.ts';
@@ -79,11 +80,7 @@ export async function accountsRoutes(app: FastifyInstance) {
           },
         },
         response: {
-          200: {
-            type: 'object',
-            required: ['total', 'limit', 'offset', 'items'],
-            properties: { total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' }, items: { type: 'array', items: accountSchema } },
-          },
+          200: pagedResponse(accountSchema),
           ...errorResponses,
         },
       },

@@ -1,7 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { BEARER } from '../plugins/auth.ts';
 import { listAudit } from '../services/audit.ts';
-import { errorResponses, pagingQuery } from './schemas.ts';
+import { errorResponses, pagedResponse, pagingQuery } from './schemas.ts';
+
+/** One audit log entry as the API shows it. */
+const auditEntrySchema = {
+  type: 'object',
+  required: ['id', 'at', 'actor', 'action', 'outcome'],
+  properties: {
+    id: { type: 'integer' },
+    at: { type: 'string' },
+    actor: { type: 'string' },
+    action: { type: 'string' },
+    target: { type: ['string', 'null'] },
+    sourceIp: { type: ['string', 'null'] },
+    outcome: { type: 'string' },
+    detail: { type: ['object', 'null'], additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } },
+  },
+} as const;
 
 /** /api/v1/audit — read-only view of the append-only audit log, newest first. */
 export async function auditRoutes(app: FastifyInstance) {
@@ -24,32 +40,7 @@ export async function auditRoutes(app: FastifyInstance) {
           },
         },
         response: {
-          200: {
-            type: 'object',
-            required: ['total', 'limit', 'offset', 'items'],
-            properties: {
-              total: { type: 'integer' },
-              limit: { type: 'integer' },
-              offset: { type: 'integer' },
-              items: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  required: ['id', 'at', 'actor', 'action', 'outcome'],
-                  properties: {
-                    id: { type: 'integer' },
-                    at: { type: 'string' },
-                    actor: { type: 'string' },
-                    action: { type: 'string' },
-                    target: { type: ['string', 'null'] },
-                    sourceIp: { type: ['string', 'null'] },
-                    outcome: { type: 'string' },
-                    detail: { type: ['object', 'null'], additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } },
-                  },
-                },
-              },
-            },
-          },
+          200: pagedResponse(auditEntrySchema),
           ...errorResponses,
         },
       },

@@ -67,6 +67,15 @@ export const pagingQuery = {
   offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
 } as const;
 
+/** 200 response of a paged list: one page of `items`, the total count and the paging echoed back. */
+export function pagedResponse<Item extends object>(items: Item) {
+  return {
+    type: 'object',
+    required: ['total', 'limit', 'offset', 'items'],
+    properties: { total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' }, items: { type: 'array', items } },
+  } as const;
+}
+
 export const turnSchema = {
   type: 'object',
   required: ['urls', 'username', 'credential', 'ttl'],
