@@ -1,6 +1,8 @@
 import {
+  assertZid,
   deserializeRecord,
   serializeRecord,
+  zidPairKey,
   type RetainedSecretCache,
   type RetainedSecretRecord,
 } from '../../../src/zrtp/cache/retained-secret-cache.ts';
@@ -22,13 +24,6 @@ interface SealedRecord {
   ciphertext: ArrayBuffer;
 }
 
-const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-
-function checkZid(name: string, zid: Uint8Array): void {
-  if (!(zid instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
-  if (zid.length !== 12) throw new RangeError(`${name} must be 12 bytes (RFC 6189 §4.9)`);
-}
-
 export class IndexedDbRetainedSecretCache implements RetainedSecretCache {
   constructor(
     private readonly store: DeviceStore,
@@ -36,9 +31,9 @@ export class IndexedDbRetainedSecretCache implements RetainedSecretCache {
   ) {}
 
   private recordKey(localZid: Uint8Array, peerZid: Uint8Array): string {
-    checkZid('localZid', localZid);
-    checkZid('peerZid', peerZid);
-    return `${hex(localZid)}:${hex(peerZid)}`;
+    assertZid(localZid, 'localZid');
+    assertZid(peerZid, 'peerZid');
+    return zidPairKey(localZid, peerZid);
   }
 
   async get(localZid: Uint8Array, peerZid: Uint8Array): Promise<RetainedSecretRecord | null> {
