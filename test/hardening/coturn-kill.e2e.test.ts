@@ -5,33 +5,26 @@
  * to notice saying the audio connection failed (ICE consent freshness, RFC 7675, detects the
  * dead relay), the supervisor restarts coturn, and a new call works.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { login, openPhone, startWorld, type Person, type World } from '../softphone/harness.ts';
+import { startLoggedInPair, type LoggedInPair, type Person, type World } from '../softphone/harness.ts';
 
 const frank: Person = { extension: '221', username: 'frank', displayName: 'Frank Ito', password: 'Harbor-Quartz-Willow-47', toneHz: 440 };
 const gina: Person = { extension: '222', username: 'gina', displayName: 'Gina Moreau', password: 'Copper-Lilac-Summit-62', toneHz: 1000 };
 
+let pair: LoggedInPair | undefined;
 let world: World;
 let dir: string;
 let a: Page;
 let b: Page;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'susurro-hardening-coturn-'));
-  world = await startWorld([frank, gina]);
-  a = await openPhone(world, frank, dir);
-  b = await openPhone(world, gina, dir);
-  await login(a, frank);
-  await login(b, gina);
+  pair = await startLoggedInPair(frank, gina, 'susurro-hardening-coturn-');
+  ({ world, dir, a, b } = pair);
 }, 180_000);
 
 afterAll(async () => {
-  await world?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await pair?.stop();
 });
 
 async function call(): Promise<void> {

@@ -7,7 +7,8 @@
 import { execFile } from 'node:child_process';
 import { request } from 'node:https';
 import { promisify } from 'node:util';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -122,6 +123,42 @@ export async function login(page: Page, person: Person): Promise<void> {
   await page.getByTestId('login-password').fill(person.password);
   await page.getByTestId('login-submit').click();
   await page.locator('[data-testid="connection"][data-state="registered"]').waitFor({ timeout: 15_000 });
+}
+
+/** Two people's phones, logged in, in a world of their own (see startLoggedInPair). */
+export interface LoggedInPair {
+  world: World;
+  /** Temporary directory of this pair (tone files; free for the test's own files). */
+  dir: string;
+  a: Page;
+  b: Page;
+  /** Stops the browsers and the stack and removes `dir`. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The set-up of the two-party end-to-end tests: a temporary directory named after `tmpPrefix`,
+ * a world with accounts for `first` and `second`, a phone for each, both logged in. On failure
+ * it stops what it started before rethrowing.
+ */
+export async function startLoggedInPair(first: Person, second: Person, tmpPrefix: string): Promise<LoggedInPair> {
+  const dir = mkdtempSync(join(tmpdir(), tmpPrefix));
+  let world: World | undefined;
+  const stop = async () => {
+    await world?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    world = await startWorld([first, second]);
+    const a = await openPhone(world, first, dir);
+    const b = await openPhone(world, second, dir);
+    await login(a, first);
+    await login(b, second);
+    return { world, dir, a, b, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
 
 /**

@@ -7,34 +7,29 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, heardTone, login, mediaCounters, openPhone, remoteTone, startWorld, type Person, type World } from './harness.ts';
+import { ARTIFACTS, heardTone, login, mediaCounters, remoteTone, startLoggedInPair, type LoggedInPair, type Person, type World } from './harness.ts';
 
 const run = promisify(execFile);
 const dave: Person = { extension: '211', username: 'dave', displayName: 'Dave Ortega', password: 'Lantern-Oyster-Canyon-58', toneHz: 440 };
 const erin: Person = { extension: '212', username: 'erin', displayName: 'Erin Salas', password: 'Meadow-Pylon-Zephyr-93', toneHz: 1000 };
 
+let pair: LoggedInPair | undefined;
 let world: World;
 let dir: string;
 let a: Page;
 let b: Page;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'susurro-softphone-media-'));
-  world = await startWorld([dave, erin]);
-  a = await openPhone(world, dave, dir);
-  b = await openPhone(world, erin, dir);
-  await login(a, dave);
-  await login(b, erin);
+  pair = await startLoggedInPair(dave, erin, 'susurro-softphone-media-');
+  ({ world, dir, a, b } = pair);
 }, 180_000);
 
 afterAll(async () => {
-  await world?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await pair?.stop();
 });
 
 /** Shannon entropy in bits per byte of the concatenated payloads. */
