@@ -8,42 +8,40 @@ import { startProcess, type Tracked } from './proc.ts';
 
 export interface SippUser { extension: string; domain: string; password: string }
 
+const USER_AGENT = 'susurro-bench';
+const FLOOD_USER_AGENT = 'susurro-bench-flood';
+
+/**
+ * The CDATA block of one REGISTER (RFC 3261 §10.2) of a sipp scenario, for the user of the
+ * injection CSV ([field0] extension, [field1] domain): CSeq 1 is the first, unauthenticated
+ * request; CSeq 2 answers the 401 with the digest sipp computes ([authentication], RFC 2617).
+ */
+function registerRequest(cseq: 1 | 2, userAgent: string): string {
+  return `    <![CDATA[
+      REGISTER sip:[field1] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+      From: <sip:[field0]@[field1]>;tag=[pid]SIPpTag[call_number]
+      To: <sip:[field0]@[field1]>
+      Call-ID: [call_id]
+      CSeq: ${cseq} REGISTER
+      Contact: <sip:[field0]@[local_ip]:[local_port]>
+${cseq === 2 ? '      [authentication]\n' : ''}      Max-Forwards: 70
+      Expires: 600
+      User-Agent: ${userAgent}
+      Content-Length: 0
+
+    ]]>`;
+}
+
 /** RFC 3261 §10.2 REGISTER answered with RFC 2617 digest after the 401 (sipp [authentication]). */
 export const REGISTER_AUTH_SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="susurro authenticated REGISTER">
   <send retrans="500">
-    <![CDATA[
-      REGISTER sip:[field1] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
-      From: <sip:[field0]@[field1]>;tag=[pid]SIPpTag[call_number]
-      To: <sip:[field0]@[field1]>
-      Call-ID: [call_id]
-      CSeq: 1 REGISTER
-      Contact: <sip:[field0]@[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Expires: 600
-      User-Agent: susurro-bench
-      Content-Length: 0
-
-    ]]>
+${registerRequest(1, USER_AGENT)}
   </send>
   <recv response="401" auth="true"/>
   <send retrans="500">
-    <![CDATA[
-      REGISTER sip:[field1] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
-      From: <sip:[field0]@[field1]>;tag=[pid]SIPpTag[call_number]
-      To: <sip:[field0]@[field1]>
-      Call-ID: [call_id]
-      CSeq: 2 REGISTER
-      Contact: <sip:[field0]@[local_ip]:[local_port]>
-      [authentication]
-      Max-Forwards: 70
-      Expires: 600
-      User-Agent: susurro-bench
-      Content-Length: 0
-
-    ]]>
+${registerRequest(2, USER_AGENT)}
   </send>
   <recv response="200"/>
 </scenario>
@@ -57,38 +55,11 @@ export const REGISTER_AUTH_SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1"
 export const REGISTER_BAD_PASSWORD_SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="susurro REGISTER flood with a wrong password">
   <send>
-    <![CDATA[
-      REGISTER sip:[field1] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
-      From: <sip:[field0]@[field1]>;tag=[pid]SIPpTag[call_number]
-      To: <sip:[field0]@[field1]>
-      Call-ID: [call_id]
-      CSeq: 1 REGISTER
-      Contact: <sip:[field0]@[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Expires: 600
-      User-Agent: susurro-bench-flood
-      Content-Length: 0
-
-    ]]>
+${registerRequest(1, FLOOD_USER_AGENT)}
   </send>
   <recv response="401" auth="true" timeout="1000" ontimeout="done"/>
   <send>
-    <![CDATA[
-      REGISTER sip:[field1] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
-      From: <sip:[field0]@[field1]>;tag=[pid]SIPpTag[call_number]
-      To: <sip:[field0]@[field1]>
-      Call-ID: [call_id]
-      CSeq: 2 REGISTER
-      Contact: <sip:[field0]@[local_ip]:[local_port]>
-      [authentication]
-      Max-Forwards: 70
-      Expires: 600
-      User-Agent: susurro-bench-flood
-      Content-Length: 0
-
-    ]]>
+${registerRequest(2, FLOOD_USER_AGENT)}
   </send>
   <recv response="401" optional="true" timeout="1000" ontimeout="done"/>
   <recv response="403" timeout="1000" ontimeout="done"/>
