@@ -8,8 +8,8 @@ import fc from 'fast-check';
 import { createDiffieHellman, createECDH, createPrivateKey, createPublicKey, diffieHellman, getDiffieHellman, randomBytes } from 'node:crypto';
 import { generateKeyPair, publicValueLength, dhSecretBits, type KeyPair } from '../../../src/zrtp/crypto/key-agreement.ts';
 import { MODP_2048, MODP_3072, modPow, bigIntToBytes, bytesToBigInt } from '../../../src/zrtp/crypto/modp.ts';
-import { ZrtpError } from '../../../src/zrtp/errors.ts';
 import type { KeyAgreementAlgorithm } from '../../../src/zrtp/algorithms.ts';
+import { zrtpErrorOf } from '../support/errors.ts';
 import { hex, toHex } from '../wire/vectors.ts';
 
 const rng = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
@@ -20,15 +20,9 @@ const fixed = (bytes: Uint8Array) => (n: number): Uint8Array => {
 };
 
 function expectBadPv(fn: () => unknown): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(ZrtpError);
-  expect((caught as ZrtpError).code).toBe('SUSURRO_ZRTP_BAD_DH_VALUE');
-  expect((caught as ZrtpError).protocolCode).toBe(0x61);
+  const error = zrtpErrorOf(fn);
+  expect(error.code).toBe('SUSURRO_ZRTP_BAD_DH_VALUE');
+  expect(error.protocolCode).toBe(0x61);
 }
 
 describe('MODP groups (RFC 3526) and modPow', () => {

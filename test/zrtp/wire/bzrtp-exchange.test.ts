@@ -16,7 +16,7 @@ import { hash } from '../../../src/zrtp/crypto/hash.ts';
 import { makeHashChain, verifyHashChainLink } from '../../../src/zrtp/hash-chain.ts';
 import { zrtpHashAttribute, verifyZrtpHash } from '../../../src/zrtp/zrtp-hash.ts';
 import { generateKeyPair, publicValueLength } from '../../../src/zrtp/crypto/key-agreement.ts';
-import { ZrtpError } from '../../../src/zrtp/errors.ts';
+import { zrtpErrorOf } from '../support/errors.ts';
 import { exchange, hex, rawMessage, toHex } from './vectors.ts';
 
 const ep = exchange.endpoints;
@@ -30,14 +30,7 @@ const decoded = (i: number): ZrtpMessage => decodeMessage(msg(i));
 const P = { respHello: 0, initHello: 1, helloAck: 2, commit: 3, dhPart1: 4, dhPart2: 5, confirm1: 6, confirm2: 7, conf2Ack: 8 };
 
 function expectZrtpError(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(ZrtpError);
-  expect((caught as ZrtpError).code).toBe(code);
+  expect(zrtpErrorOf(fn).code).toBe(code);
 }
 
 describe('captured bzrtp exchange: packet framing (RFC 6189 §5)', () => {

@@ -14,19 +14,9 @@ import {
   type ZrtpMessage,
   type DhPartMessage,
 } from '../../../src/zrtp/messages/index.ts';
-import { ZrtpError } from '../../../src/zrtp/errors.ts';
+import { zrtpErrorOf } from '../support/errors.ts';
 import { sampleMessages, SAMPLE_WORDS } from './samples.ts';
 import { exchange, hex, rawMessage, toHex } from './vectors.ts';
-
-function zrtpErrorOf(fn: () => unknown): ZrtpError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ZrtpError) return e;
-    throw new Error(`expected a ZrtpError, got ${String(e)}`);
-  }
-  throw new Error('expected a ZrtpError, nothing was thrown');
-}
 
 /** Overwrite the 16-bit length field so that only the targeted defect remains. */
 function withLengthFixed(m: Uint8Array): Uint8Array {
