@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHtableDump } from '../../src/admin-api/bans.ts';
 import { createAccountRow } from '../../src/db/index.ts';
 import { adminApiFor, type Api } from '../admin-api/live-rig.ts';
-import { RawSipConnection, buildRequest, rawRegister } from '../support/sip-client.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { buildRequest, rawRegister, type RawSipConnection } from '../support/sip-client.ts';
+import { openSipTls, startTestStack, type TestStack } from '../support/stack.ts';
 
 const ATTACKER = '127.0.0.2';
 const COLLEAGUE = '127.0.0.1';
@@ -31,8 +31,7 @@ afterAll(async () => {
 });
 
 async function tlsFrom(localAddress: string) {
-  const c = await RawSipConnection.openTls({ host: '127.0.0.1', port: t.config.ports.sipTls, ca: t.caPem, localAddress });
-  conns.push(c);
+  const c = await openSipTls(t, conns, localAddress);
   expect(c.localHost).toBe(localAddress);
   return c;
 }

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccountRow } from '../../src/db/index.ts';
 import { RawSipConnection, buildRequest, digestAuthorization, header, parseChallenge, type SipMessage } from '../support/sip-client.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { openSipTls, startTestStack, type TestStack } from '../support/stack.ts';
 
 const SOURCE = '127.0.0.2';
 let t: TestStack;
@@ -23,11 +23,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function tls() {
-  const c = await RawSipConnection.openTls({ host: '127.0.0.1', port: t.config.ports.sipTls, ca: t.caPem, localAddress: SOURCE });
-  conns.push(c);
-  return c;
-}
+const tls = () => openSipTls(t, conns, SOURCE);
 
 let cseq = 0;
 function register(c: RawSipConnection, auth?: string): Promise<SipMessage> {

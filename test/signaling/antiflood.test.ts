@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccountRow } from '../../src/db/index.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
-import { RawSipConnection, buildRequest, rawRegister } from '../support/sip-client.ts';
+import { openSipTls, startTestStack, type TestStack } from '../support/stack.ts';
+import { buildRequest, rawRegister, type RawSipConnection } from '../support/sip-client.ts';
 
 let t: TestStack;
 const conns: RawSipConnection[] = [];
@@ -23,11 +23,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function tls() {
-  const c = await RawSipConnection.openTls({ host: '127.0.0.1', port: t.config.ports.sipTls, ca: t.caPem });
-  conns.push(c);
-  return c;
-}
+const tls = () => openSipTls(t, conns);
 
 describe('anti-flood', () => {
   it('drops requests from known scanner user agents without an answer', async () => {

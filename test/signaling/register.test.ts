@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccountRow } from '../../src/db/index.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { openSipTls, startTestStack, type TestStack } from '../support/stack.ts';
 import { RawSipConnection, createPhone, rawRegister, parseChallenge } from '../support/sip-client.ts';
 
 let t: TestStack;
@@ -23,11 +23,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function tls() {
-  const c = await RawSipConnection.openTls({ host: '127.0.0.1', port: t.config.ports.sipTls, ca: t.caPem });
-  conns.push(c);
-  return c;
-}
+const tls = () => openSipTls(t, conns);
 async function wss() {
   const c = await RawSipConnection.openWss({ url: t.stack.urls.wss, ca: t.caPem, origin });
   conns.push(c);

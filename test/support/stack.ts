@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { loadConfig, type DeepPartial, type SusurroConfig } from '../../src/config/index.ts';
 import { startStack, type RunningStack, type StartStackOptions } from '../../src/stack/index.ts';
 import { freePorts } from './ports.ts';
+import { RawSipConnection } from './sip-client.ts';
 
 export interface TestStack {
   stack: RunningStack;
@@ -80,6 +81,17 @@ export async function startTestStack(
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * A raw SIP/TLS connection to the stack's Kamailio (verified against the stack's CA), from
+ * `localAddress` if given, pushed onto `opened` so the test's afterAll closes it even when the
+ * test fails half-way.
+ */
+export async function openSipTls(t: TestStack, opened: RawSipConnection[], localAddress?: string): Promise<RawSipConnection> {
+  const c = await RawSipConnection.openTls({ host: '127.0.0.1', port: t.config.ports.sipTls, ca: t.caPem, ...(localAddress ? { localAddress } : {}) });
+  opened.push(c);
+  return c;
 }
 
 function mergeOverrides(a: DeepPartial<SusurroConfig>, b: DeepPartial<SusurroConfig>): DeepPartial<SusurroConfig> {
