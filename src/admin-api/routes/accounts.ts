@@ -23,8 +23,8 @@ import {
   accountSchema,
   errorResponses,
   liveSchema,
+  pagedQuerystring,
   pagedResponse,
-  pagingQuery,
   publicAccount,
 } from './schemas.ts';
 
@@ -70,15 +70,10 @@ export async function accountsRoutes(app: FastifyInstance) {
         tags,
         summary: 'List accounts (paged, optional case-insensitive search)',
         security: BEARER,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...pagingQuery,
-            q: { type: 'string', maxLength: 64, description: 'substring of extension, username or display name' },
-            status: { type: 'string', enum: ['active', 'disabled'] },
-          },
-        },
+        querystring: pagedQuerystring({
+          q: { type: 'string', maxLength: 64, description: 'substring of extension, username or display name' },
+          status: { type: 'string', enum: ['active', 'disabled'] },
+        }),
         response: {
           200: pagedResponse(accountSchema),
           ...errorResponses,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { BEARER } from '../plugins/auth.ts';
 import { listAudit } from '../services/audit.ts';
-import { errorResponses, pagedResponse, pagingQuery } from './schemas.ts';
+import { errorResponses, pagedQuerystring, pagedResponse } from './schemas.ts';
 
 /** One audit log entry as the API shows it. */
 const auditEntrySchema = {
@@ -29,16 +29,11 @@ export async function auditRoutes(app: FastifyInstance) {
         tags: ['audit'],
         summary: 'Audit log (who, what, when, from where), newest first',
         security: BEARER,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...pagingQuery,
-            actor: { type: 'string', maxLength: 64 },
-            target: { type: 'string', maxLength: 128 },
-            action: { type: 'string', maxLength: 64 },
-          },
-        },
+        querystring: pagedQuerystring({
+          actor: { type: 'string', maxLength: 64 },
+          target: { type: 'string', maxLength: 128 },
+          action: { type: 'string', maxLength: 64 },
+        }),
         response: {
           200: pagedResponse(auditEntrySchema),
           ...errorResponses,

@@ -67,6 +67,11 @@ export const pagingQuery = {
   offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
 } as const;
 
+/** Querystring of a paged list: limit/offset (pagingQuery) plus the list's own filters, nothing else. */
+export function pagedQuerystring<Filters extends Record<string, object>>(filters: Filters) {
+  return { type: 'object', additionalProperties: false, properties: { ...pagingQuery, ...filters } } as const;
+}
+
 /** 200 response of a paged list: one page of `items`, the total count and the paging echoed back. */
 export function pagedResponse<Item extends object>(items: Item) {
   return {
