@@ -23,6 +23,12 @@ const CREATES = 300;
 const CONCURRENCY = 4;
 const LISTS = 200;
 
+/** A latency figure in ms from raw samples (median, p99, sample count), without a reference. */
+function latencyFigure(name: string, description: string, samples: number[], target: Figure['target'] = null): Figure {
+  const { median, p99 } = summarize(samples);
+  return figure({ name, description, unit: 'ms', median, p99, samples: samples.length, reference: null, target });
+}
+
 const bench: Benchmark = {
   name: 'admin service (revocation latency, API throughput)',
   budgetSeconds: 300,
@@ -66,44 +72,11 @@ const bench: Benchmark = {
         if ((i + 1) % 5 === 0) progress(`${i + 1}/${REVOCATIONS} revocations, last cut-off ${cutoff.at(-1)!.toFixed(1)} ms`);
       }
       await bobPhone.stop().catch(() => {});
-      const c = summarize(cutoff);
+      const withinASecond = { op: '<=', value: 1000, of: 'p99' } as const;
       figures.push(
-        figure({
-          name: 'admin.revoke.cutoff',
-          description: 'disable API call → revoked phone (registered over WSS, in a call) sees its WebSocket closed',
-          unit: 'ms',
-          median: c.median,
-          p99: c.p99,
-          samples: cutoff.length,
-          reference: null,
-          target: { op: '<=', value: 1000, of: 'p99' },
-        }),
-      );
-      const p = summarize(peerEnd);
-      figures.push(
-        figure({
-          name: 'admin.revoke.peer-call-ended',
-          description: 'disable API call → the peer’s call is terminated (BYE from Kamailio dlg.end_dlg)',
-          unit: 'ms',
-          median: p.median,
-          p99: p.p99,
-          samples: peerEnd.length,
-          reference: null,
-          target: { op: '<=', value: 1000, of: 'p99' },
-        }),
-      );
-      const a = summarize(apiTime);
-      figures.push(
-        figure({
-          name: 'admin.revoke.api-response',
-          description: 'disable API round trip (DB transaction + all live actions) over HTTPS',
-          unit: 'ms',
-          median: a.median,
-          p99: a.p99,
-          samples: apiTime.length,
-          reference: null,
-          target: null,
-        }),
+        latencyFigure('admin.revoke.cutoff', 'disable API call → revoked phone (registered over WSS, in a call) sees its WebSocket closed', cutoff, withinASecond),
+        latencyFigure('admin.revoke.peer-call-ended', 'disable API call → the peer’s call is terminated (BYE from Kamailio dlg.end_dlg)', peerEnd, withinASecond),
+        latencyFigure('admin.revoke.api-response', 'disable API round trip (DB transaction + all live actions) over HTTPS', apiTime),
       );
 
       // --- create throughput ---------------------------------------------------------------
@@ -123,7 +96,6 @@ const bench: Benchmark = {
       );
       const createSeconds = (performance.now() - tc0) / 1000;
       progress(`${CREATES} creates in ${createSeconds.toFixed(2)} s (${CONCURRENCY} in parallel)`);
-      const cl = summarize(latencies);
       figures.push(
         figure({
           name: 'admin.accounts.create.throughput',
@@ -135,16 +107,7 @@ const bench: Benchmark = {
           reference: null,
           target: null,
         }),
-        figure({
-          name: 'admin.accounts.create.latency',
-          description: 'one account creation (subscriber + metadata transaction, audit row) over HTTPS',
-          unit: 'ms',
-          median: cl.median,
-          p99: cl.p99,
-          samples: latencies.length,
-          reference: null,
-          target: null,
-        }),
+        latencyFigure('admin.accounts.create.latency', 'one account creation (subscriber + metadata transaction, audit row) over HTTPS', latencies),
       );
 
       // --- list throughput -----------------------------------------------------------------
@@ -157,7 +120,6 @@ const bench: Benchmark = {
         listLat.push(performance.now() - s);
       }
       const listSeconds = (performance.now() - tl0) / 1000;
-      const ll = summarize(listLat);
       figures.push(
         figure({
           name: 'admin.accounts.list.throughput',
@@ -169,16 +131,7 @@ const bench: Benchmark = {
           reference: null,
           target: null,
         }),
-        figure({
-          name: 'admin.accounts.list.latency',
-          description: 'one page of 50 accounts over HTTPS',
-          unit: 'ms',
-          median: ll.median,
-          p99: ll.p99,
-          samples: listLat.length,
-          reference: null,
-          target: null,
-        }),
+        latencyFigure('admin.accounts.list.latency', 'one page of 50 accounts over HTTPS', listLat),
       );
       figures.push(...(await databaseFigures(progress)));
       return figures;
@@ -225,7 +178,6 @@ async function databaseFigures(progress: (line: string) => void): Promise<Figure
       await verify(hash, 'bench-admin-password-123');
       argon.push(performance.now() - s);
     }
-    const ar = summarize(argon);
     return [
       figure({
         name: 'admin.db.account-transaction.postgres',
@@ -237,16 +189,7 @@ async function databaseFigures(progress: (line: string) => void): Promise<Figure
         reference: { name: 'admin.db.account-transaction.sqlite', median: sq.median, p99: sq.p99 },
         target: null,
       }),
-      figure({
-        name: 'admin.login.argon2id-verify',
-        description: 'argon2id verification of an admin password (m=19 MiB, t=2, p=1), paid once per admin login',
-        unit: 'ms',
-        median: ar.median,
-        p99: ar.p99,
-        samples: argon.length,
-        reference: null,
-        target: null,
-      }),
+      latencyFigure('admin.login.argon2id-verify', 'argon2id verification of an admin password (m=19 MiB, t=2, p=1), paid once per admin login', argon),
     ];
   } finally {
     await pg.stop();
