@@ -1,6 +1,7 @@
 import { request } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { SessionState, TransportState, type Invitation, type Inviter } from 'sip.js';
+import { expect } from 'vitest';
 import { createPhone, dtlsSdp, type Phone } from '../support/sip-client.ts';
 import type { TestStack } from '../support/stack.ts';
 
@@ -70,6 +71,17 @@ export function phoneFor(t: TestStack, ext: string, password: string): Promise<P
     ca: t.caPem,
     origin: `https://127.0.0.1:${t.config.ports.admin}`,
   });
+}
+
+/**
+ * A phone for (ext, password) pushed onto `opened` (so afterAll stops it even when the test
+ * fails), then registered: the 200 is asserted.
+ */
+export async function registeredPhone(t: TestStack, opened: Phone[], ext: string, password: string): Promise<Phone> {
+  const p = await phoneFor(t, ext, password);
+  opened.push(p);
+  expect(await p.register()).toBe(200);
+  return p;
 }
 
 /** Resolves with performance.now() at the moment the phone's WebSocket drops. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import type { Phone } from '../support/sip-client.ts';
-import { adminApiFor, disconnected, establishCall, phoneFor, terminated, type Api } from './live-rig.ts';
+import { adminApiFor, disconnected, establishCall, phoneFor, registeredPhone, terminated, type Api } from './live-rig.ts';
 
 /**
  * The same revocation, with the whole stack on PostgreSQL (Kamailio's db_postgres reads
@@ -33,11 +33,8 @@ describe('revocation on PostgreSQL', () => {
       expect(r.status).toBe(201);
       pw[ext] = r.body.password;
     }
-    const alice = await phoneFor(t, '201', pw['201']!);
-    const bob = await phoneFor(t, '202', pw['202']!);
-    phones.push(alice, bob);
-    expect(await alice.register()).toBe(200);
-    expect(await bob.register()).toBe(200);
+    const alice = await registeredPhone(t, phones, '201', pw['201']!);
+    const bob = await registeredPhone(t, phones, '202', pw['202']!);
     const call = await establishCall(alice, bob, '202', t.config.domain);
     const cut = disconnected(alice);
     const ended = terminated(call.incoming);
@@ -52,8 +49,6 @@ describe('revocation on PostgreSQL', () => {
     phones.push(again);
     expect(await again.register()).toBe(403);
     expect((await api.call('POST', '/api/v1/accounts/201/enable')).status).toBe(200);
-    const back = await phoneFor(t, '201', pw['201']!);
-    phones.push(back);
-    expect(await back.register()).toBe(200);
+    await registeredPhone(t, phones, '201', pw['201']!);
   });
 });

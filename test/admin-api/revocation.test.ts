@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { RawSipConnection, rawRegister, type Phone } from '../support/sip-client.ts';
 import { TurnUdpClient } from '../support/turn-client.ts';
-import { adminApiFor, disconnected, establishCall, phoneFor, terminated, type Api } from './live-rig.ts';
+import { adminApiFor, disconnected, establishCall, phoneFor, registeredPhone as registeredPhoneOn, terminated, type Api } from './live-rig.ts';
 
 /**
  * Revocation against the REAL stack (Kamailio + coturn + the admin API over HTTPS):
@@ -31,12 +31,7 @@ async function account(ext: string, username: string): Promise<string> {
   return r.body.password;
 }
 
-async function registeredPhone(ext: string, password: string): Promise<Phone> {
-  const p = await phoneFor(t, ext, password);
-  phones.push(p);
-  expect(await p.register()).toBe(200);
-  return p;
-}
+const registeredPhone = (ext: string, password: string) => registeredPhoneOn(t, phones, ext, password);
 
 describe('revoking an account with a live call', () => {
   it('closes its WebSocket, ends the call for the peer, removes the registration; re-register gets 403', async () => {
@@ -82,9 +77,7 @@ describe('revoking an account with a live call', () => {
 
     // Re-enable: the same password registers again.
     expect((await api.call('POST', '/api/v1/accounts/201/enable')).status).toBe(200);
-    const back = await phoneFor(t, '201', alicePw);
-    phones.push(back);
-    expect(await back.register()).toBe(200);
+    await registeredPhone('201', alicePw);
   });
 
   it('revoking an account that is offline succeeds with every live action ok', async () => {

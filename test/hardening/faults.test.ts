@@ -16,7 +16,7 @@ import { SessionState } from 'sip.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccountRow } from '../../src/db/index.ts';
 import { turnCredentials } from '../../src/media-relay/credentials.ts';
-import { adminApiFor, establishCall, phoneFor, type Api } from '../admin-api/live-rig.ts';
+import { adminApiFor, establishCall, registeredPhone, type Api } from '../admin-api/live-rig.ts';
 import type { Phone } from '../support/sip-client.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { TurnUdpClient } from '../support/turn-client.ts';
@@ -84,11 +84,8 @@ async function relayedFlow() {
 
 describe('kill -9 of Kamailio during a call', () => {
   it('the supervisor restarts it; media keeps flowing meanwhile; phones re-register and call again', async () => {
-    const alice = await phoneFor(t, '201', 'alice-secret-1');
-    const bob = await phoneFor(t, '202', 'bob-secret-22');
-    phones.push(alice, bob);
-    expect(await alice.register()).toBe(200);
-    expect(await bob.register()).toBe(200);
+    const alice = await registeredPhone(t, phones, '201', 'alice-secret-1');
+    const bob = await registeredPhone(t, phones, '202', 'bob-secret-22');
     const call = await establishCall(alice, bob, '202', t.config.domain);
     const flow = await relayedFlow();
     await until('media flowing', () => flow.received() >= 10);

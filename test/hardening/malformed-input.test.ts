@@ -8,7 +8,7 @@ import { connect as tlsConnect } from 'node:tls';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccountRow } from '../../src/db/index.ts';
-import { establishCall, phoneFor } from '../admin-api/live-rig.ts';
+import { establishCall, registeredPhone } from '../admin-api/live-rig.ts';
 import { RawSipConnection, dtlsSdp, rawRegister, zrtpSdp, type Phone } from '../support/sip-client.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { malformedCorpus, type CorpusEntry } from './malformed-corpus.ts';
@@ -95,11 +95,8 @@ async function legitimateWork() {
   } finally {
     tls.close();
   }
-  const alice = await phoneFor(t, '201', 'alice-secret-1');
-  const bob = await phoneFor(t, '202', 'bob-secret-22');
-  phones.push(alice, bob);
-  expect(await alice.register()).toBe(200);
-  expect(await bob.register()).toBe(200);
+  const alice = await registeredPhone(t, phones, '201', 'alice-secret-1');
+  const bob = await registeredPhone(t, phones, '202', 'bob-secret-22');
   const call = await establishCall(alice, bob, '202', t.config.domain);
   await call.outgoing.bye();
   await alice.stop();
@@ -138,11 +135,8 @@ describe('malformed SIP over TLS and WSS', () => {
   }, 30_000);
 
   it('SDP garbage from an authenticated caller is refused by the media policy and never reaches the callee', async () => {
-    const alice = await phoneFor(t, '201', 'alice-secret-1');
-    const bob = await phoneFor(t, '202', 'bob-secret-22');
-    phones.push(alice, bob);
-    expect(await alice.register()).toBe(200);
-    expect(await bob.register()).toBe(200);
+    const alice = await registeredPhone(t, phones, '201', 'alice-secret-1');
+    const bob = await registeredPhone(t, phones, '202', 'bob-secret-22');
     // each breaks exactly one rule of a description that is otherwise accepted
     const garbage = [
       dtlsSdp().replace(/^v=0\r\n/, ''),                                   // no v=0 (RFC 8866 §5.1)
