@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { launchChromium, type LaunchedChromium } from '../support/browser.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import type { Phone } from '../support/sip-client.ts';
-import { disconnected, phoneFor } from './live-rig.ts';
+import { disconnected, registeredPhone } from './live-rig.ts';
 
 /**
  * The admin page in Debian's Chromium (headless) against the real stack: log in,
@@ -57,9 +57,7 @@ describe('admin page', () => {
     // Markup in names is shown as text, never interpreted.
     await page.getByRole('cell', { name: 'Alice <b>Liddell</b>', exact: true }).waitFor();
 
-    const alice = await phoneFor(t, '201', password);
-    phones.push(alice);
-    expect(await alice.register()).toBe(200);
+    const alice = await registeredPhone(t, phones, '201', password);
 
     mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'admin-page-created.png'), fullPage: true });
