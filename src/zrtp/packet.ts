@@ -8,7 +8,7 @@
  *   |                          CRC (1 word)                      |
  *
  * The CRC-32C covers header and message. It is written least-significant byte first, as bzrtp
- * and GNU ZRTP do (the vectors in /work/shared/vectors confirm it). Fragmented packets (first byte
+ * and GNU ZRTP do (the vectors in test/vectors confirm it). Fragmented packets (first byte
  * 0x11, a bzrtp extension for post-quantum key sizes) are not supported and rejected as malformed.
  */
 import { assertBytes, assertInteger, readU16, readU32, writeU16, writeU32 } from './bytes.ts';

@@ -8,7 +8,7 @@
  *   §5.2/§5.4 message MACs: Hello keyed by H2, Commit keyed by H1 (HMAC-SHA-256, 64 bits);
  *   §4.4.1.1 the Commit's hvi = hash(DHPart2 || responder's Hello), with the negotiated hash;
  *   §8.1  a=zrtp-hash: SHA-256 of the Hello, as bzrtp prints it for its own Hello.
- * This complements the vectors in ../shared/vectors (one old capture) with fresh captures in
+ * This complements the vectors in test/vectors (one old capture) with fresh captures in
  * every key agreement and hash bzrtp offers.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

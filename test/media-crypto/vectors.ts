@@ -1,5 +1,6 @@
-/** Loads ../shared/vectors/sframe-rfc9605.json (sframe-wg reference vectors). */
+/** Loads test/vectors/sframe-rfc9605.json (sframe-wg reference vectors; source and licence in test/vectors/README.md). */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export interface HeaderVector { kid: number | bigint; ctr: number | bigint; encoded: string }
 export interface AeadVector { cipher_suite: number; key: string; enc_key: string; auth_key: string; nonce: string; aad: string; pt: string; ct: string }
@@ -8,7 +9,7 @@ export interface SframeVector {
   sframe_secret: string; sframe_key: string; sframe_salt: string; metadata: string; nonce: string; aad: string; pt: string; ct: string;
 }
 
-const VECTORS_PATH = '/work/shared/vectors/sframe-rfc9605.json';
+const VECTORS_PATH = fileURLToPath(new URL('../vectors/sframe-rfc9605.json', import.meta.url));
 // JSON.parse loses precision above 2^53; header vectors reach 2^64-1, so integers are parsed as bigint.
 const raw = readFileSync(VECTORS_PATH, 'utf8').replace(/"(kid|ctr)": (\d+)/g, '"$1": "$2"');
 const parsed = JSON.parse(raw) as Record<string, Array<Record<string, unknown>>>;

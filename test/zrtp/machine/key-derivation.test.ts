@@ -26,8 +26,8 @@ import { withMandatory } from '../../../src/zrtp/algorithms.ts';
 const h = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-const kdfVectors = JSON.parse(readFileSync('/work/shared/vectors/zrtp-kdf-bzrtp.json', 'utf8'));
-const exchange = JSON.parse(readFileSync('/work/shared/vectors/zrtp-exchange-bzrtp.json', 'utf8'));
+const kdfVectors = JSON.parse(readFileSync(new URL('../../vectors/zrtp-kdf-bzrtp.json', import.meta.url), 'utf8'));
+const exchange = JSON.parse(readFileSync(new URL('../../vectors/zrtp-exchange-bzrtp.json', import.meta.url), 'utf8'));
 
 /** The ZRTP message inside a captured packet: strip the 12-byte header and the 4-byte CRC. */
 const messageOf = (index: number): Uint8Array => {

@@ -1,6 +1,6 @@
 /**
  * Known answers from a captured bzrtp/GNU ZRTP DH3k exchange (bzrtp test/bzrtpParserTest.c,
- * via /work/shared/vectors/zrtp-exchange-bzrtp.json): every packet is parsed with our codec,
+ * via test/vectors/zrtp-exchange-bzrtp.json): every packet is parsed with our codec,
  * re-encoded byte-identically, and every cryptographic link of RFC 6189 is checked — hash chain
  * (§9), message MACs keyed by the revealed preimages, hvi (§4.4.1.1), Confirm decryption and MAC
  * (§5.7), total_hash, a=zrtp-hash (§8.1) — plus the tampered cases that must be refused.

@@ -1,11 +1,12 @@
 /**
- * Loads the bzrtp-derived ZRTP vectors (/work/shared/vectors, see its README.md): the KDF/CRC/SAS
- * answers and the captured DH3k exchange. Override the directory with SUSURRO_VECTORS_DIR.
+ * Loads the bzrtp-derived ZRTP vectors (test/vectors, source and licence in its README.md): the
+ * KDF/CRC/SAS answers and the captured DH3k exchange.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const DIR = process.env['SUSURRO_VECTORS_DIR'] ?? '/work/shared/vectors';
+const DIR = fileURLToPath(new URL('../../vectors/', import.meta.url));
 
 export const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
 export const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
