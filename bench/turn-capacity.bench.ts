@@ -79,7 +79,6 @@ const bench: Benchmark = {
       overrides: {
         dataDir: dir,
         ports: { turn, turnTls, turnCli, sipTls, wss, jsonrpc, admin, relayMin: oursMin, relayMax: oursMin + RELAY_SPAN - 1, sipUdp: null },
-        turn: { allowLoopbackPeers: true },
         logLevel: 'warn',
       },
     });

@@ -1,6 +1,6 @@
 /**
  * Shared set-up for the softphone end-to-end tests: a fresh Vite build of softphone-web, the
- * real stack (Kamailio + coturn + admin API over HTTPS, loopback relay allowed), accounts
+ * real stack (Kamailio + coturn + admin API over HTTPS, in local trial: loopback relay), accounts
  * created through the admin API, and one Chromium process per person with its own fake
  * microphone tone.
  */
