@@ -3,7 +3,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { localTrial, type SusurroConfig } from '../config/index.ts';
+import { isLoopbackHost, localTrial, type SusurroConfig } from '../config/index.ts';
 import { TLS12_CIPHER_STRING } from '../tls/policy.ts';
 
 /**
@@ -38,7 +38,7 @@ export const TURN_MAX_BYTES_PER_SECOND = 64_000;
 
 /** A concrete, non-loopback listen address (not 0.0.0.0 / ::): the relay's own address. */
 function isSpecificUnicast(address: string): boolean {
-  return !['0.0.0.0', '::', '::1'].includes(address) && !address.startsWith('127.');
+  return !['0.0.0.0', '::'].includes(address) && !isLoopbackHost(address);
 }
 
 /**

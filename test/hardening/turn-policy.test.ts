@@ -57,6 +57,22 @@ async function udpPeer() {
   return s;
 }
 
+/**
+ * Allocates for `user`, asks permission for a UDP peer on 127.0.0.1 and sends it 5 Send
+ * indications whatever the answer: what reached the peer (waits up to 500 ms).
+ */
+async function loopbackProbe(t: TestStack, user: string): Promise<{ permission: number; received: number }> {
+  const { c, r } = await allocated(t, user);
+  expect(r.status).toBe(200);
+  const peer = await udpPeer();
+  let received = 0;
+  peer.on('message', () => received++);
+  const permission = await c.createPermission('127.0.0.1');
+  for (let i = 0; i < 5; i++) c.sendIndication('127.0.0.1', (peer.address() as { port: number }).port, Buffer.from('probe'));
+  for (let i = 0; i < 10 && received < 5; i++) await new Promise((r2) => setTimeout(r2, 50));
+  return { permission, received };
+}
+
 describe('TURN peer address policy', () => {
   it('the production default refuses loopback, private, link-local and metadata peers with 403', async () => {
     const { c, r } = await allocated(closed, '301');
@@ -70,15 +86,7 @@ describe('TURN peer address policy', () => {
   });
 
   it('the loopback peer denied by the default is not reached even by a Send indication', async () => {
-    const { c, r } = await allocated(closed, '302');
-    expect(r.status).toBe(200);
-    const peer = await udpPeer();
-    let received = 0;
-    peer.on('message', () => received++);
-    expect(await c.createPermission('127.0.0.1')).toBe(403);
-    for (let i = 0; i < 5; i++) c.sendIndication('127.0.0.1', (peer.address() as { port: number }).port, Buffer.from('probe'));
-    await new Promise((r2) => setTimeout(r2, 500));
-    expect(received).toBe(0);
+    expect(await loopbackProbe(closed, '302')).toEqual({ permission: 403, received: 0 });
   });
 
   it('local trial accepts the relay address 127.0.0.1 and nothing else', async () => {
@@ -96,15 +104,7 @@ describe('TURN peer address policy', () => {
   });
 
   it('local trial relays a Send indication to a loopback peer (the same probe the real public host drops)', async () => {
-    const { c, r } = await allocated(open, '304');
-    expect(r.status).toBe(200);
-    const peer = await udpPeer();
-    let received = 0;
-    peer.on('message', () => received++);
-    expect(await c.createPermission('127.0.0.1')).toBe(200);
-    for (let i = 0; i < 5; i++) c.sendIndication('127.0.0.1', (peer.address() as { port: number }).port, Buffer.from('probe'));
-    for (let i = 0; i < 20 && received < 5; i++) await new Promise((r2) => setTimeout(r2, 50));
-    expect(received).toBe(5);
+    expect(await loopbackProbe(open, '304')).toEqual({ permission: 200, received: 5 });
   });
 
   it('local trial refuses TCP relays (RFC 6062), which the real public host grants', async () => {
