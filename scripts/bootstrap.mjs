@@ -31,6 +31,9 @@ const PACKAGES = {
   test: [
     'chromium', 'libbzrtp-dev', 'libbctoolbox-dev', 'libsqlite3-dev', 'pkg-config', 'gcc', 'libc6-dev',
     'sip-tester', 'tshark', 'sox', 'postgresql', 'iproute2', 'iptables',
+    // the first-run test trusts var/tls/ca.crt in a browser's NSS db (certutil), as a user
+    // importing it would, and asks /health with curl as the README does
+    'libnss3-tools', 'curl',
   ],
 };
 

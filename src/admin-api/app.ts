@@ -7,7 +7,7 @@ import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { REPO_ROOT } from '../config/index.ts';
+import { REPO_ROOT, localTrial } from '../config/index.ts';
 import { ApiErrors, BODY_LIMIT } from './errors.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { contextPlugin } from './plugins/context.ts';
@@ -106,7 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
-  await app.register(healthRoutes, { health: deps.health });
+  await app.register(healthRoutes, { health: deps.health, localTrial: localTrial(deps.config).on });
   await app.register(
     async (api) => {
       await api.register(adminsRoutes);

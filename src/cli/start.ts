@@ -8,7 +8,7 @@
  * Ctrl-C / SIGTERM stop everything (SIGTERM, SIGKILL after 5 s) and exit 0. Children run in
  * their own process groups with a parent-death signal, so they never outlive this process.
  */
-import { loadConfig } from '../config/index.ts';
+import { loadConfig, localTrial } from '../config/index.ts';
 import { startStack, type RunningStack } from '../stack/index.ts';
 
 function log(line: string): void {
@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   log(`  health:      ${stack.urls.health}`);
   log(`  SIP:         ${stack.urls.wss} (WSS), ${stack.urls.sipTls} (TLS)`);
   log(`  TURN:        ${stack.urls.turn.join(', ')}`);
+  log(`  local trial: ${localTrial(config).explanation}`);
   if (stack.tls.caFile && !stack.tls.operatorProvided) {
     log(`  development CA (import it into browsers to trust the certificate): ${stack.tls.caFile}`);
   }

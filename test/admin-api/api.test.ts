@@ -416,6 +416,7 @@ describe.each(backends)('admin API on $name', (backend) => {
       const ok = await h.call('GET', '/health', { token: null });
       expect(ok.statusCode).toBe(200);
       expect(ok.json().components).toContainEqual({ name: 'database', up: true, detail: backend.name });
+      expect(ok.json().localTrial).toBe(true); // the harness runs on the defaults' loopback public host
       const down = await startHarness(null, { deps: { health: async () => [{ name: 'kamailio', up: false, detail: 'connection refused' }] } });
       try {
         const r = await down.call('GET', '/health', { token: null });
@@ -423,6 +424,12 @@ describe.each(backends)('admin API on $name', (backend) => {
         expect(r.json().status).toBe('degraded');
       } finally {
         await down.close();
+      }
+      const real = await startHarness(null, { deps: { config: { ...h.config, publicHost: 'voice.example.org' } } });
+      try {
+        expect((await real.call('GET', '/health', { token: null })).json().localTrial).toBe(false);
+      } finally {
+        await real.close();
       }
     });
 

@@ -1,6 +1,6 @@
 /**
  * Shared set-up for the softphone end-to-end tests: a fresh Vite build of softphone-web, the
- * real stack (Kamailio + coturn + admin API over HTTPS, loopback relay allowed), accounts
+ * real stack (Kamailio + coturn + admin API over HTTPS, in local trial: loopback relay), accounts
  * created through the admin API, and one Chromium process per person with its own fake
  * microphone tone.
  */
@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { launchChromium, makeToneWav, type LaunchedChromium } from '../support/browser.ts';
 
@@ -199,6 +200,16 @@ export async function heardTone(page: Page, hz: number, tries = 4): Promise<{ pe
   let last = await remoteTone(page, 800);
   for (let i = 1; i < tries && !(Math.abs(last.peakHz - hz) < 30 && last.peakDb - last.medianDb > 20); i++) last = await remoteTone(page, 800);
   return last;
+}
+
+/** Each page hears the other's tone (within 30 Hz, 20 dB above the median): `a` hears `bHz`, `b` hears `aHz`. */
+export async function expectToneBothWays(a: Page, aHz: number, b: Page, bHz: number): Promise<void> {
+  const heardByA = await heardTone(a, bHz);
+  const heardByB = await heardTone(b, aHz);
+  expect(Math.abs(heardByA.peakHz - bHz)).toBeLessThan(30);
+  expect(Math.abs(heardByB.peakHz - aHz)).toBeLessThan(30);
+  expect(heardByA.peakDb - heardByA.medianDb).toBeGreaterThan(20);
+  expect(heardByB.peakDb - heardByB.medianDb).toBeGreaterThan(20);
 }
 
 /** The selected ICE candidate pair's local and remote candidate types (getStats). */

@@ -1,8 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ComponentHealth } from '../types.ts';
 
-/** GET /health — 200 when every component is up, 503 ("degraded") otherwise. No auth, no secrets. */
-export async function healthRoutes(app: FastifyInstance, opts: { health: () => Promise<ComponentHealth[]> }) {
+/**
+ * GET /health — 200 when every component is up, 503 ("degraded") otherwise. No auth, no secrets.
+ * `localTrial`: true when the configuration is the single-machine trial (loopback public host and
+ * listen address), where coturn relays between browsers on loopback (src/config/local-trial.ts).
+ */
+export async function healthRoutes(app: FastifyInstance, opts: { health: () => Promise<ComponentHealth[]>; localTrial: boolean }) {
   app.get(
     '/health',
     {
@@ -27,7 +31,7 @@ export async function healthRoutes(app: FastifyInstance, opts: { health: () => P
       }
       const ok = components.every((c) => c.up);
       void reply.code(ok ? 200 : 503);
-      return { status: ok ? 'ok' : 'degraded', components };
+      return { status: ok ? 'ok' : 'degraded', localTrial: opts.localTrial, components };
     },
   );
 }
@@ -43,9 +47,10 @@ async function probeDatabase(app: FastifyInstance): Promise<ComponentHealth> {
 
 const healthSchema = {
   type: 'object',
-  required: ['status', 'components'],
+  required: ['status', 'localTrial', 'components'],
   properties: {
     status: { type: 'string', enum: ['ok', 'degraded'] },
+    localTrial: { type: 'boolean' },
     components: {
       type: 'array',
       items: {
