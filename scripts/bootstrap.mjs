@@ -21,7 +21,9 @@ const PACKAGES = {
   start: [
     'kamailio', 'kamailio-tls-modules', 'kamailio-websocket-modules', 'kamailio-sqlite-modules',
     'kamailio-postgres-modules', 'kamailio-json-modules', 'kamailio-utils-modules',
-    'kamailio-extra-modules', 'coturn', 'openssl', 'sqlite3', 'procps',
+    'kamailio-extra-modules',
+    // app_lua: the media policy's SDP parser (kamailio-config/sdp-policy.lua)
+    'kamailio-lua-modules', 'coturn', 'openssl', 'sqlite3', 'procps',
     // setpriv --pdeathsig (children die with the stack), system CA bundle for Kamailio's TLS client
     'util-linux', 'ca-certificates',
   ],
@@ -31,6 +33,8 @@ const PACKAGES = {
   test: [
     'chromium', 'libbzrtp-dev', 'libbctoolbox-dev', 'libsqlite3-dev', 'pkg-config', 'gcc', 'libc6-dev',
     'sip-tester', 'tshark', 'sox', 'postgresql', 'iproute2', 'iptables',
+    // the unit test of sdp-policy.lua runs it in the Lua version app_lua embeds
+    'lua5.1',
   ],
 };
 
