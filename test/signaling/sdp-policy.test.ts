@@ -249,7 +249,8 @@ describe('media policy through Kamailio: every SDP case in every direction', () 
         } catch (err) {
           const tail = (conn: RawSipConnection) => conn.seen.slice(-4).map((m) => m.raw.split('\r\n\r\n')[0]).join('\n--\n');
           throw new Error(`${direction} / ${c.name} (expected ${c.expect || 'accepted'}): ${(err as Error).message}\n` +
-            `caller saw (last 4):\n${tail(rig.callerConn)}\ncallee saw (last 4):\n${tail(rig.calleeConn)}`);
+            `caller saw (last 4):\n${tail(rig.callerConn)}\ncallee saw (last 4):\n${tail(rig.calleeConn)}\n` +
+            `kamailio.log:\n${readFileSync(join(rig.t.config.dataDir, 'run', 'kamailio.log'), 'utf8').split('\n').slice(-12).join('\n')}`);
         }
       }
       // the recording UAs: no refused body reached the callee (offers) or the caller (answers)

@@ -60,6 +60,7 @@ export class RawSipConnection {
       sock.once('secureConnect', resolve);
       sock.once('error', reject);
     });
+    sock.setNoDelay(true); // small request/response exchanges: no Nagle/delayed-ACK stalls
     const conn = new RawSipConnection('TLS', sock.localAddress ?? '127.0.0.1', sock.localPort ?? 0, (t) => sock.write(t), () => sock.destroy());
     // bytes, not a string: Content-Length counts octets (a UTF-8 body is longer in bytes)
     let buf = Buffer.alloc(0);
