@@ -1,7 +1,8 @@
 /**
  * The media policy through the real Kamailio (issue #13 item 2): every body of
  * test/support/sdp-cases.ts, as an offer or answer in every message that can carry SDP —
- * INVITE, 18x, 2xx to INVITE, re-INVITE, 2xx to re-INVITE, UPDATE, 2xx to UPDATE, PRACK, ACK —
+ * INVITE, 18x, 2xx to INVITE, re-INVITE, 2xx to re-INVITE, UPDATE, 2xx to UPDATE, PRACK, 2xx to
+ * PRACK, 2xx to an early UPDATE, ACK —
  * between two scripted SIP/TLS UAs. A refused body gets its status (400/488) or, for a reply
  * or an ACK, the call torn down (callee: CANCEL, or ACK + BYE; caller: 488 and BYE), and the
  * recording UA on the other side never sees it. The positive control runs the observed
@@ -14,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccountRow } from '../../src/db/index.ts';
 import { KAMAILIO_TEMPLATE_DIR } from '../../src/signaling/render.ts';
 import { chromiumOffer, sdpCases, type SdpCase } from '../support/sdp-cases.ts';
-import { RawSipConnection, header, rawRegister } from '../support/sip-client.ts';
+import { RawSipConnection, header, rawRegister, type SipMessage } from '../support/sip-client.ts';
 import { Callee, Caller, isReq, type CallerDialog } from '../support/sip-dialog.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -81,6 +82,39 @@ async function bothByed(r: Rig, d: CallerDialog, calleeAck: boolean) {
   const byeToCaller = await r.callerConn.waitFor(isReq('BYE', d.callId));
   r.callerAsUas.reply(byeToCaller, 200, 'OK');
   r.live = null;
+}
+
+/** INVITE with 100rel → 100, reliable 183 with a valid answer (RFC 3262): an early dialog. */
+async function earlyReliable(r: Rig): Promise<{ d: CallerDialog; inv: SipMessage }> {
+  const d = r.caller.dialog('302');
+  await d.invite(VALID_OFFER, ['Supported: 100rel']);
+  const inv = await calleeGets(r, 'INVITE', d);
+  r.callee.reply(inv, 100, 'Trying');
+  r.callee.reply(inv, 183, 'Session Progress', VALID_ANSWER, ['Require: 100rel', 'RSeq: 1']);
+  d.learn(await d.next('INVITE', 183, 183));
+  return { d, inv };
+}
+
+/** The callee declines the early call; the caller sees 486 and ACKs it. */
+async function busy(r: Rig, d: CallerDialog, inv: SipMessage) {
+  r.callee.reply(inv, 486, 'Busy Here');
+  expect((await d.next('INVITE', 200)).status).toBe(486);
+  d.ackNegative();
+}
+
+/** A 2xx answer to PRACK/UPDATE in an early dialog: relayed, or 488 + the INVITE CANCELled. */
+async function earlyAnswerOutcome(r: Rig, c: SdpCase, d: CallerDialog, inv: SipMessage, method: string) {
+  if (c.expect === '') {
+    expect((await d.next(method, 200)).body).toBe(c.sdp);
+    await busy(r, d, inv);
+    return;
+  }
+  expect((await d.next(method, 200)).status).toBe(488);
+  const cancel = await calleeGets(r, 'CANCEL', d);
+  r.callee.reply(cancel, 200, 'OK');
+  r.callee.reply(inv, 487, 'Request Terminated');
+  expect((await d.next('INVITE', 200)).status).toBe(487);
+  d.ackNegative();
 }
 
 type Direction = (r: Rig, c: SdpCase) => Promise<void>;
@@ -192,26 +226,33 @@ export const DIRECTIONS: Record<string, Direction> = {
     }
   },
   async 'PRACK offer'(r, c) {
-    const d = r.caller.dialog('302');
-    await d.invite(VALID_OFFER, ['Supported: 100rel']);
-    const inv = await calleeGets(r, 'INVITE', d);
-    r.callee.reply(inv, 100, 'Trying');
-    r.callee.reply(inv, 183, 'Session Progress', VALID_ANSWER, ['Require: 100rel', 'RSeq: 1']);
-    const early = await d.next('INVITE', 183, 183);
-    d.learn(early);
-    const inviteCseq = d.cseq;
-    d.request('PRACK', c.sdp, [`RAck: 1 ${inviteCseq} INVITE`]);
+    const { d, inv } = await earlyReliable(r);
+    d.request('PRACK', c.sdp, [`RAck: 1 ${d.cseq} INVITE`]);
     if (c.expect === '') {
       const prack = await calleeGets(r, 'PRACK', d);
       expect(prack.body).toBe(c.sdp);
       r.callee.reply(prack, 200, 'OK', VALID_ANSWER);
       expect((await d.next('PRACK', 200)).status).toBe(200);
+      await busy(r, d, inv);
     } else {
       expect((await d.next('PRACK', 200)).status).toBe(refusedStatus(c));
+      await busy(r, d, inv);
     }
-    r.callee.reply(inv, 486, 'Busy Here');
-    expect((await d.next('INVITE', 200)).status).toBe(486);
-    d.ackNegative();
+  },
+  async '2xx answer to PRACK'(r, c) {
+    const { d, inv } = await earlyReliable(r);
+    d.request('PRACK', VALID_OFFER, [`RAck: 1 ${d.cseq} INVITE`]);
+    r.callee.reply(await calleeGets(r, 'PRACK', d), 200, 'OK', c.sdp);
+    await earlyAnswerOutcome(r, c, d, inv, 'PRACK');
+  },
+  async '2xx answer to early UPDATE'(r, c) {
+    const { d, inv } = await earlyReliable(r);
+    d.request('PRACK', '', [`RAck: 1 ${d.cseq} INVITE`]);
+    r.callee.reply(await calleeGets(r, 'PRACK', d), 200, 'OK');
+    expect((await d.next('PRACK', 200)).status).toBe(200);
+    d.request('UPDATE', VALID_OFFER);
+    r.callee.reply(await calleeGets(r, 'UPDATE', d), 200, 'OK', c.sdp);
+    await earlyAnswerOutcome(r, c, d, inv, 'UPDATE');
   },
   async 'ACK'(r, c) {
     const d = await established(r);
