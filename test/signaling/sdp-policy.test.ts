@@ -33,15 +33,17 @@ interface Rig {
   live: CallerDialog | null;
 }
 
-async function startRig(opts: { kamailioTemplateDir?: string } = {}): Promise<Rig> {
-  const t = await startTestStack({}, opts);
+async function startRig(opts: { kamailioTemplateDir?: string; calleeOverWss?: boolean } = {}): Promise<Rig> {
+  const t = await startTestStack({}, opts.kamailioTemplateDir ? { kamailioTemplateDir: opts.kamailioTemplateDir } : {});
   const domain = t.config.domain;
   for (const [ext, password] of [['301', 'caller-secret-301'], ['302', 'callee-secret-302']] as const) {
     await createAccountRow(t.stack.db, { extension: ext, username: `u${ext}`, displayName: ext, password, domain });
   }
   const open = () => RawSipConnection.openTls({ host: '127.0.0.1', port: t.config.ports.sipTls, ca: t.caPem });
   const callerConn = await open();
-  const calleeConn = await open();
+  const calleeConn = opts.calleeOverWss
+    ? await RawSipConnection.openWss({ url: t.stack.urls.wss, ca: t.caPem, origin: `https://127.0.0.1:${t.config.ports.admin}` })
+    : await open();
   expect((await rawRegister(callerConn, { ext: '301', domain, password: 'caller-secret-301' })).status).toBe(200);
   expect((await rawRegister(calleeConn, { ext: '302', domain, password: 'callee-secret-302' })).status).toBe(200);
   return {
@@ -295,6 +297,27 @@ describe('media policy through Kamailio: every SDP case in every direction', () 
         }
       }
       // the recording UAs: no refused body reached the callee (offers) or the caller (answers)
+      expect(refusedBodiesSeen(rig.calleeConn, cases)).toEqual([]);
+      expect(refusedBodiesSeen(rig.callerConn, cases)).toEqual([]);
+    }, 120_000);
+  }
+});
+
+describe('a callee over WSS (the web softphone\'s transport) answering with every SDP case', () => {
+  let r: Rig | undefined;
+  beforeAll(async () => { r = await startRig({ calleeOverWss: true }); }, 60_000);
+  afterAll(async () => { await stopRig(r); });
+  const cases = sdpCases();
+  for (const direction of ['18x answer', '2xx answer to INVITE', '2xx answer to re-INVITE', '2xx answer to UPDATE', '2xx answer to PRACK', 'ACK']) {
+    it(`${direction}: ${cases.length} bodies`, async () => {
+      const rig = r as Rig;
+      for (const c of cases) {
+        try {
+          await (DIRECTIONS[direction] as Direction)(rig, c);
+        } catch (err) {
+          throw new Error(`WSS callee, ${direction} / ${c.name}: ${(err as Error).message}`);
+        }
+      }
       expect(refusedBodiesSeen(rig.calleeConn, cases)).toEqual([]);
       expect(refusedBodiesSeen(rig.callerConn, cases)).toEqual([]);
     }, 120_000);

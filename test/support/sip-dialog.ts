@@ -26,7 +26,13 @@ export const isResp = (callId: string, method: string, min = 100, max = 699) => 
 /** The callee's side: replies to a request it received, with its own Contact and To-tag. */
 export class Callee {
   readonly toTag = rand(4);
-  constructor(readonly conn: RawSipConnection, readonly user: string) {}
+  /** RFC 7118 §5.2: a WebSocket client's Contact host is made up (".invalid"). */
+  readonly contact: string;
+  constructor(readonly conn: RawSipConnection, readonly user: string) {
+    this.contact = conn.transport === 'WSS'
+      ? `<sip:${user}@${rand(4)}.invalid;transport=ws>`
+      : `<sip:${user}@${conn.localHost}:${conn.localPort};transport=tls>`;
+  }
   reply(req: SipMessage, status: number, reason: string, body = '', extra: string[] = []): void {
     const to = header(req, 'to') ?? '';
     const h = [
@@ -35,7 +41,7 @@ export class Callee {
       `From: ${header(req, 'from') ?? ''}`,
       `To: ${/;tag=/.test(to) || status === 100 ? to : `${to};tag=${this.toTag}`}`,
       `Call-ID: ${header(req, 'call-id') ?? ''}`, `CSeq: ${header(req, 'cseq') ?? ''}`,
-      ...(status > 100 && req.method !== 'BYE' && req.method !== 'CANCEL' ? [`Contact: <sip:${this.user}@${this.conn.localHost}:${this.conn.localPort};transport=tls>`] : []),
+      ...(status > 100 && req.method !== 'BYE' && req.method !== 'CANCEL' ? [`Contact: ${this.contact}`] : []),
       ...extra,
     ];
     this.conn.send(text(`SIP/2.0 ${status} ${reason}`, h, body));
