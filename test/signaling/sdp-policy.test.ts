@@ -303,6 +303,52 @@ describe('media policy through Kamailio: every SDP case in every direction', () 
   }
 });
 
+describe('bodies that would hide an SDP from the parser, and late offers', () => {
+  let r: Rig | undefined;
+  beforeAll(async () => { r = await startRig(); }, 60_000);
+  afterAll(async () => { await stopRig(r); });
+  const plaintext = sdpCases().find((c) => c.name === 'plaintext RTP/AVP answer without fingerprint')?.sdp ?? '';
+  const multipart = (sdp: string) => `--b1\r\nContent-Type: application/sdp\r\n\r\n${sdp}\r\n--b1--\r\n`;
+  const hidden = () => (r as Rig).calleeConn.seen.concat((r as Rig).callerConn.seen).filter((m) => m.body.includes('m=audio 40000 RTP/AVP 0 8'));
+
+  it('an INVITE with a multipart body, or with Content-Encoding, gets 415 and reaches nobody', async () => {
+    const rig = r as Rig;
+    for (const [body, extra, type] of [
+      [multipart(plaintext), [], 'multipart/mixed;boundary=b1'],
+      [plaintext, ['Content-Encoding: gzip'], 'application/sdp'],
+    ] as const) {
+      const d = rig.caller.dialog('302');
+      await d.invite(body, [...extra], type);
+      const resp = await d.next('INVITE', 200);
+      expect(resp.status).toBe(415);
+      expect(header(resp, 'accept')).toBe('application/sdp');
+      d.ackNegative();
+    }
+    expect(hidden()).toEqual([]);
+  });
+
+  it('a 2xx with a multipart answer is replaced by 488; the callee gets ACK and BYE', async () => {
+    const rig = r as Rig;
+    const d = rig.caller.dialog('302');
+    await d.invite(VALID_OFFER);
+    const inv = await calleeGets(rig, 'INVITE', d);
+    rig.callee.reply(inv, 200, 'OK', multipart(plaintext), [], 'multipart/mixed;boundary=b1');
+    expect((await d.next('INVITE', 200)).status).toBe(488);
+    d.ackNegative();
+    await calleeGets(rig, 'ACK', d);
+    rig.callee.reply(await calleeGets(rig, 'BYE', d), 200, 'OK');
+    expect(hidden()).toEqual([]);
+  });
+
+  it('a re-INVITE without SDP (offer in the 2xx, answer in the ACK) gets 488 and reaches nobody', async () => {
+    const rig = r as Rig;
+    const d = await established(rig);
+    d.request('INVITE');
+    expect((await d.next('INVITE', 200)).status).toBe(488);
+    await expect(rig.calleeConn.waitFor(isReq('INVITE', d.callId), 300)).rejects.toThrow(/no matching/);
+  });
+});
+
 describe('a callee over WSS (the web softphone\'s transport) answering with every SDP case', () => {
   let r: Rig | undefined;
   beforeAll(async () => { r = await startRig({ calleeOverWss: true }); }, 60_000);

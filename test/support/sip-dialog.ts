@@ -33,7 +33,7 @@ export class Callee {
       ? `<sip:${user}@${rand(4)}.invalid;transport=ws>`
       : `<sip:${user}@${conn.localHost}:${conn.localPort};transport=tls>`;
   }
-  reply(req: SipMessage, status: number, reason: string, body = '', extra: string[] = []): void {
+  reply(req: SipMessage, status: number, reason: string, body = '', extra: string[] = [], contentType?: string): void {
     const to = header(req, 'to') ?? '';
     const h = [
       ...(req.headers.get('via') ?? []).map((v) => `Via: ${v}`),
@@ -44,7 +44,7 @@ export class Callee {
       ...(status > 100 && req.method !== 'BYE' && req.method !== 'CANCEL' ? [`Contact: ${this.contact}`] : []),
       ...extra,
     ];
-    this.conn.send(text(`SIP/2.0 ${status} ${reason}`, h, body));
+    this.conn.send(text(`SIP/2.0 ${status} ${reason}`, h, body, contentType));
   }
 }
 
@@ -72,12 +72,12 @@ export class CallerDialog {
   }
 
   /** Initial INVITE with digest; resolves once sent (replies are awaited by the test). */
-  async invite(body: string, extra: string[] = []): Promise<void> {
+  async invite(body: string, extra: string[] = [], contentType?: string): Promise<void> {
     const ruri = `sip:${this.callee}@${this.caller.domain}`;
     const send = (auth: string[]) => {
       const via = `Via: SIP/2.0/TLS ${this.caller.conn.localHost}:${this.caller.conn.localPort};branch=z9hG4bK${rand(8)};rport`;
       this.inviteVia = via;
-      this.caller.conn.send(text(`INVITE ${ruri} SIP/2.0`, [...this.headers('INVITE', this.cseq, via), ...extra, ...auth], body));
+      this.caller.conn.send(text(`INVITE ${ruri} SIP/2.0`, [...this.headers('INVITE', this.cseq, via), ...extra, ...auth], body, contentType));
     };
     for (let attempt = 0; attempt < 2; attempt++) {
       const auth = this.caller.authHeader('INVITE', ruri);
