@@ -21,7 +21,9 @@ const PACKAGES = {
   start: [
     'kamailio', 'kamailio-tls-modules', 'kamailio-websocket-modules', 'kamailio-sqlite-modules',
     'kamailio-postgres-modules', 'kamailio-json-modules', 'kamailio-utils-modules',
-    'kamailio-extra-modules', 'coturn', 'openssl', 'sqlite3', 'procps',
+    'kamailio-extra-modules',
+    // app_lua: the media policy's SDP parser (kamailio-config/sdp-policy.lua)
+    'kamailio-lua-modules', 'coturn', 'openssl', 'sqlite3', 'procps',
     // setpriv --pdeathsig (children die with the stack), system CA bundle for Kamailio's TLS client
     'util-linux', 'ca-certificates',
   ],
@@ -34,6 +36,8 @@ const PACKAGES = {
     // the first-run test trusts var/tls/ca.crt in a browser's NSS db (certutil), as a user
     // importing it would, and asks /health with curl as the README does
     'libnss3-tools', 'curl',
+    // the unit test of sdp-policy.lua runs it in the Lua version app_lua embeds
+    'lua5.1',
   ],
 };
 

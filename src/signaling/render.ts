@@ -3,7 +3,8 @@
  *
  * The template is never edited per deployment: deployment values go into a generated
  * `susurro-defs.cfg` as #!substdef / #!define lines, which kamailio.cfg includes first, and
- * tls.cfg gets its three file paths substituted. Everything lands in <runDir> (0700).
+ * tls.cfg gets its three file paths substituted. sdp-policy.lua (the media policy's SDP parser,
+ * loaded by app_lua) is copied unchanged. Everything lands in <runDir> (0700).
  */
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,6 +41,8 @@ export interface RenderedKamailio {
   cfgFile: string;
   tlsCfgFile: string;
   defsFile: string;
+  /** The media policy's SDP parser (app_lua). */
+  sdpLuaFile: string;
   pidFile: string;
 }
 
@@ -80,7 +83,7 @@ function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-export function renderDefs(config: SusurroConfig, tlsCfgFile: string, features: KamailioFeatures = {}): string {
+export function renderDefs(config: SusurroConfig, tlsCfgFile: string, features: KamailioFeatures = {}, sdpLuaFile = 'sdp-policy.lua'): string {
   const db = config.database.url.startsWith('sqlite:') ? 'WITH_SQLITE' : 'WITH_POSTGRES';
   const listen = config.listen.address.includes(':') ? `[${config.listen.address}]` : config.listen.address;
   const lines = [
@@ -102,6 +105,7 @@ export function renderDefs(config: SusurroConfig, tlsCfgFile: string, features: 
     substdef('SUSURRO_WS_HOST', hostPort(config.publicHost, config.ports.wss)),
     substdef('SUSURRO_DBURL', kamailioModuleDbUrl(config.database.url)),
     substdef('SUSURRO_TLS_CFG', tlsCfgFile),
+    substdef('SUSURRO_SDP_LUA', sdpLuaFile),
   ];
   return lines.join('\n') + '\n';
 }
@@ -126,8 +130,10 @@ export function renderKamailioConfig(
   const cfgFile = join(runDir, 'kamailio.cfg');
   const tlsCfgFile = join(runDir, 'tls.cfg');
   const defsFile = join(runDir, 'susurro-defs.cfg');
+  const sdpLuaFile = join(runDir, 'sdp-policy.lua');
   copyFileSync(join(templateDir, 'kamailio.cfg'), cfgFile);
-  writeFileSync(defsFile, renderDefs(config, tlsCfgFile, features), { mode: 0o600 });
+  copyFileSync(join(templateDir, 'sdp-policy.lua'), sdpLuaFile);
+  writeFileSync(defsFile, renderDefs(config, tlsCfgFile, features, sdpLuaFile), { mode: 0o600 });
   writeFileSync(tlsCfgFile, renderTlsCfg(readFileSync(join(templateDir, 'tls.cfg'), 'utf8'), tls), { mode: 0o600 });
-  return { runDir, cfgFile, tlsCfgFile, defsFile, pidFile: join(runDir, 'kamailio.pid') };
+  return { runDir, cfgFile, tlsCfgFile, defsFile, sdpLuaFile, pidFile: join(runDir, 'kamailio.pid') };
 }

@@ -51,6 +51,9 @@ export interface StartStackOptions {
   restart?: { maxRestarts?: number; restartWindowMs?: number; initialBackoffMs?: number };
   /** Per-step readiness timeout. Default 20 s. */
   readyTimeoutMs?: number;
+  /** Directory of the kamailio.cfg/tls.cfg/sdp-policy.lua templates. Default kamailio-config/
+   *  (tests render a deliberately weakened copy as the positive control of an attack). */
+  kamailioTemplateDir?: string;
 }
 
 export interface StackUrls {
@@ -189,7 +192,7 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
         : {}),
       ...opts.kamailio,
     };
-    const kamailioFiles = renderKamailioConfig(config, runDir, tls, kamailioFeatures);
+    const kamailioFiles = renderKamailioConfig(config, runDir, tls, kamailioFeatures, opts.kamailioTemplateDir);
     await checkKamailioConfig(kamailioFiles);
     progress('kamailio-config', `kamailio -c accepted ${kamailioFiles.cfgFile}`);
 
