@@ -136,6 +136,7 @@ describe('what leaves the phones', () => {
       for (const p of [a, b]) expect(await p.locator('[data-testid="security-status"] .status-title').innerText()).toBe('Not secure — no audio is being sent');
       for (const hint of hints) expect(hint).toMatch(/microphone stays silent/);
       expect(counters!.framesEncrypted).toBe(0);
+      expect(counters!.rtpPacketsSent).toBe(0); // no audio RTP left the phone at all
       expect(counters!.droppedNoKey).toBeGreaterThan(50); // frames reached the transform and were dropped
       expect(receiver!.framesDecrypted).toBe(0);
       // Silence: no peak near the caller's tone standing out of the noise floor.
