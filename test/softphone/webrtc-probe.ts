@@ -84,7 +84,9 @@ function probeInitScript(): void {
 
 /** Install the probe on a page (before its first navigation, or reload after). */
 export async function installWebRtcProbe(page: Page): Promise<void> {
-  await page.addInitScript(probeInitScript);
+  // Under tsx (the benchmarks) esbuild's keepNames wraps named classes and functions in
+  // __name(…), a helper the page does not have: give the script a local one.
+  await page.addInitScript({ content: `{ const __name = (target) => target; (${probeInitScript.toString()})(); }` });
 }
 
 /** From now on, drop (or stop dropping) everything the page sends on its ZRTP data channel. */
@@ -139,15 +141,20 @@ export async function mediaCounters(page: Page): Promise<{ framesEncrypted: numb
     const worker = probe.workers.at(-1) as Worker | undefined;
     if (!worker) return null;
     const id = 2 ** 31 + Math.floor(Math.random() * 2 ** 20);
+    // (no named helpers in here: tsx's keepNames would reference __name inside the page)
     const stats = await new Promise<any>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('SFrame worker did not answer get-stats')), 3000);
-      const onMessage = (e: MessageEvent) => {
-        if (e.data?.type !== 'stats' || e.data.id !== id) return;
-        clearTimeout(timer);
-        worker.removeEventListener('message', onMessage);
-        resolve(e.data.stats);
-      };
-      worker.addEventListener('message', onMessage);
+      const done = new AbortController();
+      const timer = setTimeout(() => (done.abort(), reject(new Error('SFrame worker did not answer get-stats'))), 3000);
+      worker.addEventListener(
+        'message',
+        (e: MessageEvent) => {
+          if (e.data?.type !== 'stats' || e.data.id !== id) return;
+          clearTimeout(timer);
+          done.abort();
+          resolve(e.data.stats);
+        },
+        { signal: done.signal },
+      );
       worker.postMessage({ type: 'get-stats', id });
     });
     let rtpPacketsSent = 0;
