@@ -5,7 +5,8 @@
  *  - RTCPeerConnection: every instance is kept (getStats, senders), with a per-connection
  *    timeline of set-up milestones;
  *  - createDataChannel: on the channel labelled "zrtp", send() can be made to drop every
- *    message (`blockZrtp`), the fault the fail-closed test needs — the product cannot tell;
+ *    message (`blockZrtp`), the fault the fail-closed test needs, or to flip one bit of the
+ *    ZRTP Hello it sends (`tamperHello`), an on-path attacker's edit — the product cannot tell;
  *  - Worker: the SFrame worker (named "sframe") is kept, so its own counters can be asked
  *    for with the worker protocol's 'get-stats' (src/media-crypto/worker-protocol.ts).
  */
@@ -16,6 +17,8 @@ interface Probe {
   workers: Worker[];
   blockZrtp: boolean;
   zrtpSendsDropped: number;
+  tamperHello: boolean;
+  hellosTampered: number;
   timeline: Record<string, number>;
 }
 
@@ -23,7 +26,7 @@ interface Probe {
 function probeInitScript(): void {
   const g = globalThis as unknown as Record<string, unknown>;
   if (g.__susurroProbe) return;
-  const probe: Probe = { pcs: [], workers: [], blockZrtp: false, zrtpSendsDropped: 0, timeline: {} };
+  const probe: Probe = { pcs: [], workers: [], blockZrtp: false, zrtpSendsDropped: 0, tamperHello: false, hellosTampered: 0, timeline: {} };
   Object.defineProperty(g, '__susurroProbe', { value: probe });
   const at = () => performance.timeOrigin + performance.now();
   const mark = (name: string) => (probe.timeline[name] ??= at());
@@ -58,6 +61,17 @@ function probeInitScript(): void {
           return;
         }
         mark('zrtpFirstSend');
+        // An on-path attacker's edit: one bit of the Hello's client id (RFC 6189 §5.2, bytes
+        // 16-31 after preamble, length and the "Hello   " type block) — the message still parses.
+        if (probe.tamperHello && ArrayBuffer.isView(data)) {
+          const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+          if (String.fromCharCode(...bytes.subarray(4, 12)) === 'Hello   ') {
+            bytes[20]! ^= 0x01;
+            probe.hellosTampered++;
+            nativeSend(bytes);
+            return;
+          }
+        }
         nativeSend(data);
       }) as RTCDataChannel['send'];
     }
@@ -92,6 +106,16 @@ export async function installWebRtcProbe(page: Page): Promise<void> {
 /** From now on, drop (or stop dropping) everything the page sends on its ZRTP data channel. */
 export async function blockZrtp(page: Page, on: boolean): Promise<void> {
   await page.evaluate((v) => ((globalThis as any).__susurroProbe.blockZrtp = v), on);
+}
+
+/** From now on, flip one bit of every ZRTP Hello the page sends (or stop doing so). */
+export async function tamperHello(page: Page, on: boolean): Promise<void> {
+  await page.evaluate((v) => ((globalThis as any).__susurroProbe.tamperHello = v), on);
+}
+
+/** How many Hellos were altered (proves the attack happened). */
+export function hellosTampered(page: Page): Promise<number> {
+  return page.evaluate(() => (globalThis as any).__susurroProbe.hellosTampered as number);
 }
 
 /** How many ZRTP messages the block swallowed (proves the block was in effect). */
