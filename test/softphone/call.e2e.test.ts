@@ -49,7 +49,10 @@ afterAll(async () => {
 
 describe('softphone end to end', () => {
   it('logs in both people and shows the directory', async () => {
-    await expect(a.getByTestId('login-submit')).toBeDefined();
+    // The login screen is up, in English, and ready to submit.
+    expect(await a.getByTestId('login-submit').innerText()).toBe('Sign in');
+    expect(await a.getByTestId('login-submit').isEnabled()).toBe(true);
+    expect(await a.getByTestId('login-extension').isVisible()).toBe(true);
     await shot(a, '01-login');
     await login(a, alice);
     // Bob signs in with the keyboard only: the extension field has focus, Tab, Enter.

@@ -14,6 +14,9 @@ import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { launchChromium, makeToneWav, type LaunchedChromium } from '../support/browser.ts';
+import { installWebRtcProbe } from './webrtc-probe.ts';
+
+export { mediaCounters, selectedPair } from './webrtc-probe.ts';
 
 const run = promisify(execFile);
 export const REPO = join(import.meta.dirname, '..', '..');
@@ -115,6 +118,7 @@ export async function openPhone(world: World, person: Person, dir: string): Prom
   const page = await browser.browser.newPage();
   await page.setViewportSize({ width: 390, height: 780 });
   page.on('pageerror', (e) => process.stderr.write(`[${person.extension} pageerror] ${e.message}\n`));
+  await installWebRtcProbe(page);
   await page.goto(world.stack.stack.urls.softphone);
   return page;
 }
@@ -168,7 +172,7 @@ export async function startLoggedInPair(first: Person, second: Person, tmpPrefix
  */
 export async function remoteTone(page: Page, ms = 1500): Promise<{ peakHz: number; peakDb: number; medianDb: number }> {
   return page.evaluate(async (duration) => {
-    const audio = (globalThis as any).susurro.remoteAudio as HTMLAudioElement;
+    const audio = document.querySelector('audio[data-testid="remote-audio"]') as HTMLAudioElement;
     const stream = audio.srcObject as MediaStream;
     const ctx = new AudioContext();
     const src = ctx.createMediaStreamSource(stream);
@@ -210,27 +214,4 @@ export async function expectToneBothWays(a: Page, aHz: number, b: Page, bHz: num
   expect(Math.abs(heardByB.peakHz - aHz)).toBeLessThan(30);
   expect(heardByA.peakDb - heardByA.medianDb).toBeGreaterThan(20);
   expect(heardByB.peakDb - heardByB.medianDb).toBeGreaterThan(20);
-}
-
-/** The selected ICE candidate pair's local and remote candidate types (getStats). */
-export async function selectedPair(page: Page): Promise<{ local: string; remote: string; localPort: number; remotePort: number; remoteAddress: string; localRelayProtocol: string } | null> {
-  return page.evaluate(async () => {
-    const dbg = (globalThis as any).susurro.debugCall();
-    const pc = dbg?.pc as RTCPeerConnection | undefined;
-    if (!pc) return null;
-    const stats = await pc.getStats();
-    let pairId: string | undefined;
-    stats.forEach((r: any) => {
-      if (r.type === 'transport' && r.selectedCandidatePairId) pairId = r.selectedCandidatePairId;
-    });
-    const pair = pairId ? (stats.get(pairId) as any) : undefined;
-    if (!pair) return null;
-    const l = stats.get(pair.localCandidateId) as any;
-    const r = stats.get(pair.remoteCandidateId) as any;
-    return { local: l?.candidateType, remote: r?.candidateType, localPort: l?.port, remotePort: r?.port, remoteAddress: r?.address, localRelayProtocol: l?.relayProtocol };
-  });
-}
-
-export async function mediaCounters(page: Page): Promise<{ framesEncrypted: number; framesDecrypted: number; droppedNoKey: number; droppedAuth: number } | null> {
-  return page.evaluate(() => (globalThis as any).susurro.debugCall()?.media ?? null);
 }

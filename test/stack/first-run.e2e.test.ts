@@ -27,6 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchChromium, makeToneWav, type LaunchedChromium } from '../support/browser.ts';
 import { expectToneBothWays, login, selectedPair, type Person } from '../softphone/harness.ts';
+import { installWebRtcProbe } from '../softphone/webrtc-probe.ts';
 import { processesMentioning } from './processes.ts';
 
 const run = promisify(execFile);
@@ -109,6 +110,7 @@ async function phone(person: Person, softphoneUrl: string, caFile: string): Prom
   const page = await b.browser.newPage();
   await page.setViewportSize({ width: 390, height: 780 });
   page.on('pageerror', (e) => process.stderr.write(`[${person.extension} pageerror] ${e.message}\n`));
+  await installWebRtcProbe(page); // observation only (selected ICE pair), the page is the product's
   await page.goto(softphoneUrl); // an untrusted certificate fails here (net::ERR_CERT_AUTHORITY_INVALID)
   return page;
 }
