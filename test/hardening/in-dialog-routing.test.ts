@@ -1,0 +1,104 @@
+/**
+ * Issue #16 "In-dialog routing fixed": scripted user agents over SIP/TLS and over SIP/WSS call
+ * each other through the real Kamailio, for every transport pair (TLS↔TLS, TLS↔WSS, WSS↔TLS,
+ * WSS↔WSS). Inside each call: hold (re-INVITE a=sendonly), resume, UPDATE, then BYE, from either
+ * side. Every in-dialog request must be answered (no 408: it reached the other party and the
+ * answer came back), and what each party received must name a socket it can use: the Via of a
+ * request relayed to a SIP/TLS phone is the SIP/TLS listener (not the WSS port), the
+ * Record-Route entry facing each party names the listener and transport it is connected to.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccountRow } from '../../src/db/index.ts';
+import { dtlsSdp, header, type RawSipConnection, type SipMessage } from '../support/sip-client.ts';
+import { headerList, openDialogUa, type DialogUa } from '../support/sip-dialog-ua.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+
+let t: TestStack;
+const opened: RawSipConnection[] = [];
+const password = (ext: string) => `secret-${ext}-pair`;
+const exts = ['301', '302', '303', '304', '305', '306', '307', '308'];
+
+beforeAll(async () => {
+  t = await startTestStack();
+  for (const ext of exts) {
+    await createAccountRow(t.stack.db, { extension: ext, username: `u${ext}`, displayName: `U${ext}`, password: password(ext), domain: t.config.domain });
+  }
+}, 60_000);
+afterAll(async () => {
+  for (const c of opened) c.close();
+  await t?.stop();
+});
+
+/** What a party must see in a request the proxy relays to it: our listener for its transport. */
+function expectFacing(kind: 'TLS' | 'WSS', m: SipMessage) {
+  const port = kind === 'TLS' ? t.config.ports.sipTls : t.config.ports.wss;
+  const via = m.headers.get('via')?.[0] ?? '';
+  expect(via, `${m.method} Via`).toMatch(new RegExp(`^SIP/2\\.0/${kind} 127\\.0\\.0\\.1:${port};`));
+}
+
+const holdSdp = () => dtlsSdp().replace('a=sendrecv', 'a=sendonly');
+
+const pairs: ['TLS' | 'WSS', 'TLS' | 'WSS'][] = [['TLS', 'TLS'], ['TLS', 'WSS'], ['WSS', 'TLS'], ['WSS', 'WSS']];
+
+describe.each(pairs.map(([a, b], i) => ({ a, b, i })))('$a caller ↔ $b callee', ({ a, b, i }) => {
+  let caller: DialogUa;
+  let callee: DialogUa;
+  beforeAll(async () => {
+    caller = await openDialogUa(a, t, opened, exts[2 * i] as string, password(exts[2 * i] as string));
+    callee = await openDialogUa(b, t, opened, exts[2 * i + 1] as string, password(exts[2 * i + 1] as string));
+  });
+
+  for (const hangsUp of ['caller', 'callee'] as const) {
+    it(`call, hold and resume from both sides, UPDATE, BYE by the ${hangsUp}: all answered, Via and Record-Route usable`, async () => {
+      const { status, dialog, response } = await caller.call(`sip:${callee.ext}@${t.config.domain}`);
+      expect(status).toBe(200);
+      if (!dialog) throw new Error('no dialog');
+      const invite = callee.conn.log.filter((m) => m.method === 'INVITE').at(-1) as SipMessage;
+      expectFacing(b, invite);
+      // the Record-Route entry the callee uses first names the listener it is connected to,
+      // the one the caller uses first (the last one) names the caller's listener
+      const rr = headerList(invite, 'record-route');
+      const port = (k: 'TLS' | 'WSS') => (k === 'TLS' ? t.config.ports.sipTls : t.config.ports.wss);
+      const transport = (k: 'TLS' | 'WSS') => (k === 'TLS' ? 'tls' : 'ws');
+      expect(rr[0]).toMatch(new RegExp(`^<sip:127\\.0\\.0\\.1:${port(b)};transport=${transport(b)};`));
+      expect(rr.at(-1)).toMatch(new RegExp(`^<sip:127\\.0\\.0\\.1:${port(a)};transport=${transport(a)};`));
+      // one entry when both use the SIP/TLS listener; rr's enable_double_rr adds a second one
+      // whenever a WebSocket is involved
+      expect(rr).toHaveLength(a === 'TLS' && b === 'TLS' ? 1 : 2);
+      expect(headerList(response, 'record-route')).toEqual(rr);
+
+      const calleeDialog = callee.answered.get(dialog.callId);
+      if (!calleeDialog) throw new Error('callee recorded no dialog');
+      // the ACK of the 2xx reached the callee
+      await callee.conn.waitFor((m) => m.method === 'ACK' && header(m, 'call-id') === dialog.callId);
+
+      // hold and resume by the caller
+      expect((await caller.request(dialog, 'INVITE', { body: holdSdp() })).status).toBe(200);
+      expect((await caller.request(dialog, 'INVITE', { body: dtlsSdp() })).status).toBe(200);
+      // hold and resume by the callee
+      expect((await callee.request(calleeDialog, 'INVITE', { body: holdSdp() })).status).toBe(200);
+      expect((await callee.request(calleeDialog, 'INVITE', { body: dtlsSdp() })).status).toBe(200);
+      // UPDATE both ways
+      expect((await caller.request(dialog, 'UPDATE', { body: dtlsSdp() })).status).toBe(200);
+      expect((await callee.request(calleeDialog, 'UPDATE', { body: dtlsSdp() })).status).toBe(200);
+
+      const bye = hangsUp === 'caller' ? await caller.request(dialog, 'BYE') : await callee.request(calleeDialog, 'BYE');
+      expect(bye.status).toBe(200);
+
+      // every in-dialog request each party received came from the listener it uses, and the
+      // ACKs of both re-INVITEs of the other side arrived
+      await new Promise((r) => setTimeout(r, 200));
+      const inCall = (ua: DialogUa) => ua.conn.log.filter((m) => m.method !== undefined && header(m, 'call-id') === dialog.callId);
+      const calleeGot = inCall(callee).map((m) => m.method);
+      const callerGot = inCall(caller).map((m) => m.method);
+      expect(calleeGot).toEqual(['INVITE', 'ACK', 'INVITE', 'ACK', 'INVITE', 'ACK', 'UPDATE', ...(hangsUp === 'caller' ? ['BYE'] : [])]);
+      expect(callerGot).toEqual(['INVITE', 'ACK', 'INVITE', 'ACK', 'UPDATE', ...(hangsUp === 'callee' ? ['BYE'] : [])]);
+      for (const m of inCall(callee)) expectFacing(b, m);
+      for (const m of inCall(caller)) expectFacing(a, m);
+
+      // the dialog is gone: a request in it now gets 481
+      const after = await caller.request(dialog, 'BYE');
+      expect(after.status).toBe(481);
+    });
+  }
+});
