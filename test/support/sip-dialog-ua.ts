@@ -41,6 +41,8 @@ export class DialogUa {
   readonly #viaHost: string;
   /** SDP this UA answers with. */
   answerSdp = () => dtlsSdp();
+  /** Extra header lines of its answers to INVITE (attack tests: identity headers in replies). */
+  answerHeaders: string[] = [];
 
   constructor(conn: RawSipConnection, ext: string, domain: string, password: string) {
     this.conn = conn;
@@ -91,7 +93,7 @@ export class DialogUa {
       `To: ${tagOf(to) ? to : `${to};tag=${localTag}`}`,
       `Call-ID: ${header(m, 'call-id') ?? ''}`,
       `CSeq: ${header(m, 'cseq') ?? ''}`,
-      ...(m.method === 'INVITE' ? [`Contact: ${this.contact}`] : []),
+      ...(m.method === 'INVITE' ? [`Contact: ${this.contact}`, ...this.answerHeaders] : []),
       ...(body ? ['Content-Type: application/sdp'] : []),
       `Content-Length: ${Buffer.byteLength(body)}`,
     ];
@@ -99,13 +101,13 @@ export class DialogUa {
   }
 
   /** INVITE `target` (answering the 407 challenge); on 2xx sends the ACK and returns the dialog. */
-  async call(target: string, sdp = dtlsSdp()): Promise<{ status: number; response: SipMessage; dialog: Dialog | undefined }> {
+  async call(target: string, sdp = dtlsSdp(), extraHeaders: string[] = []): Promise<{ status: number; response: SipMessage; dialog: Dialog | undefined }> {
     const callId = `${randomBytes(8).toString('hex')}@test`;
     const fromTag = tag();
     const invite = (cseq: number, extra: string[]) => [
       `INVITE ${target} SIP/2.0`, this.#via(), 'Max-Forwards: 70',
       `From: <${this.aor}>;tag=${fromTag}`, `To: <${target}>`, `Call-ID: ${callId}`, `CSeq: ${cseq} INVITE`,
-      `Contact: ${this.contact}`, 'User-Agent: susurro-test', ...extra,
+      `Contact: ${this.contact}`, 'User-Agent: susurro-test', ...extraHeaders, ...extra,
       'Content-Type: application/sdp', `Content-Length: ${Buffer.byteLength(sdp)}`,
     ].join('\r\n') + '\r\n\r\n' + sdp;
     const first = await this.conn.request(invite(1, []));
