@@ -12,6 +12,7 @@ import { createAccountRow } from '../../src/db/index.ts';
 import { dtlsSdp, header, type RawSipConnection, type SipMessage } from '../support/sip-client.ts';
 import { headerList, openDialogUa, type DialogUa } from '../support/sip-dialog-ua.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
+import { restartKamailio, weaken } from './weakened-kamailio.ts';
 
 let t: TestStack;
 const opened: RawSipConnection[] = [];
@@ -101,4 +102,27 @@ describe.each(pairs.map(([a, b], i) => ({ a, b, i })))('$a caller ↔ $b callee'
       expect(after.status).toBe(481);
     });
   }
+});
+
+describe('positive control: without the forced listener ($fs) of DLG_TARGET', () => {
+  afterAll(() => restartKamailio(t));
+  // TLS↔TLS: one Record-Route, so loose_route() forces no socket and Kamailio picks one of its
+  // TLS sockets itself, the WSS one here, as Linphone saw it
+  it('TLS↔TLS: requests relayed to the callee name another listener in their Via (the issue #16 failure)', async () => {
+    await restartKamailio(t, (cfg) => weaken(cfg, '\t$fs = $var(peer_sock);\n'));
+    const caller = await openDialogUa('TLS', t, opened, '307', password('307'));
+    const callee = await openDialogUa('TLS', t, opened, '308', password('308'));
+    const { status, dialog } = await caller.call(`sip:${callee.ext}@${t.config.domain}`);
+    expect(status).toBe(200);
+    if (!dialog) throw new Error('no dialog');
+    await caller.request(dialog, 'INVITE', { body: dtlsSdp() }).catch(() => undefined);
+    await caller.request(dialog, 'BYE').catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    const vias = callee.conn.log
+      .filter((m) => m.method !== undefined && m.method !== 'INVITE' || (m.method === 'INVITE' && /tag=/.test(header(m, 'to') ?? '')))
+      .filter((m) => header(m, 'call-id') === dialog.callId)
+      .map((m) => m.headers.get('via')?.[0] ?? '');
+    expect(vias.length).toBeGreaterThan(0);
+    expect(vias.some((v) => !v.startsWith(`SIP/2.0/TLS 127.0.0.1:${t.config.ports.sipTls};`))).toBe(true);
+  });
 });
