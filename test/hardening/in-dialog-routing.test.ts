@@ -10,14 +10,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccountRow } from '../../src/db/index.ts';
 import { dtlsSdp, header, type RawSipConnection, type SipMessage } from '../support/sip-client.ts';
-import { headerList, openDialogUa, type DialogUa } from '../support/sip-dialog-ua.ts';
+import { callerDialog, headerList, openDialogUa, type DialogUa } from '../support/sip-dialog-ua.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { restartKamailio, weaken } from './weakened-kamailio.ts';
 
 let t: TestStack;
 const opened: RawSipConnection[] = [];
 const password = (ext: string) => `secret-${ext}-pair`;
-const exts = ['301', '302', '303', '304', '305', '306', '307', '308'];
+const exts = ['301', '302', '303', '304', '305', '306', '307', '308', '309', '310', '311', '312'];
 
 beforeAll(async () => {
   t = await startTestStack();
@@ -100,6 +100,30 @@ describe.each(pairs.map(([a, b], i) => ({ a, b, i })))('$a caller ↔ $b callee'
       // the dialog is gone: a request in it now gets 481
       const after = await caller.request(dialog, 'BYE');
       expect(after.status).toBe(481);
+    });
+  }
+});
+
+describe('early dialog (RFC 3262 reliable 183)', () => {
+  for (const [a, b, ea, eb] of [['TLS', 'WSS', '309', '310'], ['WSS', 'TLS', '311', '312']] as const) {
+    it(`${a} caller → ${b} callee: PRACK and UPDATE before the answer reach the callee, then the 200 and BYE`, async () => {
+      const caller = await openDialogUa(a, t, opened, ea, password(ea));
+      const callee = await openDialogUa(b, t, opened, eb, password(eb));
+      callee.early = true;
+      const calling = caller.call(`sip:${callee.ext}@${t.config.domain}`);
+      const progress = await caller.conn.waitFor((m) => m.status === 183);
+      const early = callerDialog(progress);
+      const prack = await caller.request(early, 'PRACK', { extraHeaders: [`RAck: 1 ${header(progress, 'cseq')}`] });
+      expect(prack.status).toBe(200);
+      expect((await caller.request(early, 'UPDATE', { body: dtlsSdp() })).status).toBe(200);
+      callee.confirm(early.callId);
+      const { status, dialog } = await calling;
+      expect(status).toBe(200);
+      if (!dialog) throw new Error('no dialog');
+      expect((await caller.request(dialog, 'BYE')).status).toBe(200);
+      const got = callee.conn.log.filter((m) => m.method !== undefined && header(m, 'call-id') === early.callId);
+      expect(got.map((m) => m.method)).toEqual(['INVITE', 'PRACK', 'UPDATE', 'ACK', 'BYE']);
+      for (const m of got) expectFacing(b, m);
     });
   }
 });

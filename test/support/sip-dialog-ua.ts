@@ -43,6 +43,9 @@ export class DialogUa {
   answerSdp = () => dtlsSdp();
   /** Extra header lines of its answers to INVITE (attack tests: identity headers in replies). */
   answerHeaders: string[] = [];
+  /** Answer INVITEs with a reliable 183 first (RFC 3262), the 200 only on confirm(). */
+  early = false;
+  readonly #pending = new Map<string, { m: SipMessage; localTag: string }>();
 
   constructor(conn: RawSipConnection, ext: string, domain: string, password: string) {
     this.conn = conn;
@@ -70,12 +73,11 @@ export class DialogUa {
     return `Via: SIP/2.0/${this.conn.transport} ${this.#viaHost};branch=${branch()};rport`;
   }
 
-  /** Answers what it receives: INVITE → 200 with SDP (a dialog is recorded), any other request but ACK → 200. */
+  /** Answers what it receives: INVITE → 200 with SDP (or 183 reliable, with `early`), any other request but ACK → 200. */
   #answer(m: SipMessage): void {
     if (m.method === undefined || m.method === 'ACK') return;
     const to = header(m, 'to') ?? '';
     const localTag = tagOf(to) || tag();
-    const body = m.method === 'INVITE' ? this.answerSdp() : '';
     if (m.method === 'INVITE' && !tagOf(to)) {
       const rr = headerList(m, 'record-route');
       const from = header(m, 'from') ?? '';
@@ -83,9 +85,20 @@ export class DialogUa {
         callId: header(m, 'call-id') ?? '', localTag, remoteTag: tagOf(from), localUri: uriOf(to), remoteUri: uriOf(from),
         remoteTarget: uriOf(header(m, 'contact') ?? ''), routeSet: rr, cseq: 1000,
       });
+      if (this.early) {
+        // RFC 3262 §3: a reliable provisional answer; the 200 follows with confirm()
+        this.#pending.set(header(m, 'call-id') ?? '', { m, localTag });
+        this.#reply(m, '183 Session Progress', localTag, ['Require: 100rel', 'RSeq: 1'], this.answerSdp());
+        return;
+      }
     }
+    this.#reply(m, '200 OK', localTag, [], m.method === 'INVITE' ? this.answerSdp() : '');
+  }
+
+  #reply(m: SipMessage, status: string, localTag: string, extra: string[], body: string): void {
+    const to = header(m, 'to') ?? '';
     const lines = [
-      'SIP/2.0 200 OK',
+      `SIP/2.0 ${status}`,
       ...(m.headers.get('via') ?? []).map((v) => `Via: ${v}`),
       // RFC 3261 §12.1.1: the UAS copies Record-Route into its dialog-forming response
       ...(m.method === 'INVITE' ? (m.headers.get('record-route') ?? []).map((v) => `Record-Route: ${v}`) : []),
@@ -94,10 +107,19 @@ export class DialogUa {
       `Call-ID: ${header(m, 'call-id') ?? ''}`,
       `CSeq: ${header(m, 'cseq') ?? ''}`,
       ...(m.method === 'INVITE' ? [`Contact: ${this.contact}`, ...this.answerHeaders] : []),
+      ...extra,
       ...(body ? ['Content-Type: application/sdp'] : []),
       `Content-Length: ${Buffer.byteLength(body)}`,
     ];
     this.conn.send(lines.join('\r\n') + '\r\n\r\n' + body);
+  }
+
+  /** Answers a call held in early state (`early`) with 200 (its SDP answer was in the 183). */
+  confirm(callId: string): void {
+    const p = this.#pending.get(callId);
+    if (!p) throw new Error(`no early call ${callId}`);
+    this.#pending.delete(callId);
+    this.#reply(p.m, '200 OK', p.localTag, [], '');
   }
 
   /** INVITE `target` (answering the 407 challenge); on 2xx sends the ACK and returns the dialog. */
@@ -123,11 +145,7 @@ export class DialogUa {
       final = await this.conn.request(invite(2, [`Proxy-Authorization: ${auth}`]), 10_000);
     }
     if ((final.status ?? 0) >= 300) return { status: final.status ?? 0, response: final, dialog: undefined };
-    const dialog: Dialog = {
-      callId, localTag: fromTag, remoteTag: tagOf(header(final, 'to') ?? ''), localUri: this.aor, remoteUri: target,
-      remoteTarget: uriOf(header(final, 'contact') ?? ''), routeSet: headerList(final, 'record-route').reverse(),
-      cseq: Number((header(final, 'cseq') ?? '1').split(' ')[0]),
-    };
+    const dialog = callerDialog(final);
     this.conn.send(this.inDialog(dialog, 'ACK', { cseq: dialog.cseq }));
     return { status: final.status ?? 0, response: final, dialog };
   }
@@ -157,6 +175,16 @@ export class DialogUa {
     }
     return res;
   }
+}
+
+/** The caller's dialog (early or confirmed) from a response with a To tag (RFC 3261 §12.1.2). */
+export function callerDialog(res: SipMessage): Dialog {
+  return {
+    callId: header(res, 'call-id') ?? '', localTag: tagOf(header(res, 'from') ?? ''), remoteTag: tagOf(header(res, 'to') ?? ''),
+    localUri: uriOf(header(res, 'from') ?? ''), remoteUri: uriOf(header(res, 'to') ?? ''),
+    remoteTarget: uriOf(header(res, 'contact') ?? ''), routeSet: headerList(res, 'record-route').reverse(),
+    cseq: Number((header(res, 'cseq') ?? '1').split(' ')[0]),
+  };
 }
 
 /** Opens a raw TLS or WSS connection for `ext` and returns a registered DialogUa. */
