@@ -29,10 +29,11 @@ const PACKAGES = {
   ],
   // Tests and benchmarks additionally drive real peers: a browser, an independent ZRTP
   // implementation (bzrtp, built against by a small C peer), a SIP load tool, a packet
-  // capture, an audio toolkit, a PostgreSQL server and network-namespace tooling.
+  // capture, an audio toolkit, a PostgreSQL server, network-namespace tooling and a native
+  // softphone (linphonec: test/hardening/linphone-hold.test.ts).
   test: [
     'chromium', 'libbzrtp-dev', 'libbctoolbox-dev', 'libsqlite3-dev', 'pkg-config', 'gcc', 'libc6-dev',
-    'sip-tester', 'tshark', 'sox', 'postgresql', 'iproute2', 'iptables',
+    'sip-tester', 'tshark', 'sox', 'postgresql', 'iproute2', 'iptables', 'linphone-cli',
     // the first-run test trusts var/tls/ca.crt in a browser's NSS db (certutil), as a user
     // importing it would, and asks /health with curl as the README does
     'libnss3-tools', 'curl',

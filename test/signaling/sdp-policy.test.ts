@@ -34,7 +34,7 @@ describe('media policy through Kamailio: every SDP case in every direction', () 
         try {
           await run(rig, c);
         } catch (err) {
-          const tail = (conn: RawSipConnection) => conn.seen.slice(-4).map((m) => m.raw.split('\r\n\r\n')[0]).join('\n--\n');
+          const tail = (conn: RawSipConnection) => conn.log.slice(-4).map((m) => m.raw.split('\r\n\r\n')[0]).join('\n--\n');
           throw new Error(`${direction} / ${c.name} (expected ${c.expect || 'accepted'}): ${(err as Error).message}\n` +
             `caller saw (last 4):\n${tail(rig.callerConn)}\ncallee saw (last 4):\n${tail(rig.calleeConn)}\n` +
             `kamailio.log:\n${readFileSync(join(rig.t.config.dataDir, 'run', 'kamailio.log'), 'utf8').split('\n').slice(-12).join('\n')}`);
@@ -53,7 +53,7 @@ describe('bodies that would hide an SDP from the parser, and late offers', () =>
   afterAll(async () => { await stopRig(r); });
   const plaintext = sdpCases().find((c) => c.name === 'plaintext RTP/AVP answer without fingerprint')?.sdp ?? '';
   const multipart = (sdp: string) => `--b1\r\nContent-Type: application/sdp\r\n\r\n${sdp}\r\n--b1--\r\n`;
-  const hidden = () => (r as Rig).calleeConn.seen.concat((r as Rig).callerConn.seen).filter((m) => m.body.includes('m=audio 40000 RTP/AVP 0 8'));
+  const hidden = () => (r as Rig).calleeConn.log.concat((r as Rig).callerConn.log).filter((m) => m.body.includes('m=audio 40000 RTP/AVP 0 8'));
 
   it('an INVITE with a multipart body, or with Content-Encoding, gets 415 and reaches nobody', async () => {
     const rig = r as Rig;

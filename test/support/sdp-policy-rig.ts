@@ -266,6 +266,6 @@ export const DIRECTIONS: Record<string, Direction> = {
 /** Bodies a UA saw that the policy refuses (must be none). */
 export function refusedBodiesSeen(conn: RawSipConnection, cases: SdpCase[]): string[] {
   const refused = new Map(cases.filter((c) => c.expect !== '').map((c) => [c.sdp, c.name]));
-  return conn.seen.filter((m) => m.body && refused.has(m.body)).map((m) => `${m.method ?? m.status} ${header(m, 'cseq')}: ${refused.get(m.body)}`);
+  return conn.log.filter((m) => m.body && refused.has(m.body)).map((m) => `${m.method ?? m.status} ${header(m, 'cseq')}: ${refused.get(m.body)}`);
 }
 

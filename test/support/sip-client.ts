@@ -36,8 +36,10 @@ export class RawSipConnection {
   readonly #send: (text: string) => void;
   readonly #close: () => void;
   readonly #received: SipMessage[] = [];
-  /** Every message this connection received, in order (what a victim UA "saw"). */
-  readonly seen: SipMessage[] = [];
+  /** Every message this connection received, in order (attack tests: "nothing reached the victim"). */
+  readonly log: SipMessage[] = [];
+  /** Called for every received message before waiters see it (scripted user agents answer here). */
+  onMessage: ((m: SipMessage) => void) | undefined;
   #waiters: { match: (m: SipMessage) => boolean; resolve: (m: SipMessage) => void }[] = [];
   #closed = false;
 
@@ -116,7 +118,8 @@ export class RawSipConnection {
   }
 
   #deliver(msg: SipMessage) {
-    this.seen.push(msg);
+    this.log.push(msg);
+    this.onMessage?.(msg);
     const i = this.#waiters.findIndex((w) => w.match(msg));
     if (i >= 0) {
       const [w] = this.#waiters.splice(i, 1);
