@@ -55,9 +55,9 @@ export function advanceDiscovery(ctx: MachineContext): void {
 
 export const discovery: StateHandler = (ctx, input) => {
   const m = input.message;
+  if (input.repeat) return 'unexpected'; // a repeated Hello is answered before dispatch (./inbound.ts)
   switch (m.type) {
     case 'Hello':
-      // A repeated Hello is handled by the session before dispatch; this is the first one.
       acceptPeerHello(ctx, input as Received<HelloMessage>);
       ctx.send(HELLO_ACK, null);
       break;
@@ -69,15 +69,19 @@ export const discovery: StateHandler = (ctx, input) => {
       break;
     case 'Commit':
       // Without the peer's Hello we cannot check the Commit; the initiator will resend it.
-      if (ctx.peerHello && ctx.cacheRecord !== undefined) acceptCommit(ctx, input as Received<typeof m>);
-      return;
+      if (!ctx.peerHello || ctx.cacheRecord === undefined) return 'unexpected';
+      acceptCommit(ctx, input as Received<typeof m>);
+      return 'handled';
     default:
-      return; // not for this state: ignored (late or stray)
+      return 'unexpected'; // not for this state: late or stray
   }
   advanceDiscovery(ctx);
+  return 'handled';
 };
 
 /** 'waiting-commit': only the peer's Commit moves us on. */
 export const waitingCommit: StateHandler = (ctx, input) => {
-  if (input.message.type === 'Commit') acceptCommit(ctx, input as Received<typeof input.message>);
+  if (input.message.type !== 'Commit' || input.repeat) return 'unexpected';
+  acceptCommit(ctx, input as Received<typeof input.message>);
+  return 'handled';
 };
