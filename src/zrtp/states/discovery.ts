@@ -62,10 +62,9 @@ export const discovery: StateHandler = (ctx, input) => {
       ctx.send(HELLO_ACK, null);
       break;
     case 'HelloACK':
-      if (!ctx.helloAcked) {
-        ctx.helloAcked = true;
-        ctx.stopRetransmit();
-      }
+      if (ctx.helloAcked) return 'unexpected'; // a second one: nothing left to stop
+      ctx.helloAcked = true;
+      ctx.stopRetransmit();
       break;
     case 'Commit':
       // Without the peer's Hello we cannot check the Commit; the initiator will resend it.

@@ -16,8 +16,9 @@ export const initiatorSentCommit: StateHandler = (ctx, input) => {
   const m = input.message;
   if (input.repeat) return 'unexpected'; // nothing of the peer's is stored in this state yet
   if (m.type === 'Commit') {
-    if (weLoseContention(ctx.selfCommit!.message, m)) acceptCommit(ctx, input as Received<CommitMessage>);
-    return 'handled'; // otherwise the peer's Commit is discarded and ours stands
+    if (!weLoseContention(ctx.selfCommit!.message, m)) return 'unexpected'; // §4.2: the lower hvi is discarded, ours stands
+    acceptCommit(ctx, input as Received<CommitMessage>);
+    return 'handled';
   }
   if (m.type !== 'DHPart1') return 'unexpected';
   authenticateResponderHello(ctx, m);
