@@ -7,8 +7,9 @@
  * Arrives from: start.  Goes to: waiting-commit, initiator-sent-commit (we Commit),
  * responder-sent-dhpart1 (peer's Commit).  Sends: Hello (T1), HelloACK, Commit (T2), DHPart1.
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { negotiate } from '../algorithms.ts';
-import { constantTimeEqual } from '../crypto/hash.ts';
+
 import { ProtocolErrorCode, ZrtpError } from '../errors.ts';
 import { encodeMessage, type HelloMessage } from '../messages/index.ts';
 import { zrtpHashAttribute } from '../zrtp-hash.ts';
@@ -23,7 +24,7 @@ function helloHashMatches(expected: string, hello: Uint8Array): boolean {
   const norm = (s: string) => s.trim().replace(/\s+/g, ' ').toLowerCase();
   const a = new TextEncoder().encode(norm(expected));
   const b = new TextEncoder().encode(norm(zrtpHashAttribute(hello)));
-  return a.length === b.length && constantTimeEqual(a, b);
+  return a.length === b.length && equalBytes(a, b);
 }
 
 /** First Hello from the peer: checks (§4.1.1 version, §8.1 zrtp-hash, §4.9 ZID) and negotiation. */
@@ -39,7 +40,7 @@ function acceptPeerHello(ctx: MachineContext, hello: Received<HelloMessage>): vo
     // §8.1: the Hello does not belong to the signalled endpoint: a MiTM in the media path.
     throw new ZrtpError('SUSURRO_ZRTP_ZRTP_HASH_MISMATCH', "peer Hello does not match the signalled a=zrtp-hash (RFC 6189 §8.1)");
   }
-  if (constantTimeEqual(m.zid, ctx.config.zid)) {
+  if (equalBytes(m.zid, ctx.config.zid)) {
     throw new ZrtpError('SUSURRO_ZRTP_ZID_COLLISION', 'peer uses our own ZID', { protocolCode: ProtocolErrorCode.EqualZid });
   }
   ctx.algorithms = negotiate(ctx.config.preferences, m);

@@ -12,7 +12,8 @@
  * CRC, and our stored copy (which fed the hash chain, hvi and total_hash) is the authentic one.
  * bzrtp returns the error code to its caller and carries on the same way.
  */
-import { constantTimeEqual } from '../crypto/hash.ts';
+
+import { equalBytes } from '@noble/ciphers/utils.js';
 import type { ZrtpMessage } from '../messages/index.ts';
 import type { MachineContext } from './context.ts';
 import type { Inbound } from './handler.ts';
@@ -65,7 +66,7 @@ export function routeInbound(ctx: MachineContext, bytes: Uint8Array, message: Zr
   if (UNSUPPORTED.has(message.type)) return { kind: 'drop', reason: 'unsupported' };
   const stored = storedPeerCopy(ctx, message.type);
   if (stored === null) return { kind: 'dispatch', input: { bytes, message, repeat: false } };
-  if (stored.length !== bytes.length || !constantTimeEqual(stored, bytes)) return { kind: 'drop', reason: 'unmatched-repetition' };
+  if (stored.length !== bytes.length || !equalBytes(stored, bytes)) return { kind: 'drop', reason: 'unmatched-repetition' };
   if (message.type === 'Hello' && ctx.state !== 'secure') return { kind: 'ack-hello' };
   return { kind: 'dispatch', input: { bytes, message, repeat: true } };
 }

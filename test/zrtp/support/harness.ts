@@ -235,4 +235,4 @@ export async function handshake(a: Endpoint, b: Endpoint, clock?: SimClock): Pro
   await runUntilQuiet(a, b, clock);
 }
 
-export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+export { bytesToHex as hex } from '@noble/hashes/utils.js';
