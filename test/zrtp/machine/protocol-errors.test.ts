@@ -213,6 +213,7 @@ describe('repeated messages (§6 retransmission, bzrtp repetition check)', () =>
     expect(typesOf(a.outbound.log)).toEqual(['Hello', 'HelloACK']); // no second HelloACK, no Error 0x40
     expect(a.session.inputStats.dropped['unmatched-repetition']).toBe(before.dropped['unmatched-repetition'] + 1);
     expect(a.session.inputStats.repeated).toBe(before.repeated);
+    expect(a.drops).toEqual([['unmatched-repetition', 'Hello']]); // the event the application sees
   });
 
   it('the responder answers a repeated Confirm2 with Conf2ACK, even when secure', async () => {
@@ -247,6 +248,7 @@ describe('repeated messages (§6 retransmission, bzrtp repetition check)', () =>
     expect(a.session.state).toBe('secure');
     expect(a.outbound.log.length).toBe(sentBefore); // no ErrorACK either: nothing was processed
     expect(a.session.inputStats.dropped['error-after-secure']).toBe(1);
+    expect(a.drops.at(-1)).toEqual(['error-after-secure', 'Error']);
     expect(a.secure!.sas).toBe(sas);
     // Positive control: the same message one step earlier ends the exchange.
     const c = makeEndpoint({ name: 'carol' });
