@@ -144,6 +144,14 @@ describe('CLI (npm run admin)', () => {
     // passwd reads current and new password from two stdin lines when not on a terminal.
     const weak = await cli(['passwd'], `${first.password}\nshort\n`);
     expect([weak.code, weak.stderr]).toEqual([1, expect.stringContaining('SUSURRO_API_WEAK_PASSWORD')]);
+    // issue 13 item 5: the passwords the review saw accepted are refused through the CLI too.
+    for (const chosen of ['Password1234', 'P@ssw0rd1234', 'Qwerty123456', 'Welcome12345', 'Summer2024!!', '12345678901234567890', 'passwordpasswordpass']) {
+      const r = await cli(['accounts', 'create', '--ext', '209', '--user', 'weak', '--name', 'Weak', '--password-stdin'], `${chosen}\n`);
+      expect([chosen, r.code, r.stderr]).toEqual([chosen, 1, expect.stringMatching(/400 SUSURRO_API_WEAK_PASSWORD.*easy to guess/)]);
+    }
+    expect((await cli(['accounts', 'show', '209'])).stderr).toContain('404 SUSURRO_API_NOT_FOUND');
+    const strong = await cli(['accounts', 'create', '--ext', '209', '--user', 'weak', '--name', 'Weak', '--password-stdin'], 'Juniper-Oxbow-Meteor-64\n');
+    expect([strong.code, strong.stdout]).toEqual([0, expect.stringContaining('209')]);
     const pw = await cli(['passwd'], `${first.password}\nNew-Operator-Secret-91\n`);
     expect([pw.code, pw.stdout]).toEqual([0, 'password changed\n']);
 
