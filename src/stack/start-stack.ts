@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SusurroConfig } from '../config/index.ts';
 import { openDatabase, migrate, type Db } from '../db/index.ts';
-import { ensureTlsMaterial, type TlsMaterial } from '../tls/dev-ca.ts';
+import { ensureTlsMaterial, requiredNames, type TlsMaterial } from '../tls/dev-ca.ts';
 import { renderKamailioConfig, type KamailioFeatures, type RenderedKamailio } from '../signaling/render.ts';
 import { KamailioRpc } from '../signaling/kamailio-rpc.ts';
 import { readTurnSecret, readTurnCliPassword } from '../media-relay/secrets.ts';
@@ -163,7 +163,7 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
     const tls = ensureTlsMaterial(config);
     progress('certs', tls.operatorProvided
       ? `using the configured certificate ${tls.certFile}`
-      : tls.createdCa ? `created development CA ${tls.caFile} and server certificate` : `reusing development CA ${tls.caFile}`);
+      : tls.notice ?? `reusing development CA ${tls.caFile} and its server certificate (covers ${requiredNames(config).join(', ')})`);
 
     const turnSecret = readTurnSecret(config);
     const cliPassword = readTurnCliPassword(config);
