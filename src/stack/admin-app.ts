@@ -29,14 +29,12 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
     socket.destroy();
     return;
   }
-  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-  const body = JSON.stringify(apiErrorBody(tooLarge
-    ? { statusCode: 431, code: 'SUSURRO_API_BAD_REQUEST', message: 'malformed request: request headers too large' }
-    : new ApiErrors.SUSURRO_API_BAD_REQUEST('the HTTP request does not parse')));
+  // One status for every unparsable request (header overflow included): the code stays truthful.
+  const what = err.code === 'HPE_HEADER_OVERFLOW' ? 'request headers too large' : 'the HTTP request does not parse';
+  const body = JSON.stringify(apiErrorBody(new ApiErrors.SUSURRO_API_BAD_REQUEST(what)));
   socket.end(
-    `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
-      'Content-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\n' +
+      `Connection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
 
