@@ -46,6 +46,9 @@ describe('strength rule for supplied passwords (zxcvbn score ≥ PASSWORD_MIN_SC
     ['correct horse battery staple', [], null], // zxcvbn scores it 4 (≈10^19 guesses)
     ['purple lantern quietly sings', [], null],
     ['Tr0ub4dor&3-long', ctx, null],
+    // Only the first 64 characters are estimated (zxcvbn is super-linear in the length).
+    [`${'a'.repeat(64)}Lantern-Oyster-Canyon-58`, [], /^easy to guess \(its first 64 characters\)/],
+    [`Lantern-Oyster-Canyon-58-Granite-Willow-Falcon-26-${'z'.repeat(60)}`, [], null],
   ];
   for (const [pw, inputs, expected] of cases) {
     it(`${JSON.stringify(pw.length > 30 ? `${pw.slice(0, 10)}…` : pw)} → ${expected ?? 'accepted'}`, () => {
