@@ -1,5 +1,6 @@
 import type { SusurroConfig } from '../config/index.ts';
 import type { Db } from '../db/index.ts';
+import type { AdminLogOptions } from './logger.ts';
 
 /** The piece of STACK's KamailioRpc the admin API uses (src/signaling). */
 export interface KamailioRpcLike {
@@ -24,7 +25,8 @@ export interface AppDeps {
   turnCli: TurnCliLike | null;
   turnSecret: string;
   health: () => Promise<ComponentHealth[]>;
-  logger?: boolean | object;
+  /** The service log (pino, redacted: see logger.ts); absent or false: no log (tests that inject()). */
+  logger?: AdminLogOptions | false;
   /** Knobs with production defaults; tests shorten them. */
   options?: Partial<AppOptions>;
 }

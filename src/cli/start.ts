@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   log(`configuration: domain ${config.domain}, public host ${config.publicHost}, data in ${config.dataDir}`);
   const stack: RunningStack = await startStack(config, {
     onProgress: (step, message) => log(`${step}: ${message}`),
+    // The admin API's own log (pino JSON lines, secrets redacted: src/admin-api/logger.ts).
+    logger: { level: config.logLevel },
   });
 
   let exiting = false;
@@ -61,9 +63,12 @@ async function main(): Promise<void> {
   if (stack.tls.caFile && !stack.tls.operatorProvided) {
     log(`  development CA (import it into browsers to trust the certificate): ${stack.tls.caFile}`);
   }
-  if (stack.firstAdmin) {
+  if (stack.firstAdmin && stack.firstAdminCreated) {
+    // Printed on this one start only: every later start's output (and any log capturing it) stays clean.
     log(`  first administrator: username "${stack.firstAdmin.username}", password "${stack.firstAdmin.password}"`);
-    log(`    (shown on every start until that administrator changes the password; file ${config.dataDir}/secrets/first-admin.json)`);
+    log(`    (shown this once; until it is changed it stays in ${stack.firstAdminFile}, mode 0600)`);
+  } else if (stack.firstAdmin) {
+    log(`  first administrator "${stack.firstAdmin.username}": password in ${stack.firstAdminFile} until it is changed (admin page, "Your password")`);
   }
   log('Press Ctrl-C to stop.');
 }
