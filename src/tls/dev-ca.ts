@@ -11,8 +11,13 @@
  *    configuration (issue 14 item 3): at every start the server certificate must cover `domain`,
  *    `publicHost`, `listen.address` and the loopback names, or it is re-issued from the same CA.
  *
- * The CA is name-constrained (RFC 5280 §4.2.1.10, critical): browsers are told to import it, so it
- * must not be able to vouch for any other site even if its key leaks. It may sign only for the
+ * The CA is name-constrained (RFC 5280 §4.2.1.10): browsers are told to import it, so it must not
+ * be able to vouch for any other site even if its key leaks. The extension is NOT marked critical,
+ * although §4.2.1.10 asks CAs to: Linphone's mbedTLS 2.28 (Debian 12) does not implement name
+ * constraints and refuses to load a CA with a critical extension it does not know ("X509 - The
+ * extension tag or value is invalid"), so native phones could not trust it. OpenSSL, Chromium's
+ * verifier and Firefox's NSS enforce name constraints whatever the criticality (test/tls/dev-ca.test.ts
+ * proves it for OpenSSL, test/hardening/linphone-hold.test.ts that Linphone loads the CA). It may sign only for the
  * names it serves: `domain` and `publicHost` (DNS subtrees or single IPs), `listen.address`,
  * `localhost`, 127.0.0.0/8 and ::1. Its key stays on the server because re-issuing needs it
  * (docs/hardening.md). When the configuration names a host outside those constraints, the old CA
@@ -85,7 +90,8 @@ function covers(cert: X509Certificate, name: string): boolean {
 /** The names the CA permits: DNS subtrees and IP/mask ranges, as `openssl x509 -ext` prints them. */
 function caPermitted(caCrt: string): { dns: string[]; ip: string[] } | null {
   const text = openssl(['x509', '-in', caCrt, '-noout', '-ext', 'nameConstraints']);
-  if (!/Name Constraints: critical/.test(text)) return null;
+  // a critical one (made by an earlier build) cannot be loaded by Linphone's mbedTLS: replaced too
+  if (!/Name Constraints:/.test(text) || /Name Constraints: critical/.test(text)) return null;
   const permitted = text.split(/Excluded:/)[0]!;
   return {
     dns: [...permitted.matchAll(/DNS:([^\s,]+)/g)].map((m) => m[1]!.toLowerCase()),
@@ -126,7 +132,7 @@ function constraintsFor(config: SusurroConfig): string {
     else if (isIP(host) === 6) entries.add(`permitted;IP:${host}/ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff`);
     else entries.add(`permitted;DNS:${host}`);
   }
-  return `critical,${[...entries].join(',')}`;
+  return [...entries].join(',');
 }
 
 function newCa(config: SusurroConfig, caKey: string, caCrt: string): void {
@@ -202,7 +208,7 @@ export function ensureTlsMaterial(config: SusurroConfig): TlsMaterial {
     if (outside.length > 0) {
       newCa(config, caKey, caCrt);
       createdCa = true;
-      notice = `NEW DEVELOPMENT CA ${caCrt}: the previous one ${permitted ? `may not sign for ${outside.join(', ')}` : 'had no name constraints'}. ` +
+      notice = `NEW DEVELOPMENT CA ${caCrt}: the previous one ${permitted ? `may not sign for ${outside.join(', ')}` : 'had no name constraints that every client can load'}. ` +
         'Browsers and clients that imported the old CA must import this one instead';
     }
   }

@@ -74,10 +74,10 @@ describe('development CA name constraints (issue 13 item 6)', () => {
   const tlsDir = join(data, 'tls');
   const config = loadConfig({ file: null, env: {}, overrides: { dataDir: data, publicHost: 'voice.example.org' } });
 
-  it('the CA carries critical nameConstraints naming only what it serves', () => {
+  it('the CA carries nameConstraints (not critical: mbedTLS could not load it) naming only what it serves', () => {
     ensureTlsMaterial(config);
     const text = execFileSync('openssl', ['x509', '-in', join(tlsDir, 'ca.crt'), '-noout', '-ext', 'nameConstraints']).toString();
-    expect(text).toContain('X509v3 Name Constraints: critical');
+    expect(text).toMatch(/X509v3 Name Constraints: *\n/);
     for (const n of ['DNS:localhost', 'DNS:susurro.local', 'DNS:voice.example.org', 'IP:127.0.0.0/255.0.0.0', 'IP:0:0:0:0:0:0:0:1/FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF']) {
       expect(text).toContain(n);
     }
@@ -148,7 +148,7 @@ describe('certificates follow the configuration (issue 14 item 3)', () => {
       '-subj', '/CN=old unconstrained', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']);
     const m = ensureTlsMaterial(config);
     expect(m.notice).toMatch(/^NEW DEVELOPMENT CA .*had no name constraints/);
-    expect(execFileSync('openssl', ['x509', '-in', join(legacy, 'ca.crt'), '-noout', '-ext', 'nameConstraints']).toString()).toContain('critical');
+    expect(execFileSync('openssl', ['x509', '-in', join(legacy, 'ca.crt'), '-noout', '-ext', 'nameConstraints']).toString()).toContain('DNS:localhost');
   });
 });
 
