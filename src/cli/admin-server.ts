@@ -13,7 +13,7 @@ import { loadConfig } from '../config/index.ts';
 import { migrate, openDatabase } from '../db/index.ts';
 import { buildApp, ensureFirstAdmin, firstAdminFile } from '../admin-api/index.ts';
 import { KamailioRpc } from '../signaling/index.ts';
-import { TurnCli, readTurnCliPassword, readTurnSecret } from '../media-relay/index.ts';
+import { TurnCli, openTurnCredentialStore, readTurnCliPassword } from '../media-relay/index.ts';
 import { ensureTlsMaterial } from '../tls/dev-ca.ts';
 
 async function main(): Promise<void> {
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     db,
     rpc,
     turnCli,
-    turnSecret: readTurnSecret(config),
+    turnCredentials: openTurnCredentialStore(config),
     health: async () => [],
     logger: config.logLevel === 'debug' ? { level: 'debug' } : false,
   });

@@ -15,6 +15,7 @@ import { REPO_ROOT } from '../config/index.ts';
 import type { Db } from '../db/index.ts';
 import type { KamailioRpc } from '../signaling/kamailio-rpc.ts';
 import type { TurnCli } from '../media-relay/turn-cli.ts';
+import type { TurnCredentialIssuer } from '../media-relay/credential-store.ts';
 import type { ComponentHealth } from './health.ts';
 import { buildFallbackApp } from './fallback-app.ts';
 import { NODE_TLS_SERVER_POLICY } from '../tls/policy.ts';
@@ -24,7 +25,7 @@ export interface AdminDeps {
   db: Db;
   rpc: KamailioRpc | null;
   turnCli: TurnCli | null;
-  turnSecret: string;
+  turnCredentials: TurnCredentialIssuer;
   health: () => Promise<ComponentHealth[]>;
   logger?: boolean | object;
 }

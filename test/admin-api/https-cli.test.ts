@@ -1,3 +1,4 @@
+import { openTurnCredentialStore } from '../../src/media-relay/credential-store.ts';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -35,7 +36,7 @@ beforeAll(async () => {
   db = await openDatabase(config.database.url);
   await migrate(db);
   first = (await ensureFirstAdmin(db))!;
-  app = await buildApp({ config, db, rpc: null, turnCli: null, turnSecret: 'https-test-secret-0123456789', health: async () => [] });
+  app = await buildApp({ config, db, rpc: null, turnCli: null, turnCredentials: openTurnCredentialStore(config), health: async () => [] });
   await app.ready();
   const tls = ensureTlsMaterial(config);
   ca = readFileSync(tls.caFile!, 'utf8');

@@ -13,9 +13,9 @@ import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { turnCredentials } from '../../src/media-relay/credentials.ts';
 import { TURN_MAX_BYTES_PER_SECOND } from '../../src/media-relay/turn-config.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
+import { TurnCredentialStore } from '../../src/media-relay/credential-store.ts';
 import { TurnUdpClient } from '../support/turn-client.ts';
 
 const USER_QUOTA = 12; // user-quota in turn-config.ts
@@ -40,7 +40,7 @@ afterAll(async () => {
 async function allocated(t: TestStack, user: string) {
   const c = await TurnUdpClient.open('127.0.0.1', t.config.ports.turn);
   clients.push(c);
-  const cred = turnCredentials(t.stack.turnSecret, user, 600);
+  const cred = t.stack.turnCredentials.issue({ account: user, ttlSeconds: 600 });
   const r = await c.allocate(cred.username, cred.credential);
   return { c, r };
 }
@@ -109,7 +109,9 @@ describe('TURN quotas and credentials', () => {
   it('an expired credential is refused with 401', async () => {
     const c = await TurnUdpClient.open('127.0.0.1', closed.config.ports.turn);
     clients.push(c);
-    const cred = turnCredentials(closed.stack.turnSecret, '312', 60, Date.now() - 120_000);
+    const past = TurnCredentialStore.open(closed.config.turn.credentialsDb, closed.config.domain, { now: () => Date.now() - 120_000 });
+    const cred = past.issue({ account: '312', ttlSeconds: 60 });
+    past.close();
     expect((await c.allocate(cred.username, cred.credential)).status).toBe(401);
   });
 });

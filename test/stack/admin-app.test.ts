@@ -2,6 +2,7 @@
  * serveAdmin: our HTTPS server (TLS policy, dev certificate) in front of a Fastify app; with no
  * admin API module it serves the health-only fallback (200 ok / 503 degraded).
  */
+import { openTurnCredentialStore } from '../../src/media-relay/credential-store.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,7 @@ describe('serveAdmin with the health-only fallback', () => {
     const tls = ensureTlsMaterial(config);
     let components: ComponentHealth[] = [{ name: 'kamailio', up: true }, { name: 'turn', up: true }, { name: 'database', up: true }];
     served = await serveAdmin(
-      { config, db: null as never, rpc: null, turnCli: null, turnSecret: 'x'.repeat(32), health: async () => components },
+      { config, db: null as never, rpc: null, turnCli: null, turnCredentials: openTurnCredentialStore(config), health: async () => components },
       tls,
       null,
     );
