@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import { loadConfig } from '../config/index.ts';
 import { migrate, openDatabase } from '../db/index.ts';
 import { buildApp, ensureFirstAdmin, firstAdminFile } from '../admin-api/index.ts';
-import { KamailioRpc } from '../signaling/index.ts';
+import { KamailioRpc, readKamailioRpcToken } from '../signaling/index.ts';
 import { TurnCli, openTurnCredentialStore, readTurnCliPassword } from '../media-relay/index.ts';
 import { ensureTlsMaterial } from '../tls/dev-ca.ts';
 
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     process.stderr.write(`first administrator created; credentials in ${firstAdminFile(config.dataDir)}\n`);
   }
   const tls = ensureTlsMaterial(config);
-  const rpc = new KamailioRpc(`http://127.0.0.1:${config.ports.jsonrpc}/RPC`);
+  const rpc = new KamailioRpc(`http://127.0.0.1:${config.ports.jsonrpc}/RPC`, { token: readKamailioRpcToken(config) });
   const turnCli = new TurnCli(config.ports.turnCli, readTurnCliPassword(config));
   const app = await buildApp({
     config,

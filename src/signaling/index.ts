@@ -3,3 +3,4 @@ export { renderKamailioConfig, renderDefs, renderTlsCfg, kamailioDebugLevel, KAM
 export type { KamailioFeatures, RenderedKamailio } from './render.ts';
 export { removeRegistrations, closeWebSockets, endDialogs, revokeSignaling, userContacts, userDialogs } from './revocation.ts';
 export type { SignalingRevocation } from './revocation.ts';
+export { readKamailioRpcToken, kamailioRpcTokenFile, rpcTokenSha256, RPC_TOKEN_HEADER } from './rpc-token.ts';

@@ -17,6 +17,7 @@ import { openDatabase, migrate, type Db } from '../db/index.ts';
 import { ensureTlsMaterial, type TlsMaterial } from '../tls/dev-ca.ts';
 import { renderKamailioConfig, type KamailioFeatures, type RenderedKamailio } from '../signaling/render.ts';
 import { KamailioRpc } from '../signaling/kamailio-rpc.ts';
+import { readKamailioRpcToken } from '../signaling/rpc-token.ts';
 import { readTurnCliPassword } from '../media-relay/secrets.ts';
 import { openTurnCredentialStore, type TurnCredentialStore } from '../media-relay/credential-store.ts';
 import { writeTurnConfig } from '../media-relay/turn-config.ts';
@@ -202,7 +203,7 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
       restartWindowMs: opts.restart?.restartWindowMs ?? 60_000,
       initialBackoffMs: opts.restart?.initialBackoffMs ?? 300,
     };
-    const rpc = new KamailioRpc(`http://127.0.0.1:${config.ports.jsonrpc}/RPC`, { timeoutMs: 2_000 });
+    const rpc = new KamailioRpc(`http://127.0.0.1:${config.ports.jsonrpc}/RPC`, { token: readKamailioRpcToken(config), timeoutMs: 2_000 });
     const kamailioLog = join(runDir, 'kamailio.log');
     const kamailio = new ManagedProcess({
       name: 'kamailio',

@@ -12,6 +12,7 @@ import { checkKamailioConfig } from '../../src/stack/index.ts';
 import { ensureTlsMaterial } from '../../src/tls/dev-ca.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'susurro-render-'));
+const SHA = 'ab'.repeat(32);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function config(overrides: DeepPartial<SusurroConfig> = {}): SusurroConfig {
@@ -21,7 +22,7 @@ function config(overrides: DeepPartial<SusurroConfig> = {}): SusurroConfig {
 describe('renderDefs', () => {
   it('puts every deployment value into #!substdef lines', () => {
     const c = config({ domain: 'example.org', publicHost: 'voice.example.org', ports: { admin: 9444, wss: 9443 } });
-    const defs = renderDefs(c, '/run/tls.cfg');
+    const defs = renderDefs(c, { tlsCfgFile: '/run/tls.cfg', rpcTokenSha256: SHA });
     expect(defs).toContain('#!substdef "!SUSURRO_DOMAIN!example.org!g"');
     expect(defs).toContain('#!substdef "!SUSURRO_ORIGIN!https://voice.example.org:9444!g"');
     expect(defs).toContain('#!substdef "!SUSURRO_WS_HOST!voice.example.org:9443!g"');
@@ -32,7 +33,7 @@ describe('renderDefs', () => {
   });
 
   it('switches features from the config', () => {
-    const defs = renderDefs(config({ ports: { sipUdp: 5060 }, database: { url: 'postgres://k:p@db/k' } }), '/t', { antiflood: false });
+    const defs = renderDefs(config({ ports: { sipUdp: 5060 }, database: { url: 'postgres://k:p@db/k' } }), { tlsCfgFile: '/t', rpcTokenSha256: SHA }, { antiflood: false });
     expect(defs).toContain('#!define WITH_PLAIN_SIP');
     expect(defs).toContain('#!define WITH_POSTGRES');
     expect(defs).not.toContain('WITH_SQLITE');
@@ -41,9 +42,9 @@ describe('renderDefs', () => {
   });
 
   it('picks a separator the value does not contain, and refuses quotes', () => {
-    const defs = renderDefs(config({ database: { url: 'postgres://k:p!ss@db/k' } }), '/t');
+    const defs = renderDefs(config({ database: { url: 'postgres://k:p!ss@db/k' } }), { tlsCfgFile: '/t', rpcTokenSha256: SHA });
     expect(defs).toContain('#!substdef "|SUSURRO_DBURL|postgres://k:p!ss@db/k|g"');
-    expect(() => renderDefs(config({ database: { url: 'postgres://k:p"ss@db/k' } }), '/t')).toThrow(RenderError);
+    expect(() => renderDefs(config({ database: { url: 'postgres://k:p"ss@db/k' } }), { tlsCfgFile: '/t', rpcTokenSha256: SHA })).toThrow(RenderError);
   });
 
   it('db_sqlite needs four slashes for an absolute path', () => {

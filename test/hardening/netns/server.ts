@@ -1,7 +1,7 @@
 /**
  * Runs inside the server network namespace of netns-nat.test.ts (`ip netns exec <srv> tsx ...`):
  * starts the real stack listening on the namespace's address, creates two accounts, prints one
- * JSON line { ready, config, caPem, turn: { <ext>: TURN credential } }, answers "ul" on stdin with Kamailio's ul.dump,
+ * JSON line { ready, config, caPem, turn: { <ext>: TURN credential } }, answers "ul" on stdin with Kamailio's ul.lookup of 201 and 202,
  * and stops everything on "stop", SIGTERM or stdin EOF.
  */
 import { createInterface } from 'node:readline';
@@ -39,7 +39,8 @@ const rl = createInterface({ input: process.stdin });
 rl.on('line', (line) => {
   if (line === 'stop') void stop();
   else if (line === 'ul') {
-    stack.rpc.call('ul.dump', []).then(
+    // ul.lookup per account (ul.dump is not on Kamailio's JSON-RPC allow-list)
+    Promise.all(['201', '202'].map((ext) => stack.rpc.call('ul.lookup', ['location', `${ext}@${config.domain}`]))).then(
       (r) => process.stdout.write(JSON.stringify({ ul: r }) + '\n'),
       (e) => process.stdout.write(JSON.stringify({ ul: null, error: String(e) }) + '\n'),
     );
