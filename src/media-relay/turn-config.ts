@@ -78,7 +78,8 @@ export function renderTurnConfig(
     'no-tlsv1',
     'no-tlsv1_1',
     `cipher-list="${TLS12_CIPHER_STRING}"`,
-    // per-user quota: a softphone needs one allocation per call and candidate type
+    // quota per TURN username, i.e. per issued credential (credential-store.ts): a softphone
+    // needs one allocation per call and candidate type
     'user-quota=12',
     'total-quota=1200',
     // bandwidth cap per session (issue #7), bytes/s each direction: Opus voice with SFrame and

@@ -3,7 +3,7 @@
  *  - relaying to loopback and private ranges is denied by default: CreatePermission for such a
  *    peer gets 403 (RFC 8656 §9.1 "Forbidden"), so a TURN user cannot reach internal services;
  *    the override (turn.allowLoopbackPeers, tests only) opens loopback and nothing else;
- *  - per-user allocation quota: the (N+1)th concurrent allocation of one user gets 486
+ *  - per-credential allocation quota: the (N+1)th concurrent allocation on one credential gets 486
  *    (RFC 8656 §7.2 "Allocation Quota Reached") while another user still allocates;
  *  - bandwidth cap per session (max-bps): a flood through one allocation is cut to about the
  *    cap, a voice-sized flow passes whole;
@@ -37,10 +37,14 @@ afterAll(async () => {
   await Promise.all([closed?.stop(), open?.stop()]);
 });
 
+/** One issued credential per (stack, user): coturn's user-quota counts per TURN username. */
+const issued = new Map<string, { username: string; credential: string }>();
 async function allocated(t: TestStack, user: string) {
   const c = await TurnUdpClient.open('127.0.0.1', t.config.ports.turn);
   clients.push(c);
-  const cred = t.stack.turnCredentials.issue({ account: user, ttlSeconds: 600 });
+  const key = `${t.dir}|${user}`;
+  if (!issued.has(key)) issued.set(key, t.stack.turnCredentials.issue({ account: user, ttlSeconds: 600 }));
+  const cred = issued.get(key)!;
   const r = await c.allocate(cred.username, cred.credential);
   return { c, r };
 }
