@@ -87,6 +87,8 @@ describe('stack lifecycle', () => {
     expect(statSync(join(dir, 'tls', 'server.key')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'secrets', 'turn-credentials.db')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'secrets', 'turn-cli-password')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'secrets', 'kamailio-rpc-token')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'run', 'susurro-defs.cfg')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'secrets')).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, 'run', 'turnserver.conf')).mode & 0o777).toBe(0o600);
 
