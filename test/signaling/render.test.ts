@@ -2,7 +2,8 @@
  * kamailio-config/ rendering: the generated #!substdef/#!define header, and `kamailio -c` (the
  * real 5.6 parser, with every module's parameters) accepting the result for each feature set.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -55,6 +56,21 @@ describe('renderDefs', () => {
   it('never uses Kamailio DBG (3), which logs whole messages', () => {
     expect(kamailioDebugLevel('debug')).toBeLessThan(3);
     expect(kamailioDebugLevel('error')).toBe(-1);
+  });
+});
+
+describe('the JSON-RPC token in the rendered files', () => {
+  it('defs carry only the token\'s SHA-256, in a 0600 file; a malformed hash is refused', () => {
+    const c = config();
+    const files = renderKamailioConfig(c, join(dir, 'run-token'), ensureTlsMaterial(c));
+    const token = readFileSync(join(dir, 'secrets', 'kamailio-rpc-token'), 'utf8').trim();
+    expect(statSync(join(dir, 'secrets', 'kamailio-rpc-token')).mode & 0o777).toBe(0o600);
+    const defs = readFileSync(files.defsFile, 'utf8');
+    expect(defs).toContain(`!SUSURRO_RPC_TOKEN_SHA256!${createHash('sha256').update(token).digest('hex')}!g`);
+    expect(defs).not.toContain(token);
+    expect(readFileSync(files.cfgFile, 'utf8')).not.toContain(token);
+    expect(statSync(files.defsFile).mode & 0o777).toBe(0o600);
+    expect(() => renderDefs(c, { tlsCfgFile: '/t', rpcTokenSha256: 'AB'.repeat(32) })).toThrow(RenderError);
   });
 });
 
