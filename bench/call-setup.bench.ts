@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { figure, summarize, type Benchmark, type Figure } from './lib/report.ts';
 import { login, openPhone, startWorld, type Person } from '../test/softphone/harness.ts';
+import { callTimeline } from '../test/softphone/webrtc-probe.ts';
 
 const CALLS = 12;
 /** Extra calls answered the instant the incoming screen appears (no human rings that fast). */
@@ -100,7 +101,7 @@ const bench: Benchmark = {
           dialToSas.push(both - dialAt - RING_MS);
           answerToSas.push(both - answerAt);
         }
-        const timeline: Record<string, number> = await b.evaluate(() => (globalThis as any).susurro.debugCall()?.timeline ?? {});
+        const timeline = await callTimeline(b);
         const steps = Object.entries(timeline).sort((x, y) => x[1] - y[1]).map(([k, v]) => `${k}${v - answerAt >= 0 ? '+' : ''}${(v - answerAt).toFixed(0)}`).join(' ');
         progress(`call ${i + 1}/${CALLS + INSTANT_CALLS}${instant ? ' (instant answer)' : ''}: answer→SAS ${(both - answerAt).toFixed(0)} ms; callee: ${steps}`);
         await endCall(a, b);

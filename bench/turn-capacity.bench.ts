@@ -12,7 +12,7 @@
  * all its packets. The loss threshold 0.1 % is from issue #7.
  *
  * Bench-only deviations from a deployed config, the same for both servers: allow-loopback-peers
- * (every peer is on 127.0.0.1), a relay range of RELAY_SPAN ports (the default 49160-49400 holds
+ * (every peer is on 127.0.0.1; ours gets it as the local trial of its loopback publicHost), a relay range of RELAY_SPAN ports (the default 49160-49400 holds
  * only 241 allocations, see the notes), a fresh server per step, and for ours user-quota lifted (all clients of one
  * uclient process share one issued credential; the project's per-user quota of 12 is a
  * per-credential limit, the total-quota of 1200 stays).
@@ -81,7 +81,6 @@ const bench: Benchmark = {
       overrides: {
         dataDir: dir,
         ports: { turn, turnTls, turnCli, sipTls, wss, jsonrpc, admin, relayMin: oursMin, relayMax: oursMin + RELAY_SPAN - 1, sipUdp: null },
-        turn: { allowLoopbackPeers: true },
         logLevel: 'warn',
       },
     });

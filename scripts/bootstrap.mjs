@@ -21,16 +21,24 @@ const PACKAGES = {
   start: [
     'kamailio', 'kamailio-tls-modules', 'kamailio-websocket-modules', 'kamailio-sqlite-modules',
     'kamailio-postgres-modules', 'kamailio-json-modules', 'kamailio-utils-modules',
-    'kamailio-extra-modules', 'coturn', 'openssl', 'sqlite3', 'procps',
+    'kamailio-extra-modules',
+    // app_lua: the media policy's SDP parser (kamailio-config/sdp-policy.lua)
+    'kamailio-lua-modules', 'coturn', 'openssl', 'sqlite3', 'procps',
     // setpriv --pdeathsig (children die with the stack), system CA bundle for Kamailio's TLS client
     'util-linux', 'ca-certificates',
   ],
   // Tests and benchmarks additionally drive real peers: a browser, an independent ZRTP
   // implementation (bzrtp, built against by a small C peer), a SIP load tool, a packet
-  // capture, an audio toolkit, a PostgreSQL server and network-namespace tooling.
+  // capture, an audio toolkit, a PostgreSQL server, network-namespace tooling and a native
+  // softphone (linphonec: test/hardening/linphone-hold.test.ts).
   test: [
     'chromium', 'libbzrtp-dev', 'libbctoolbox-dev', 'libsqlite3-dev', 'pkg-config', 'gcc', 'libc6-dev',
-    'sip-tester', 'tshark', 'sox', 'postgresql', 'iproute2', 'iptables',
+    'sip-tester', 'tshark', 'sox', 'postgresql', 'iproute2', 'iptables', 'linphone-cli',
+    // the first-run test trusts var/tls/ca.crt in a browser's NSS db (certutil), as a user
+    // importing it would, and asks /health with curl as the README does
+    'libnss3-tools', 'curl',
+    // the unit test of sdp-policy.lua runs it in the Lua version app_lua embeds
+    'lua5.1',
   ],
 };
 

@@ -1,18 +1,35 @@
 import './ui/styles.css';
 import { PhoneApi } from './api/phone-api.ts';
 import { PhoneController } from './app/phone-controller.ts';
+import type { Scheduler } from './app/scheduler.ts';
+import { TonePlayer } from './media/tones.ts';
+import { PhoneAgent } from './sip/phone-agent.ts';
 import { initialState, Store } from './app/state.ts';
 import { pickLanguage, type Language } from './i18n/index.ts';
 import { DeviceStore } from './security/device-store.ts';
 import { loadDeviceIdentity } from './security/device-identity.ts';
 import { IndexedDbRetainedSecretCache } from './security/indexeddb-secret-cache.ts';
 import { sframeProtectionFactory } from './security/sframe-protection.ts';
+import { sframePeerConnectionConfig } from '../../src/media-crypto/page.ts';
 import { mountApp } from './ui/app-view.ts';
 
 /**
  * Entry point: the only place where defaults are wired (STYLE.md §4) — the real fetch,
- * IndexedDB, the SFrame worker, the page's audio element and live region.
+ * clock and timers, IndexedDB, the SFrame worker, the microphone, the page's audio element
+ * and live region.
  */
+const scheduler: Scheduler = {
+  now: () => Date.now(),
+  after: (ms, fn) => {
+    const id = setTimeout(fn, ms);
+    return () => clearTimeout(id);
+  },
+  every: (ms, fn) => {
+    const id = setInterval(fn, ms);
+    return () => clearInterval(id);
+  },
+};
+
 const LANG_KEY = 'susurro.lang';
 const store = new Store(initialState(pickLanguage(localStorage.getItem(LANG_KEY), navigator.languages ?? [navigator.language])));
 
@@ -25,22 +42,26 @@ const announcer = document.getElementById('announcer')!;
 const announce = (text: string) => {
   announcer.textContent = '';
   // A fresh text node after a tick makes screen readers announce repeats too.
-  setTimeout(() => (announcer.textContent = text), 50);
+  scheduler.after(50, () => (announcer.textContent = text));
 };
 
 const controller = new PhoneController({
   store,
   api: new PhoneApi(location.origin, (input, init) => fetch(input, init)),
+  scheduler,
+  agentFactory: (options) => new PhoneAgent(options),
   device: async () => {
     const deviceStore = await DeviceStore.open();
     const identity = await loadDeviceIdentity(deviceStore);
     return { zid: identity.zid, cache: new IndexedDbRetainedSecretCache(deviceStore, identity.wrappingKey) };
   },
-  protection: sframeProtectionFactory(),
+  protection: sframeProtectionFactory(scheduler),
+  tones: new TonePlayer(),
   remoteAudio,
   announce,
-  // Test seam for the fail-closed end-to-end test only; has no effect unless set by hand.
-  blockZrtpChannel: () => sessionStorage.getItem('susurro.test.blockZrtpChannel') === '1',
+  getUserMedia: (constraints) => navigator.mediaDevices.getUserMedia(constraints),
+  random: (n) => crypto.getRandomValues(new Uint8Array(n)),
+  sframeConfiguration: sframePeerConnectionConfig,
 });
 
 const onLanguage = (lang: Language) => {
@@ -49,12 +70,3 @@ const onLanguage = (lang: Language) => {
 };
 
 mountApp(document.getElementById('app')!, store, controller, announce, onLanguage);
-
-// Diagnostics for the end-to-end tests and support: the UI state, the live call's peer
-// connection and SFrame counters, the remote audio element. No keys, no password, and no
-// way to drive the phone (the controller itself is not exposed).
-(globalThis as { susurro?: unknown }).susurro = Object.freeze({
-  state: () => store.state,
-  debugCall: () => controller.debugCall(),
-  remoteAudio,
-});

@@ -7,12 +7,13 @@ import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { REPO_ROOT } from '../config/index.ts';
+import { REPO_ROOT, localTrial } from '../config/index.ts';
 import { ApiErrors, BODY_LIMIT } from './errors.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { contextPlugin } from './plugins/context.ts';
 import { scheduleTurnSweep } from './services/turn-sweep.ts';
-import { errorsPlugin } from './plugins/errors.ts';
+import { errorsPlugin, sendApiError } from './plugins/errors.ts';
+import { adminLoggerOptions } from './logger.ts';
 import { bansRoutes } from './bans.ts';
 import { accountsRoutes } from './routes/accounts.ts';
 import { adminsRoutes } from './routes/admins.ts';
@@ -51,13 +52,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (typeof deps.turnCredentials?.issue !== 'function') throw new TypeError('buildApp: turnCredentials is required');
   const options: AppOptions = { ...defaultOptions(), ...deps.options };
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: deps.logger ? adminLoggerOptions(deps.logger) : false,
     bodyLimit: BODY_LIMIT,
+    // Errors Fastify raises before routing (malformed URL, over-long parameter) in the project's format.
+    frameworkErrors: (error, request, reply) => sendApiError(error, request, reply),
     // Unknown fields are refused with a 400 rather than silently dropped.
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
   });
 
   await app.register(errorsPlugin);
+  // Nothing this service answers may be kept by a browser or proxy cache: one-time passwords,
+  // tokens and TURN credentials travel in API bodies (issue 13 item 6). Static files
+  // (@fastify/static) replace this with their own Cache-Control; they carry no secrets.
+  app.addHook('onRequest', async (_request, reply) => {
+    void reply.header('cache-control', 'no-store');
+  });
   await app.register(contextPlugin, {
     config: deps.config,
     db: deps.db,
@@ -107,7 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
-  await app.register(healthRoutes, { health: deps.health });
+  await app.register(healthRoutes, { health: deps.health, localTrial: localTrial(deps.config).on });
   await app.register(
     async (api) => {
       await api.register(adminsRoutes);

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import createError from '@fastify/error';
 
 /**
@@ -8,6 +9,8 @@ import createError from '@fastify/error';
 export const ApiErrors = {
   SUSURRO_API_VALIDATION: createError('SUSURRO_API_VALIDATION', '%s', 400),
   SUSURRO_API_PAYLOAD_TOO_LARGE: createError('SUSURRO_API_PAYLOAD_TOO_LARGE', 'request body larger than %s bytes', 413),
+  SUSURRO_API_UNSUPPORTED_MEDIA_TYPE: createError('SUSURRO_API_UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json (got %s)', 415),
+  SUSURRO_API_BAD_REQUEST: createError('SUSURRO_API_BAD_REQUEST', 'malformed request: %s', 400),
   SUSURRO_API_WEAK_PASSWORD: createError('SUSURRO_API_WEAK_PASSWORD', 'password too weak: %s', 400),
   SUSURRO_API_UNAUTHENTICATED: createError('SUSURRO_API_UNAUTHENTICATED', 'authentication required: send "Authorization: Bearer <token>"', 401),
   SUSURRO_API_TOKEN_INVALID: createError('SUSURRO_API_TOKEN_INVALID', 'token unknown, expired or revoked; log in again', 401),
@@ -27,6 +30,19 @@ export const BODY_LIMIT = 64 * 1024;
 
 export type ApiErrorCode = keyof typeof ApiErrors;
 export const API_ERROR_CODES = Object.keys(ApiErrors) as ApiErrorCode[];
+
+/** The JSON body of an error response: the one shape every error leaves in. */
+export function apiErrorBody(e: { statusCode?: number; code: string; message: string }): ApiErrorBody {
+  const statusCode = e.statusCode ?? 500;
+  return { statusCode, code: e.code, error: STATUS_CODES[statusCode] ?? 'Error', message: e.message };
+}
+
+export interface ApiErrorBody {
+  statusCode: number;
+  code: string;
+  error: string;
+  message: string;
+}
 
 /** JSON body of every error response (also the OpenAPI schema of 4xx/5xx). */
 export const errorResponseSchema = {

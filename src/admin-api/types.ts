@@ -1,6 +1,7 @@
 import type { SusurroConfig } from '../config/index.ts';
 import type { Db } from '../db/index.ts';
 import type { TurnCredentialIssuer } from '../media-relay/credential-store.ts';
+import type { AdminLogOptions } from './logger.ts';
 
 /** The piece of STACK's KamailioRpc the admin API uses (src/signaling). */
 export interface KamailioRpcLike {
@@ -30,7 +31,8 @@ export interface AppDeps {
   /** Issues and revokes the TURN credentials coturn checks (the admin service is its only writer). */
   turnCredentials: TurnCredentialIssuer;
   health: () => Promise<ComponentHealth[]>;
-  logger?: boolean | object;
+  /** The service log (pino, redacted: see logger.ts); absent or false: no log (tests that inject()). */
+  logger?: AdminLogOptions | false;
   /** Knobs with production defaults; tests shorten them. */
   options?: Partial<AppOptions>;
 }

@@ -4,17 +4,19 @@
  * It talks to an already running Kamailio (JSON-RPC) and coturn (CLI) if configured
  * ports answer; revocations report live-action failures otherwise. Useful to run the
  * API on another host than the SIP proxy, and for the crash-safety test (kill -9).
- * Prints one JSON line {"ready":true,"url":...} on stdout once listening.
+ * Same HTTPS server path and TLS policy as `npm start` (src/stack/admin-app.ts).
+ * Prints one JSON line {"ready":true,"url":...} on stdout once listening; the service log
+ * (pino JSON lines at `logLevel`, redacted) goes to stderr.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:https';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadConfig } from '../config/index.ts';
 import { migrate, openDatabase } from '../db/index.ts';
-import { buildApp, ensureFirstAdmin, firstAdminFile } from '../admin-api/index.ts';
+import { ensureFirstAdmin, firstAdminFile } from '../admin-api/index.ts';
 import { KamailioRpc, readKamailioRpcToken } from '../signaling/index.ts';
 import { TurnCli, openTurnCredentialStore, readTurnCliPassword } from '../media-relay/index.ts';
 import { ensureTlsMaterial } from '../tls/dev-ca.ts';
+import { serveAdmin } from '../stack/admin-app.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -27,31 +29,21 @@ async function main(): Promise<void> {
     process.stderr.write(`first administrator created; credentials in ${firstAdminFile(config.dataDir)}\n`);
   }
   const tls = ensureTlsMaterial(config);
-  const rpc = new KamailioRpc(`http://127.0.0.1:${config.ports.jsonrpc}/RPC`, { token: readKamailioRpcToken(config) });
-  const turnCli = new TurnCli(config.ports.turnCli, readTurnCliPassword(config));
-  const app = await buildApp({
+  const turnCredentials = openTurnCredentialStore(config);
+  const served = await serveAdmin({
     config,
     db,
-    rpc,
-    turnCli,
-    turnCredentials: openTurnCredentialStore(config),
+    rpc: new KamailioRpc(`http://127.0.0.1:${config.ports.jsonrpc}/RPC`, { token: readKamailioRpcToken(config) }),
+    turnCli: new TurnCli(config.ports.turnCli, readTurnCliPassword(config)),
+    turnCredentials,
     health: async () => [],
-    logger: config.logLevel === 'debug' ? { level: 'debug' } : false,
-  });
-  await app.ready();
-  const server = createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), minVersion: 'TLSv1.2' }, (req, res) =>
-    app.server.emit('request', req, res),
-  );
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.ports.admin, config.listen.address, resolve);
-  });
+    logger: { level: config.logLevel, stream: process.stderr },
+  }, tls);
   const url = `https://${config.publicHost}:${config.ports.admin}`;
   process.stdout.write(JSON.stringify({ ready: true, url, pid: process.pid }) + '\n');
   const stop = async () => {
-    server.closeAllConnections();
-    server.close();
-    await app.close();
+    await served.close();
+    turnCredentials.close();
     await db.close();
     process.exit(0);
   };

@@ -8,7 +8,7 @@
  * Ctrl-C / SIGTERM stop everything (SIGTERM, SIGKILL after 5 s) and exit 0. Children run in
  * their own process groups with a parent-death signal, so they never outlive this process.
  */
-import { loadConfig } from '../config/index.ts';
+import { loadConfig, localTrial } from '../config/index.ts';
 import { startStack, type RunningStack } from '../stack/index.ts';
 
 function log(line: string): void {
@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   log(`configuration: domain ${config.domain}, public host ${config.publicHost}, data in ${config.dataDir}`);
   const stack: RunningStack = await startStack(config, {
     onProgress: (step, message) => log(`${step}: ${message}`),
+    // The admin API's own log (pino JSON lines, secrets redacted: src/admin-api/logger.ts).
+    logger: { level: config.logLevel },
   });
 
   let exiting = false;
@@ -57,12 +59,16 @@ async function main(): Promise<void> {
   log(`  health:      ${stack.urls.health}`);
   log(`  SIP:         ${stack.urls.wss} (WSS), ${stack.urls.sipTls} (TLS)`);
   log(`  TURN:        ${stack.urls.turn.join(', ')}`);
+  log(`  local trial: ${localTrial(config).explanation}`);
   if (stack.tls.caFile && !stack.tls.operatorProvided) {
     log(`  development CA (import it into browsers to trust the certificate): ${stack.tls.caFile}`);
   }
-  if (stack.firstAdmin) {
+  if (stack.firstAdmin && stack.firstAdminCreated) {
+    // Printed on this one start only: every later start's output (and any log capturing it) stays clean.
     log(`  first administrator: username "${stack.firstAdmin.username}", password "${stack.firstAdmin.password}"`);
-    log(`    (shown on every start until that administrator changes the password; file ${config.dataDir}/secrets/first-admin.json)`);
+    log(`    (shown this once; until it is changed it stays in ${stack.firstAdminFile}, mode 0600)`);
+  } else if (stack.firstAdmin) {
+    log(`  first administrator "${stack.firstAdmin.username}": password in ${stack.firstAdminFile} until it is changed (admin page, "Your password")`);
   }
   log('Press Ctrl-C to stop.');
 }

@@ -38,7 +38,7 @@ export interface SusurroConfig {
   };
   database: { url: string };
   tls: { certFile: string; keyFile: string; caFile: string | null };
-  turn: { credentialsDb: string; ttlSeconds: number; allowLoopbackPeers: boolean };
+  turn: { credentialsDb: string; ttlSeconds: number };
   logLevel: LogLevel;
   /**
    * Kamailio anti-flood (issue #7): pike flood detection and a ban of sources that fail
@@ -82,7 +82,7 @@ function baseDefaults(): DeepPartial<SusurroConfig> {
       sipTls: 5061, wss: 8443, jsonrpc: 5090, sipUdp: null, turn: 3478, turnTls: 5349,
       relayMin: 49160, relayMax: 49400, turnCli: 5766, admin: 8444,
     },
-    turn: { ttlSeconds: 600, allowLoopbackPeers: false },
+    turn: { ttlSeconds: 600 },
     logLevel: 'info',
     antiflood: { enabled: true, authFailsMax: 10, banSeconds: 300 },
   };
@@ -242,8 +242,10 @@ export function validateConfig(raw: Record<string, unknown>): SusurroConfig {
   if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 30 || ttl > 86400) {
     throw new ConfigError('turn.ttlSeconds must be an integer between 30 and 86400');
   }
-  if (typeof tu['allowLoopbackPeers'] !== 'boolean') throw new ConfigError('turn.allowLoopbackPeers must be a boolean');
-  const turn = { credentialsDb: str(tu, 'credentialsDb', 'turn.credentialsDb'), ttlSeconds: ttl, allowLoopbackPeers: tu['allowLoopbackPeers'] };
+  if ('allowLoopbackPeers' in tu) {
+    throw new ConfigError('turn.allowLoopbackPeers no longer exists: loopback relaying follows the local trial mode (a loopback publicHost and listen.address), see docs/configuration.md');
+  }
+  const turn = { credentialsDb: str(tu, 'credentialsDb', 'turn.credentialsDb'), ttlSeconds: ttl };
   const logLevel = raw['logLevel'];
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) throw new ConfigError(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
   for (const [path, v] of [['dataDir', dataDir], ['tls.certFile', tls.certFile], ['tls.keyFile', tls.keyFile], ['turn.credentialsDb', turn.credentialsDb]] as const) {

@@ -8,9 +8,11 @@
  *   tag = truncate(HMAC(auth_key, len64(aad) || len64(ct) || len64(Nt) || nonce || aad || ct), Nt).
  *   Verification compares the truncated tag in constant time before decrypting.
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import type { CipherSuite } from './cipher-suites.ts';
 import { SframeError } from './errors.ts';
-import { bs, concat, constantTimeEqual, uint64BE } from './bytes.ts';
+import { concatBytes } from '@noble/hashes/utils.js';
+import { u64be } from '../zrtp/bytes.ts';
 
 export interface SframeAead {
   readonly suite: CipherSuite;
@@ -21,6 +23,11 @@ export interface SframeAead {
 }
 
 const subtle = (): SubtleCrypto => globalThis.crypto.subtle;
+
+/** WebCrypto wants a BufferSource backed by an ArrayBuffer; this view-preserving cast satisfies TS 5.9. */
+export function bs(u: Uint8Array): Uint8Array<ArrayBuffer> {
+  return u as Uint8Array<ArrayBuffer>;
+}
 
 class GcmAead implements SframeAead {
   constructor(
@@ -65,10 +72,10 @@ class CtrHmacAead implements SframeAead {
   }
 
   private async tag(nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Promise<Uint8Array> {
-    const authData = concat(
-      uint64BE(BigInt(aad.length)),
-      uint64BE(BigInt(ct.length)),
-      uint64BE(BigInt(this.suite.nt)),
+    const authData = concatBytes(
+      u64be(BigInt(aad.length)),
+      u64be(BigInt(ct.length)),
+      u64be(BigInt(this.suite.nt)),
       nonce,
       aad,
       ct,
@@ -81,14 +88,14 @@ class CtrHmacAead implements SframeAead {
     const ct = new Uint8Array(
       await subtle().encrypt({ name: 'AES-CTR', counter: bs(this.counterBlock(nonce)), length: 32 }, this.encKey, bs(plaintext)),
     );
-    return concat(ct, await this.tag(nonce, aad, ct));
+    return concatBytes(ct, await this.tag(nonce, aad, ct));
   }
 
   async open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Promise<Uint8Array> {
     if (sealed.length < this.suite.nt) throw new SframeError('SUSURRO_SFRAME_AUTH_FAILED', 'shorter than the tag');
     const ct = sealed.subarray(0, sealed.length - this.suite.nt);
     const tag = sealed.subarray(sealed.length - this.suite.nt);
-    if (!constantTimeEqual(tag, await this.tag(nonce, aad, ct))) {
+    if (!equalBytes(tag, await this.tag(nonce, aad, ct))) {
       throw new SframeError('SUSURRO_SFRAME_AUTH_FAILED', 'HMAC tag mismatch');
     }
     return new Uint8Array(

@@ -11,12 +11,12 @@
  * non-extractable CryptoKey and never exists as bytes in JavaScript. (CTR+HMAC suites must split
  * sframe_key into two keys, §4.5.1, so their bytes pass briefly through memory and are zeroed.)
  */
-import { importAead, type SframeAead } from './aead.ts';
-import { assertBytes, bs, concat, uint16BE, uint64BE } from './bytes.ts';
+import { bs, gcmAead, importAead, type SframeAead } from './aead.ts';
+import { concatBytes } from '@noble/hashes/utils.js';
+import { assertBytes, u16be, u64be } from '../zrtp/bytes.ts';
 import { cipherSuite, type CipherSuite } from './cipher-suites.ts';
 import { SframeError } from './errors.ts';
 import { MAX_UINT64 } from './header.ts';
-import { gcmAead } from './aead.ts';
 
 const encoder = new TextEncoder();
 const KEY_LABEL = encoder.encode('SFrame 1.0 Secret key ');
@@ -50,18 +50,18 @@ function assertKid(kid: bigint): void {
 /** "SFrame 1.0 Secret key " || KID (8 bytes BE) || suite (2 bytes BE). */
 export function sframeKeyLabel(kid: bigint, suiteId: number): Uint8Array {
   assertKid(kid);
-  return concat(KEY_LABEL, uint64BE(kid), uint16BE(suiteId));
+  return concatBytes(KEY_LABEL, u64be(kid), u16be(suiteId));
 }
 
 /** "SFrame 1.0 Secret salt " || KID (8 bytes BE) || suite (2 bytes BE). */
 export function sframeSaltLabel(kid: bigint, suiteId: number): Uint8Array {
   assertKid(kid);
-  return concat(SALT_LABEL, uint64BE(kid), uint16BE(suiteId));
+  return concatBytes(SALT_LABEL, u64be(kid), u16be(suiteId));
 }
 
 /** Import raw base key bytes as a non-extractable HKDF key (usable only for derivation). */
 export async function importBaseKey(baseKey: Uint8Array): Promise<CryptoKey> {
-  assertBytes('baseKey', baseKey);
+  assertBytes(baseKey, 'baseKey');
   if (baseKey.length === 0) throw new SframeError('SUSURRO_SFRAME_INVALID_ARGUMENT', 'empty base key');
   return globalThis.crypto.subtle.importKey('raw', bs(baseKey), 'HKDF', false, ['deriveKey', 'deriveBits']);
 }

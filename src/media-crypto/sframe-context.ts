@@ -11,7 +11,7 @@
  * Counters are assigned synchronously when encrypt() is called, so frames may be encrypted
  * concurrently and keep their order.
  */
-import { assertBytes } from './bytes.ts';
+import { assertBytes } from '../zrtp/bytes.ts';
 import { SframeError } from './errors.ts';
 import { decodeHeader, encodeHeader, MAX_UINT64 } from './header.ts';
 import { assertSframeKey, type SframeKey } from './key-schedule.ts';
@@ -29,7 +29,8 @@ function nonceFor(salt: Uint8Array, ctr: bigint): Uint8Array {
 
 /** Public, checked form of the nonce computation (RFC 9605 §4.4.3). */
 export function frameNonce(salt: Uint8Array, ctr: bigint): Uint8Array {
-  assertBytes('salt', salt, 8);
+  assertBytes(salt, 'salt');
+  if (salt.length < 8) throw new RangeError('salt must be at least 8 bytes');
   if (typeof ctr !== 'bigint') throw new TypeError('ctr must be a bigint');
   if (ctr < 0n || ctr > MAX_UINT64) throw new RangeError('ctr must be in 0..2^64-1');
   return nonceFor(salt, ctr);
@@ -49,8 +50,8 @@ function aadOf(header: Uint8Array, metadata: Uint8Array): Uint8Array {
  */
 export function encryptFrame(key: SframeKey, ctr: bigint, plaintext: Uint8Array, metadata: Uint8Array = EMPTY): Promise<Uint8Array> {
   assertSframeKey(key);
-  assertBytes('plaintext', plaintext);
-  assertBytes('metadata', metadata);
+  assertBytes(plaintext, 'plaintext');
+  assertBytes(metadata, 'metadata');
   return sealFrame(key, ctr, plaintext, metadata);
 }
 
@@ -93,8 +94,8 @@ export class SframeSender {
 
   /** Protect one frame. Throws SUSURRO_SFRAME_NO_KEY while no key is installed. */
   encrypt(plaintext: Uint8Array, metadata: Uint8Array = EMPTY): Promise<Uint8Array> {
-    assertBytes('plaintext', plaintext);
-    assertBytes('metadata', metadata);
+    assertBytes(plaintext, 'plaintext');
+    assertBytes(metadata, 'metadata');
     const key = this.key;
     if (!key) return Promise.reject(new SframeError('SUSURRO_SFRAME_NO_KEY', 'no send key installed'));
     if (this.ctr > MAX_UINT64) {
@@ -167,8 +168,8 @@ export class SframeReceiver {
    * counters.
    */
   async decrypt(frame: Uint8Array, metadata: Uint8Array = EMPTY): Promise<DecryptedFrame> {
-    assertBytes('frame', frame);
-    assertBytes('metadata', metadata);
+    assertBytes(frame, 'frame');
+    assertBytes(metadata, 'metadata');
     const header = decodeHeader(frame);
     const entry = this.keys.get(header.kid);
     if (!entry) throw new SframeError('SUSURRO_SFRAME_UNKNOWN_KID', `no receive key for KID ${header.kid}`);

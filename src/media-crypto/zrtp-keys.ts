@@ -19,7 +19,7 @@
  */
 import type { CipherAlgorithm, HashAlgorithm } from '../zrtp/algorithms.ts';
 import { kdf } from '../zrtp/kdf.ts';
-import { assertBytes } from './bytes.ts';
+import { assertBytes } from '../zrtp/bytes.ts';
 import { AES_128_GCM_SHA256_128, AES_256_GCM_SHA512_128 } from './cipher-suites.ts';
 import { SframeError } from './errors.ts';
 import { importBaseKey } from './key-schedule.ts';
@@ -70,9 +70,9 @@ export function deriveSframeBaseKeys(source: ZrtpKeySource, epoch: number): Sfra
   if (typeof source !== 'object' || source === null) throw new TypeError('source must be an object');
   if (source.role !== 'initiator' && source.role !== 'responder') throw new TypeError('role must be initiator or responder');
   if (source.hash !== 'S256' && source.hash !== 'S384') throw new TypeError('hash must be S256 or S384');
-  assertBytes('exportedKey', source.exportedKey);
-  assertBytes('peerZid', source.peerZid);
-  assertBytes('localZid', source.localZid);
+  assertBytes(source.exportedKey, 'exportedKey');
+  assertBytes(source.peerZid, 'peerZid');
+  assertBytes(source.localZid, 'localZid');
   if (source.peerZid.length !== 12 || source.localZid.length !== 12) throw new RangeError('ZIDs are 12 bytes (RFC 6189 §4.9)');
   const lengthBits = source.hash === 'S256' ? 256 : 384;
   if (source.exportedKey.length * 8 !== lengthBits) throw new RangeError(`exportedKey must be ${lengthBits / 8} bytes for ${source.hash}`);

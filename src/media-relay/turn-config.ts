@@ -3,7 +3,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SusurroConfig } from '../config/index.ts';
+import { isLoopbackHost, localTrial, type SusurroConfig } from '../config/index.ts';
 import { TLS12_CIPHER_STRING } from '../tls/policy.ts';
 
 /**
@@ -15,7 +15,7 @@ export const DENIED_PEER_RANGES = [
   '0.0.0.0-0.255.255.255',          // "this" network
   '10.0.0.0-10.255.255.255',        // RFC 1918
   '100.64.0.0-100.127.255.255',     // RFC 6598 carrier-grade NAT
-  '127.0.0.0-127.255.255.255',      // loopback (unless allowLoopbackPeers, tests only)
+  '127.0.0.0-127.255.255.255',      // loopback (local trial: only the relay's own address is opened)
   '169.254.0.0-169.254.255.255',    // link-local, cloud metadata services
   '172.16.0.0-172.31.255.255',      // RFC 1918
   '192.0.0.0-192.0.0.255',          // IETF protocol assignments
@@ -36,11 +36,29 @@ export const DENIED_PEER_RANGES = [
 /** Per-session bandwidth cap (coturn max-bps: bytes per second, input and output each). */
 export const TURN_MAX_BYTES_PER_SECOND = 64_000;
 
-const LOOPBACK_RANGES = new Set(['127.0.0.0-127.255.255.255', '::1']);
-
 /** A concrete, non-loopback listen address (not 0.0.0.0 / ::): the relay's own address. */
 function isSpecificUnicast(address: string): boolean {
-  return !['0.0.0.0', '::', '::1'].includes(address) && !address.startsWith('127.');
+  return !['0.0.0.0', '::'].includes(address) && !isLoopbackHost(address);
+}
+
+/**
+ * Local trial (src/config/local-trial.ts): both browsers are on this machine, so both relay
+ * candidates are the relay's own loopback address and a call is a relay-to-relay pair on
+ * loopback. coturn checks allow-loopback-peers first, then the denied ranges; allowed-peer-ip
+ * re-opens the relay's own address only, so every other loopback address (127.0.0.0/8 minus it)
+ * and every private range stays denied. no-tcp-relay: RFC 6062 TCP allocations would let a TURN
+ * user open TCP connections to loopback services (Kamailio JSON-RPC, the coturn CLI); browsers
+ * only ever allocate UDP relays (RFC 8656 §7), so refusing TCP ones costs a softphone nothing.
+ * Outside local trial this returns nothing and loopback stays denied.
+ */
+function localTrialPeerPolicy(config: SusurroConfig): string[] {
+  if (!localTrial(config).on) return [];
+  return [
+    '# local trial (loopback public host and listen address): relay between browsers on this machine',
+    'allow-loopback-peers',
+    `allowed-peer-ip=${config.listen.address}`,
+    'no-tcp-relay',
+  ];
 }
 
 export interface TurnFiles {
@@ -95,17 +113,13 @@ export function renderTurnConfig(
     'simple-log',
     'no-stdout-log',
     ...(config.logLevel === 'debug' ? ['verbose'] : []),
-    ...(config.turn.allowLoopbackPeers
-      ? ['# tests only: every test peer lives on 127.0.0.1', 'allow-loopback-peers']
-      : []),
+    ...localTrialPeerPolicy(config),
     // relay-to-relay between two users of this server (both behind NAT, ICE relay/relay pair)
     // sends to the server's own relay address; when that address is in a denied range (server
     // on a private network, e.g. behind a 1:1 NAT) it must stay allowed (allowed-peer-ip wins
     // over denied-peer-ip). Nothing else on the private range is opened.
     ...(isSpecificUnicast(config.listen.address) ? [`allowed-peer-ip=${config.listen.address}`] : []),
-    ...DENIED_PEER_RANGES.filter((r) => !(config.turn.allowLoopbackPeers && LOOPBACK_RANGES.has(r))).map(
-      (r) => `denied-peer-ip=${r}`,
-    ),
+    ...DENIED_PEER_RANGES.map((r) => `denied-peer-ip=${r}`),
   ];
   return lines.join('\n') + '\n';
 }

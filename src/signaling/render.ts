@@ -3,7 +3,8 @@
  *
  * The template is never edited per deployment: deployment values go into a generated
  * `susurro-defs.cfg` as #!substdef / #!define lines, which kamailio.cfg includes first, and
- * tls.cfg gets its three file paths substituted. Everything lands in <runDir> (0700).
+ * tls.cfg gets its three file paths substituted. sdp-policy.lua (the media policy's SDP parser,
+ * loaded by app_lua) is copied unchanged. Everything lands in <runDir> (0700).
  */
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,6 +42,8 @@ export interface RenderedKamailio {
   cfgFile: string;
   tlsCfgFile: string;
   defsFile: string;
+  /** The media policy's SDP parser (app_lua). */
+  sdpLuaFile: string;
   pidFile: string;
 }
 
@@ -83,7 +86,7 @@ function hostPort(host: string, port: number): string {
 
 export function renderDefs(
   config: SusurroConfig,
-  files: { tlsCfgFile: string; rpcTokenSha256: string },
+  files: { tlsCfgFile: string; rpcTokenSha256: string; sdpLuaFile?: string },
   features: KamailioFeatures = {},
 ): string {
   if (!/^[0-9a-f]{64}$/.test(files.rpcTokenSha256)) throw new RenderError('rpcTokenSha256 must be 64 lower-case hex digits');
@@ -109,6 +112,7 @@ export function renderDefs(
     substdef('SUSURRO_DBURL', kamailioModuleDbUrl(config.database.url)),
     substdef('SUSURRO_TLS_CFG', files.tlsCfgFile),
     substdef('SUSURRO_RPC_TOKEN_SHA256', files.rpcTokenSha256),
+    substdef('SUSURRO_SDP_LUA', files.sdpLuaFile ?? 'sdp-policy.lua'),
   ];
   return lines.join('\n') + '\n';
 }
@@ -133,10 +137,12 @@ export function renderKamailioConfig(
   const cfgFile = join(runDir, 'kamailio.cfg');
   const tlsCfgFile = join(runDir, 'tls.cfg');
   const defsFile = join(runDir, 'susurro-defs.cfg');
+  const sdpLuaFile = join(runDir, 'sdp-policy.lua');
   copyFileSync(join(templateDir, 'kamailio.cfg'), cfgFile);
+  copyFileSync(join(templateDir, 'sdp-policy.lua'), sdpLuaFile);
   const rpcTokenSha = rpcTokenSha256(readKamailioRpcToken(config));
-  writeFileSync(defsFile, renderDefs(config, { tlsCfgFile, rpcTokenSha256: rpcTokenSha }, features), { mode: 0o600 });
+  writeFileSync(defsFile, renderDefs(config, { tlsCfgFile, rpcTokenSha256: rpcTokenSha, sdpLuaFile }, features), { mode: 0o600 });
   chmodSync(defsFile, 0o600); // an existing file keeps its mode on write
   writeFileSync(tlsCfgFile, renderTlsCfg(readFileSync(join(templateDir, 'tls.cfg'), 'utf8'), tls), { mode: 0o600 });
-  return { runDir, cfgFile, tlsCfgFile, defsFile, pidFile: join(runDir, 'kamailio.pid') };
+  return { runDir, cfgFile, tlsCfgFile, defsFile, sdpLuaFile, pidFile: join(runDir, 'kamailio.pid') };
 }

@@ -1,84 +1,66 @@
 /**
- * Loads the admin API (src/admin-api, owned by ADMIN) when present, else the health-only
- * fallback, and serves it over HTTPS on listen.address:ports.admin.
+ * The admin service (src/admin-api) over HTTPS on listen.address:ports.admin — the one server path,
+ * used by `npm start` (start-stack.ts) and by the admin service alone (src/cli/admin-server.ts).
  *
- * buildApp() returns a Fastify instance without listen(); we own the HTTPS server and hand each
- * request to Fastify's own server handler, so the admin API needs no TLS knowledge.
+ * buildApp() returns a Fastify instance without listen(); we own the HTTPS server (shared TLS
+ * policy of src/tls/policy.ts, the certificate of src/tls/dev-ca.ts) and hand each request to
+ * Fastify's own handler, so the admin API needs no TLS knowledge.
  */
 import { createServer, type Server } from 'node:https';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { SusurroConfig } from '../config/index.ts';
-import { REPO_ROOT } from '../config/index.ts';
-import type { Db } from '../db/index.ts';
-import type { KamailioRpc } from '../signaling/kamailio-rpc.ts';
-import type { TurnCli } from '../media-relay/turn-cli.ts';
-import type { TurnCredentialIssuer } from '../media-relay/credential-store.ts';
-import type { ComponentHealth } from './health.ts';
-import { buildFallbackApp } from './fallback-app.ts';
+import { buildApp, type AppDeps } from '../admin-api/index.ts';
+import { ApiErrors, apiErrorBody } from '../admin-api/errors.ts';
 import { NODE_TLS_SERVER_POLICY } from '../tls/policy.ts';
-
-export interface AdminDeps {
-  config: SusurroConfig;
-  db: Db;
-  rpc: KamailioRpc | null;
-  turnCli: TurnCli | null;
-  turnCredentials: TurnCredentialIssuer;
-  health: () => Promise<ComponentHealth[]>;
-  logger?: boolean | object;
-}
-
-interface AdminApiModule {
-  buildApp?: (deps: AdminDeps) => Promise<FastifyInstance>;
-  ensureFirstAdmin?: (db: Db) => Promise<{ username: string; password: string } | null>;
-}
-
-/** The admin API module if ADMIN's code provides buildApp (index.ts or app.ts). */
-export async function loadAdminApi(): Promise<AdminApiModule | null> {
-  for (const file of ['index.ts', 'app.ts']) {
-    const path = join(REPO_ROOT, 'src', 'admin-api', file);
-    if (!existsSync(path)) continue;
-    const mod = (await import(pathToFileURL(path).href)) as AdminApiModule;
-    if (typeof mod.buildApp === 'function') return mod;
-  }
-  return null;
-}
 
 export interface ServedAdmin {
   app: FastifyInstance;
   server: Server;
-  /** true when the real admin API was loaded, false for the health-only fallback. */
-  full: boolean;
   close(): Promise<void>;
 }
 
-export async function serveAdmin(
-  deps: AdminDeps,
-  tls: { certFile: string; keyFile: string },
-  adminApi: AdminApiModule | null,
-): Promise<ServedAdmin> {
-  const full = adminApi?.buildApp !== undefined;
-  const app = full && adminApi?.buildApp
-    ? await adminApi.buildApp(deps)
-    : await buildFallbackApp(deps.health, { logger: deps.logger ?? false });
+/**
+ * An HTTP request that does not parse never reaches Fastify: node:http emits 'clientError' on
+ * our server. Answer it in the project's error format too (issue 13 item 6), then close.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  // One status for every unparsable request (header overflow included): the code stays truthful.
+  const what = err.code === 'HPE_HEADER_OVERFLOW' ? 'request headers too large' : 'the HTTP request does not parse';
+  const body = JSON.stringify(apiErrorBody(new ApiErrors.SUSURRO_API_BAD_REQUEST(what)));
+  socket.end(
+    'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\n' +
+      `Connection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+export async function serveAdmin(deps: AppDeps, tls: { certFile: string; keyFile: string }): Promise<ServedAdmin> {
+  const app = await buildApp(deps);
   await app.ready();
   const server = createServer(
     { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), ...NODE_TLS_SERVER_POLICY },
     (req, res) => app.server.emit('request', req, res),
   );
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(deps.config.ports.admin, deps.config.listen.address, () => {
-      server.off('error', reject);
-      resolve();
+  server.on('clientError', answerClientError);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(deps.config.ports.admin, deps.config.listen.address, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   return {
     app,
     server,
-    full,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

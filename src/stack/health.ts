@@ -3,12 +3,9 @@ import type { Db } from '../db/index.ts';
 import type { KamailioRpc } from '../signaling/kamailio-rpc.ts';
 import { stunBinding } from '../media-relay/stun-probe.ts';
 import type { ManagedProcess } from './managed-process.ts';
+import type { ComponentHealth } from '../admin-api/types.ts';
 
-export interface ComponentHealth {
-  name: 'kamailio' | 'turn' | 'database' | string;
-  up: boolean;
-  detail?: string;
-}
+export type { ComponentHealth };
 
 function processDetail(p: ManagedProcess): string | null {
   if (p.state === 'running') return null;

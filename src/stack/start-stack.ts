@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SusurroConfig } from '../config/index.ts';
 import { openDatabase, migrate, type Db } from '../db/index.ts';
-import { ensureTlsMaterial, type TlsMaterial } from '../tls/dev-ca.ts';
+import { ensureTlsMaterial, requiredNames, type TlsMaterial } from '../tls/dev-ca.ts';
 import { renderKamailioConfig, type KamailioFeatures, type RenderedKamailio } from '../signaling/render.ts';
 import { KamailioRpc } from '../signaling/kamailio-rpc.ts';
 import { readKamailioRpcToken } from '../signaling/rpc-token.ts';
@@ -26,7 +26,9 @@ import { turnUrls } from '../media-relay/turn-urls.ts';
 import { stunBinding } from '../media-relay/stun-probe.ts';
 import { ManagedProcess } from './managed-process.ts';
 import { databaseHealth, kamailioHealth, turnHealth, type ComponentHealth } from './health.ts';
-import { loadAdminApi, serveAdmin, type ServedAdmin } from './admin-app.ts';
+import { serveAdmin, type ServedAdmin } from './admin-app.ts';
+import { ensureFirstAdmin } from '../admin-api/index.ts';
+import type { AdminLogOptions } from '../admin-api/logger.ts';
 import { portsInUse } from './port-check.ts';
 
 const execFileAsync = promisify(execFile);
@@ -47,12 +49,15 @@ export interface StartStackOptions {
   onProgress?: (step: StackStep, message: string) => void;
   /** Kamailio script features; override config.antiflood (tests: antifloodLoopback). */
   kamailio?: KamailioFeatures;
-  /** Fastify logger for the admin API. Default false. */
-  logger?: boolean | object;
+  /** The admin API's log (pino, redacted). Default none; `npm start` passes `{ level: config.logLevel }`. */
+  logger?: AdminLogOptions | false;
   /** Restart policy for kamailio/turnserver (tests shorten the backoff). */
   restart?: { maxRestarts?: number; restartWindowMs?: number; initialBackoffMs?: number };
   /** Per-step readiness timeout. Default 20 s. */
   readyTimeoutMs?: number;
+  /** Directory of the kamailio.cfg/tls.cfg/sdp-policy.lua templates. Default kamailio-config/
+   *  (tests render a deliberately weakened copy as the positive control of an attack). */
+  kamailioTemplateDir?: string;
 }
 
 export interface StackUrls {
@@ -84,6 +89,10 @@ export interface RunningStack {
   admin: ServedAdmin;
   /** First admin's credentials while <dataDir>/secrets/first-admin.json exists, else null. */
   firstAdmin: { username: string; password: string } | null;
+  /** true only on the start that created the first admin (the one start that may print its password). */
+  firstAdminCreated: boolean;
+  /** <dataDir>/secrets/first-admin.json */
+  firstAdminFile: string;
   health(): Promise<ComponentHealth[]>;
   /** PIDs of the processes we started (group leaders). */
   pids(): number[];
@@ -160,7 +169,7 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
     const tls = ensureTlsMaterial(config);
     progress('certs', tls.operatorProvided
       ? `using the configured certificate ${tls.certFile}`
-      : tls.createdCa ? `created development CA ${tls.caFile} and server certificate` : `reusing development CA ${tls.caFile}`);
+      : tls.notice ?? `reusing development CA ${tls.caFile} and its server certificate (covers ${requiredNames(config).join(', ')})`);
 
     const cliPassword = readTurnCliPassword(config);
     // before coturn starts: the store creates the view coturn reads credentials through
@@ -173,20 +182,17 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
     await migrate(db);
     progress('database', `${db.kind} database ready (${config.database.url.startsWith('sqlite:') ? config.database.url : 'postgres'})`);
 
-    const adminApi = await loadAdminApi();
     const firstAdminFile = join(secretsDir, FIRST_ADMIN_FILE);
-    if (adminApi?.ensureFirstAdmin) {
-      const created = await adminApi.ensureFirstAdmin(db);
-      if (created) writeFileSync(firstAdminFile, JSON.stringify(created, null, 2) + '\n', { mode: 0o600 });
-    }
+    const created = await ensureFirstAdmin(db);
+    if (created) writeFileSync(firstAdminFile, JSON.stringify(created, null, 2) + '\n', { mode: 0o600 });
     let firstAdmin: { username: string; password: string } | null = null;
     if (existsSync(firstAdminFile)) {
       chmodSync(firstAdminFile, 0o600);
       firstAdmin = JSON.parse(readFileSync(firstAdminFile, 'utf8'));
     }
-    progress('first-admin', adminApi?.ensureFirstAdmin
-      ? firstAdmin ? `first admin credentials in ${firstAdminFile}` : 'an administrator exists'
-      : 'admin API not available yet: no first admin');
+    progress('first-admin', created
+      ? `created the first administrator; its password is in ${firstAdminFile} until it is changed`
+      : firstAdmin ? `the first administrator's password is in ${firstAdminFile} until it is changed` : 'an administrator exists');
 
     const kamailioFeatures = {
       ...(config.antiflood
@@ -194,7 +200,7 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
         : {}),
       ...opts.kamailio,
     };
-    const kamailioFiles = renderKamailioConfig(config, runDir, tls, kamailioFeatures);
+    const kamailioFiles = renderKamailioConfig(config, runDir, tls, kamailioFeatures, opts.kamailioTemplateDir);
     await checkKamailioConfig(kamailioFiles);
     progress('kamailio-config', `kamailio -c accepted ${kamailioFiles.cfgFile}`);
 
@@ -241,18 +247,15 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
         turnHealth(turn, turnProbeHost, config.ports.turn),
         databaseHealth(db),
       ]);
-    const admin = await serveAdmin(
-      { config, db, rpc, turnCli, turnCredentials, health, logger: opts.logger ?? false },
-      tls,
-      adminApi,
-    );
+    const admin = await serveAdmin({ config, db, rpc, turnCli, turnCredentials, health, logger: opts.logger ?? false }, tls);
     cleanups.push(() => admin.close());
     const urls = stackUrls(config);
-    progress('admin-api', `${admin.full ? 'admin API' : 'health-only admin app (admin API not available yet)'} on ${urls.softphone}`);
+    progress('admin-api', `admin API on ${urls.softphone}`);
 
     let stopping: Promise<void> | null = null;
     return {
       config, urls, db, rpc, turnCli, turnCredentials, tls, runDir, kamailioFiles, kamailio, turn, admin, firstAdmin, health,
+      firstAdminCreated: created !== null, firstAdminFile,
       pids: () => [kamailio.pid, turn.pid].filter((p): p is number => p !== null),
       stop() {
         stopping ??= cleanup();

@@ -1,7 +1,9 @@
 /**
- * Small byte helpers shared by the ZRTP codec and crypto: argument validation (TypeError for a
- * wrong type, RangeError for a wrong size, both naming the argument), hex, concatenation and
- * big-endian integer access. Pure; no Node APIs, so it runs in browsers.
+ * The byte helpers @noble/hashes/utils lacks, shared by src/zrtp and src/media-crypto: argument
+ * validation (TypeError for a wrong type, RangeError for a wrong size, both naming the
+ * argument), big-endian integers, Latin-1 text, wiping. Hex and concatenation come from
+ * @noble/hashes/utils.js (bytesToHex, hexToBytes, concatBytes), the constant-time comparison from
+ * @noble/ciphers/utils.js (equalBytes). Pure; no Node APIs, so it runs in browsers.
  */
 
 /** Throws TypeError unless `value` is a Uint8Array (optionally of exactly `length` bytes). */
@@ -21,41 +23,6 @@ export function assertInteger(value: unknown, name: string, min: number, max: nu
 /** Throws TypeError unless `value` is a string. */
 export function assertString(value: unknown, name: string): asserts value is string {
   if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
-}
-
-const HEX = '0123456789abcdef';
-
-/** Lowercase hex of `bytes`. */
-export function toHex(bytes: Uint8Array): string {
-  assertBytes(bytes, 'bytes');
-  let out = '';
-  for (const b of bytes) out += HEX[b >> 4]! + HEX[b & 15]!;
-  return out;
-}
-
-/** Bytes of an even-length hex string (either case). */
-export function fromHex(hex: string): Uint8Array {
-  assertString(hex, 'hex');
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new RangeError('hex must be an even-length hex string');
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-/** One new array holding all `parts` in order. */
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const [i, p] of parts.entries()) {
-    assertBytes(p, `parts[${i}]`);
-    length += p.length;
-  }
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
 
 /** Big-endian unsigned 16-bit read. The caller guarantees the bounds. */
@@ -80,6 +47,20 @@ export function writeU32(bytes: Uint8Array, offset: number, value: number): void
   bytes[offset + 1] = (value >>> 16) & 0xff;
   bytes[offset + 2] = (value >>> 8) & 0xff;
   bytes[offset + 3] = value & 0xff;
+}
+
+/** 2-byte big-endian encoding of a 16-bit unsigned integer. */
+export function u16be(value: number): Uint8Array {
+  const out = new Uint8Array(2);
+  writeU16(out, 0, value);
+  return out;
+}
+
+/** 8-byte big-endian encoding of a 64-bit unsigned integer. */
+export function u64be(value: bigint): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, value);
+  return out;
 }
 
 /** 4-byte big-endian encoding of a 32-bit unsigned integer. */

@@ -4,9 +4,10 @@
  * SHA-256"). H3 goes in Hello, H2 in Commit, H1 in DHPart, H0 in Confirm; each message's MAC is
  * keyed by the next preimage, so a receiver can check it one message later (§5.2–§5.7).
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { assertBytes } from './bytes.ts';
-import { constantTimeEqual } from './crypto/hash.ts';
+
 import { ZrtpError } from './errors.ts';
 
 export interface HashChain {
@@ -47,5 +48,5 @@ export function verifyHashChainLink(preimage: Uint8Array, image: Uint8Array, ste
   if (steps !== 1 && steps !== 2 && steps !== 3) throw new RangeError('steps must be 1, 2 or 3');
   let h = preimage;
   for (let i = 0; i < steps; i++) h = sha256(h);
-  if (!constantTimeEqual(h, image)) throw new ZrtpError('SUSURRO_ZRTP_HASH_CHAIN', 'hash chain link does not hold (RFC 6189 §9)');
+  if (!equalBytes(h, image)) throw new ZrtpError('SUSURRO_ZRTP_HASH_CHAIN', 'hash chain link does not hold (RFC 6189 §9)');
 }

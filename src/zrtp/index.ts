@@ -2,8 +2,8 @@
  * Public API of the ZRTP engine (RFC 6189 DH mode). Runs in browsers and Node; the Node-only
  * file cache is imported from './cache/file-cache.ts' directly and deliberately not re-exported.
  */
-export { ZrtpSession, DEFAULT_CLIENT_ID } from './session.ts';
-export type { ZrtpSessionOptions, ZrtpSessionDelegate, ZrtpSecureResult, ZrtpState } from './session.ts';
+export { ZrtpSession, DEFAULT_CLIENT_ID, ZRTP_DROP_REASONS } from './session.ts';
+export type { ZrtpSessionOptions, ZrtpSessionDelegate, ZrtpSecureResult, ZrtpState, ZrtpDropReason, ZrtpInputStats } from './session.ts';
 export { ZRTP_STATES, TRANSITIONS } from './states/state.ts';
 
 export type { RetainedSecretCache, RetainedSecretRecord } from './cache/retained-secret-cache.ts';

@@ -4,7 +4,8 @@
  * with the RFC text and with bzrtp (src/stateMachine.c, src/bzrtp.c), which interop checks.
  */
 import { cipherKeyLength, hashLength, type CipherAlgorithm, type HashAlgorithm } from './algorithms.ts';
-import { concatBytes, latin1Bytes, u32be } from './bytes.ts';
+import { concatBytes } from '@noble/hashes/utils.js';
+import { latin1Bytes, u32be } from './bytes.ts';
 import { hash } from './crypto/hash.ts';
 import { kdfMany } from './kdf.ts';
 

@@ -13,9 +13,10 @@
  * the aux secret if its IDs agree. A peer we have a record of, whose IDs match none of our
  * retained secrets, is a cache mismatch (§4.3.2): reported, never fatal.
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import type { HashAlgorithm } from './algorithms.ts';
 import { latin1Bytes } from './bytes.ts';
-import { constantTimeEqual, hmac } from './crypto/hash.ts';
+import { hmac } from './crypto/hash.ts';
 
 export type Role = 'initiator' | 'responder';
 
@@ -81,8 +82,8 @@ export function selectS1(
     if (!secret) continue;
     const expected = secretId(alg, secret, label);
     // Evaluate both comparisons so timing does not tell which of the peer's IDs matched.
-    const m1 = constantTimeEqual(expected, peerRs1Id);
-    const m2 = constantTimeEqual(expected, peerRs2Id);
+    const m1 = equalBytes(expected, peerRs1Id);
+    const m2 = equalBytes(expected, peerRs2Id);
     if (m1 || m2) return { s1: secret, matched: which, cacheMismatch: false };
   }
   return { s1: null, matched: null, cacheMismatch: ours.rs1 !== null || ours.rs2 !== null };
@@ -95,5 +96,5 @@ export function auxSecretMatches(
   peerH3: Uint8Array,
   peerAuxSecretId: Uint8Array,
 ): boolean {
-  return constantTimeEqual(secretId(alg, aux, peerH3), peerAuxSecretId);
+  return equalBytes(secretId(alg, aux, peerH3), peerAuxSecretId);
 }

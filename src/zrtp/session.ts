@@ -24,18 +24,20 @@
  *   responder-sent-confirm1   | Confirm2                       | as Confirm1; send Conf2ACK; keys; cache | secure
  *   initiator-sent-confirm2   | Conf2ACK                       | stop retransmission; cache          | secure
  *   secure (responder)        | same Confirm2 again            | resend Conf2ACK                     | secure
- *   any                       | Error                          | send ErrorACK, onError(PEER_ERROR)  | failed
+ *   any but secure            | Error                          | send ErrorACK, onError(PEER_ERROR)  | failed
  *   any                       | check fails                    | send Error(code) (T2), onError      | failed
  *   any                       | timeout()                      | onError(TIMEOUT)                    | failed
  *   any                       | close()                        | wipe secrets                        | closed
  *
- * A repeated message that differs from the stored one is fatal (SUSURRO_ZRTP_REPEATED_MISMATCH;
- * a different Hello is answered with Error 0x40). Undecodable messages and messages not
- * expected in the current state are ignored: on UDP they are indistinguishable from late
- * retransmissions. Messages failing their hash-chain or chain-MAC check (§9) are dropped, as
- * bzrtp does: they are unauthenticated, so they must not be able to end the call; the genuine
- * retransmission still completes it. Every other check failure is fatal: Error with the RFC code
- * (0x61 bad pv, 0x62 hvi, 0x70 Confirm MAC, 0x90 equal ZID, 0x30 version, 0x5x algorithms).
+ * Dropped, never fatal (counted in `inputStats`, reported through onDropped; ./states/inbound.ts
+ * decides before dispatch, as bzrtp's checks run before its state functions): undecodable
+ * messages; messages not expected in the state (on UDP indistinguishable from late
+ * retransmissions); a Hello/Commit/DHPart/Confirm that differs from the one stored from the
+ * peer (bzrtp: "unmatching packet repetition"); messages failing their hash-chain or chain-MAC
+ * check (§9), which are unauthenticated, so the genuine retransmission still completes the
+ * exchange; and an Error once secure (§5.9: Error ends an exchange in progress). Every other
+ * check failure on a FIRST message is fatal: Error with the RFC code (0x61 bad pv, 0x62 hvi,
+ * 0x70 Confirm MAC, 0x90 equal ZID, 0x30 version, 0x5x algorithms).
  *
  * The only asynchronous step is the cache: the peer's record is read when its Hello arrives
  * (messages received meanwhile are queued, in order) and written when the exchange is
@@ -49,16 +51,17 @@ import { zrtpHashAttribute } from './zrtp-hash.ts';
 import { MachineContext } from './states/context.ts';
 import { validateOptions } from './states/options.ts';
 import { advanceDiscovery, HELLO_ACK } from './states/discovery.ts';
-import { isFaithfulRepeat } from './states/handler.ts';
+import { routeInbound } from './states/inbound.ts';
 import { isUnauthenticatedMessage } from './states/message-auth.ts';
 import { prepareKeyPair } from './states/key-agreement.ts';
 import { STATE_HANDLERS } from './states/index.ts';
 import { buildHello } from './states/outbound.ts';
 import type { ZrtpState } from './states/state.ts';
-import type { ZrtpSessionDelegate, ZrtpSessionOptions } from './states/types.ts';
+import { ZRTP_DROP_REASONS, type ZrtpDropReason, type ZrtpInputStats, type ZrtpSessionDelegate, type ZrtpSessionOptions } from './states/types.ts';
 
 export type { ZrtpState } from './states/state.ts';
-export type { ZrtpSecureResult, ZrtpSessionDelegate, ZrtpSessionOptions } from './states/types.ts';
+export type { ZrtpDropReason, ZrtpInputStats, ZrtpSecureResult, ZrtpSessionDelegate, ZrtpSessionOptions } from './states/types.ts';
+export { ZRTP_DROP_REASONS } from './states/types.ts';
 
 export { DEFAULT_CLIENT_ID } from './states/options.ts';
 const ERROR_ACK = encodeMessage({ type: 'ErrorACK' });
@@ -89,8 +92,11 @@ export class ZrtpSession {
   #running = false;
   #secureReported = false;
   #idle: Promise<void> = Promise.resolve();
-  /** Messages dropped as undecodable, unauthenticated (§9) or of a kind we do not run (Ping, GoClear...): a diagnostic. */
-  ignoredMessages = 0;
+  readonly #stats: ZrtpInputStats = {
+    received: 0,
+    repeated: 0,
+    dropped: Object.fromEntries(ZRTP_DROP_REASONS.map((r) => [r, 0])) as Record<ZrtpDropReason, number>,
+  };
 
   constructor(opts: ZrtpSessionOptions) {
     const config = validateOptions(opts);
@@ -103,6 +109,11 @@ export class ZrtpSession {
 
   get state(): ZrtpState {
     return this.#ctx.state;
+  }
+
+  /** A snapshot of what happened to the input so far (repeats answered, messages dropped and why). */
+  get inputStats(): ZrtpInputStats {
+    return { ...this.#stats, dropped: { ...this.#stats.dropped } };
   }
 
   /** Resolves once pending cache work (read or write) is done; for tests and orderly shutdown. */
@@ -143,7 +154,11 @@ export class ZrtpSession {
     const ctx = this.#ctx;
     if (ctx.state === 'closed') return;
     if (!ctx.started) this.start();
-    if (this.#queue.length >= MAX_QUEUED) return;
+    this.#stats.received++;
+    if (this.#queue.length >= MAX_QUEUED) {
+      this.#drop('queue-full', null);
+      return;
+    }
     this.#queue.push(message.slice());
     this.#pump();
   }
@@ -225,7 +240,7 @@ export class ZrtpSession {
     try {
       message = decodeMessage(bytes);
     } catch {
-      this.ignoredMessages++;
+      this.#drop('undecodable', null);
       return;
     }
     if (ctx.state === 'closed') return;
@@ -233,42 +248,36 @@ export class ZrtpSession {
       // §5.9/§5.10: keep answering Error with ErrorACK; ErrorACK ends our Error retransmission.
       if (message.type === 'ErrorACK') ctx.stopRetransmit();
       else if (message.type === 'Error') ctx.send(ERROR_ACK, null);
+      else this.#drop('unexpected', message.type);
       return;
     }
-    this.#guard(() => {
-      switch (message.type) {
-        case 'Error':
-          ctx.send(ERROR_ACK, null);
-          this.#fail(
-            new ZrtpError('SUSURRO_ZRTP_PEER_ERROR', `peer sent Error 0x${message.code.toString(16)}`, {
-              protocolCode: message.code,
-            }),
-            false,
-          );
-          return;
-        case 'Hello':
-          if (ctx.peerHello) {
-            // §4.1: a repeated Hello (our HelloACK was lost) is acknowledged again.
-            if (isFaithfulRepeat(ctx.peerHello.bytes, bytes, 'Hello', ProtocolErrorCode.HelloComponentsMismatch) && ctx.state !== 'secure') {
-              ctx.send(HELLO_ACK, null);
-            }
-            return;
-          }
-          break;
-        case 'Ping':
-        case 'PingACK':
-        case 'ErrorACK':
-        case 'GoClear':
-        case 'ClearACK':
-        case 'SASrelay':
-        case 'RelayACK':
-          this.ignoredMessages++;
-          return;
-        default:
-          break;
-      }
-      STATE_HANDLERS[ctx.state](ctx, { bytes, message });
-    });
+    const route = routeInbound(ctx, bytes, message);
+    switch (route.kind) {
+      case 'drop':
+        this.#drop(route.reason, message.type);
+        return;
+      case 'peer-error':
+        ctx.send(ERROR_ACK, null);
+        this.#fail(
+          new ZrtpError('SUSURRO_ZRTP_PEER_ERROR', `peer sent Error 0x${route.code.toString(16)}`, { protocolCode: route.code }),
+          false,
+        );
+        return;
+      case 'ack-hello':
+        this.#stats.repeated++;
+        ctx.send(HELLO_ACK, null); // §4.1: our HelloACK was lost
+        return;
+      case 'dispatch':
+        if (route.input.repeat) this.#stats.repeated++;
+        this.#guard(() => {
+          if (STATE_HANDLERS[ctx.state](ctx, route.input) === 'unexpected' && !route.input.repeat) this.#drop('unexpected', message.type);
+        }, message.type);
+    }
+  }
+
+  #drop(reason: ZrtpDropReason, messageType: string | null): void {
+    this.#stats.dropped[reason]++;
+    this.#delegate.onDropped?.(reason, messageType);
   }
 
   /** Starts the cache read after the peer's Hello, and the cache write once secure. */
@@ -353,12 +362,12 @@ export class ZrtpSession {
   }
 
   /** Runs `step`; a thrown error fails the session (with an Error message if it has a code). */
-  #guard(step: () => void): void {
+  #guard(step: () => void, messageType: string | null = null): void {
     try {
       step();
     } catch (e) {
       if (isUnauthenticatedMessage(e)) {
-        this.ignoredMessages++; // §9 check failed: drop it, the peer's retransmission may be genuine
+        this.#drop('unauthenticated', messageType); // §9 check failed: the peer's retransmission may be genuine
         return;
       }
       this.#fail(asZrtpError(e), true);

@@ -4,9 +4,11 @@
  * signalling, so a MiTM on the media path cannot substitute its own Hello. The hash covers the
  * Hello MESSAGE only (preamble through MAC), not the packet header or CRC; hex is lowercase.
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { assertBytes, assertString, toHex } from './bytes.ts';
-import { constantTimeEqual } from './crypto/hash.ts';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { assertBytes, assertString } from './bytes.ts';
+
 import { ZrtpError } from './errors.ts';
 import { MESSAGE_TYPE_BLOCKS } from './messages/framing.ts';
 
@@ -23,7 +25,7 @@ function checkHello(encodedHello: Uint8Array): void {
 /** The a=zrtp-hash value for our encoded Hello (§8.1). */
 export function zrtpHashAttribute(encodedHello: Uint8Array): string {
   checkHello(encodedHello);
-  return `${ZRTP_HASH_VERSION} ${toHex(sha256(encodedHello))}`;
+  return `${ZRTP_HASH_VERSION} ${bytesToHex(sha256(encodedHello))}`;
 }
 
 /** Split an a=zrtp-hash value into version and 32-byte hash; null if it is not well-formed. */
@@ -44,7 +46,7 @@ export function parseZrtpHashAttribute(value: string): { version: string; hash: 
 export function verifyZrtpHash(attribute: string, encodedHello: Uint8Array): void {
   checkHello(encodedHello);
   const parsed = parseZrtpHashAttribute(attribute);
-  if (parsed === null || !constantTimeEqual(parsed.hash, sha256(encodedHello))) {
+  if (parsed === null || !equalBytes(parsed.hash, sha256(encodedHello))) {
     throw new ZrtpError('SUSURRO_ZRTP_ZRTP_HASH_MISMATCH', 'Hello does not match the signalled a=zrtp-hash (RFC 6189 §8.1)');
   }
 }

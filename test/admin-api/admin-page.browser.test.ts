@@ -46,6 +46,9 @@ describe('admin page', () => {
     await page.getByLabel('Password', { exact: true }).fill(t.stack.firstAdmin!.password);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByText('Logged in as admin').waitFor();
+    // issue 14 item 5: until the first administrator chooses a password, a banner says so.
+    await page.locator('#given-password-banner').waitFor({ state: 'visible' });
+    expect(await page.textContent('#given-password-banner')).toContain('first started');
 
     await page.getByLabel('Extension').fill('201');
     await page.getByLabel('User name').fill('alice');
@@ -75,7 +78,7 @@ describe('admin page', () => {
     expect(audit.slice(0, 2)).toEqual(['account.disable', 'account.create']);
   });
 
-  it('the first administrator changes its password on the page; the first-admin file goes', async () => {
+  it('the first administrator changes its password on the page; the first-admin file and the banner go', async () => {
     const file = join(t.config.dataDir, 'secrets', 'first-admin.json');
     expect(existsSync(file)).toBe(true);
     await page.getByLabel('Current password').fill(t.stack.firstAdmin!.password);
@@ -83,10 +86,19 @@ describe('admin page', () => {
     await page.getByRole('button', { name: 'Change my password' }).click();
     // The browser's own minlength check stops it first; the server rule is tested in api.test.ts.
     expect(existsSync(file)).toBe(true);
+    await page.getByLabel('New password').fill('Summer2024!!'); // 12 characters, zxcvbn score 3: the server refuses
+    await page.getByRole('button', { name: 'Change my password' }).click();
+    await expect.poll(() => page.textContent('#error')).toContain('password too weak');
+    expect(existsSync(file)).toBe(true);
+    expect(await page.isVisible('#given-password-banner')).toBe(true);
     await page.getByLabel('New password').fill('Page-Chosen-Secret-2026');
     await page.getByRole('button', { name: 'Change my password' }).click();
     await expect.poll(() => page.textContent('#status')).toContain('Your password was changed');
     expect(existsSync(file)).toBe(false);
+    expect(await page.isVisible('#given-password-banner')).toBe(false);
+    await page.reload();
+    await page.getByText('Logged in as admin').waitFor();
+    expect(await page.isVisible('#given-password-banner')).toBe(false);
   });
 
   it('serves the OpenAPI description in Swagger UI at /docs', async () => {

@@ -1,12 +1,12 @@
 import { openTurnCredentialStore } from '../../src/media-relay/credential-store.ts';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, ensureFirstAdmin } from '../../src/admin-api/index.ts';
+import { ensureFirstAdmin } from '../../src/admin-api/index.ts';
+import { serveAdmin, type ServedAdmin } from '../../src/stack/admin-app.ts';
 import { loadConfig, type SusurroConfig } from '../../src/config/index.ts';
 import { migrate, openDatabase, type Db } from '../../src/db/index.ts';
 import { ensureTlsMaterial } from '../../src/tls/dev-ca.ts';
@@ -23,7 +23,7 @@ let dir: string;
 let config: SusurroConfig;
 let db: Db;
 let app: FastifyInstance;
-let server: Server;
+let served: ServedAdmin | undefined;
 let first: { username: string; password: string };
 let ca: string;
 let cliEnv: NodeJS.ProcessEnv;
@@ -36,20 +36,15 @@ beforeAll(async () => {
   db = await openDatabase(config.database.url);
   await migrate(db);
   first = (await ensureFirstAdmin(db))!;
-  app = await buildApp({ config, db, rpc: null, turnCli: null, turnCredentials: openTurnCredentialStore(config), health: async () => [] });
-  await app.ready();
   const tls = ensureTlsMaterial(config);
   ca = readFileSync(tls.caFile!, 'utf8');
-  server = createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), minVersion: 'TLSv1.2' }, (req, res) =>
-    app.server.emit('request', req, res),
-  );
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  // The product's one HTTPS path (src/stack/admin-app.ts), as npm start and admin-server use it.
+  served = await serveAdmin({ config, db, rpc: null, turnCli: null, turnCredentials: openTurnCredentialStore(config), health: async () => [] }, tls);
+  app = served.app;
   cliEnv = { ...process.env, SUSURRO_CONFIG: join(dir, 'config.json'), SUSURRO_CLI_CONFIG_DIR: join(dir, 'cli'), XDG_CONFIG_HOME: join(dir, 'xdg') };
 });
 afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise((r) => (server ? server.close(r) : r(null)));
-  await app?.close();
+  await served?.close();
   await db?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -145,6 +140,14 @@ describe('CLI (npm run admin)', () => {
     // passwd reads current and new password from two stdin lines when not on a terminal.
     const weak = await cli(['passwd'], `${first.password}\nshort\n`);
     expect([weak.code, weak.stderr]).toEqual([1, expect.stringContaining('SUSURRO_API_WEAK_PASSWORD')]);
+    // issue 13 item 5: the passwords the review saw accepted are refused through the CLI too.
+    for (const chosen of ['Password1234', 'P@ssw0rd1234', 'Qwerty123456', 'Welcome12345', 'Summer2024!!', '12345678901234567890', 'passwordpasswordpass']) {
+      const r = await cli(['accounts', 'create', '--ext', '209', '--user', 'weak', '--name', 'Weak', '--password-stdin'], `${chosen}\n`);
+      expect([chosen, r.code, r.stderr]).toEqual([chosen, 1, expect.stringMatching(/400 SUSURRO_API_WEAK_PASSWORD.*easy to guess/)]);
+    }
+    expect((await cli(['accounts', 'show', '209'])).stderr).toContain('404 SUSURRO_API_NOT_FOUND');
+    const strong = await cli(['accounts', 'create', '--ext', '209', '--user', 'weak', '--name', 'Weak', '--password-stdin'], 'Juniper-Oxbow-Meteor-64\n');
+    expect([strong.code, strong.stdout]).toEqual([0, expect.stringContaining('209')]);
     const pw = await cli(['passwd'], `${first.password}\nNew-Operator-Secret-91\n`);
     expect([pw.code, pw.stdout]).toEqual([0, 'password changed\n']);
 

@@ -141,4 +141,22 @@ describe('revoking an account with a live call', () => {
     expect(r.body.live.counts).toMatchObject({ registrations: 0, websockets: 1, calls: 1 });
     await Promise.all([cut, ended]);
   });
+
+  // Folded in from the deleted src/signaling/revocation.ts helpers' test: the callee side, idempotency.
+  it('revoking the callee ends the call on both sides; a second revoke finds nothing and is ok; the caller is untouched', async () => {
+    const callerPw = await account('208', 'hal');
+    const calleePw = await account('209', 'ivy');
+    const caller = await registeredPhone('208', callerPw);
+    const callee = await registeredPhone('209', calleePw);
+    const call = await establishCall(caller, callee, '209', t.config.domain);
+    const bothEnded = Promise.all([terminated(call.incoming), terminated(call.outgoing)]);
+    const r = await api.call('POST', '/api/v1/accounts/209/disable');
+    expect(r.body.live).toMatchObject({ registrations: 'ok', websockets: 'ok', calls: 'ok', turn: 'ok' });
+    expect(r.body.live.counts).toMatchObject({ calls: 1, websockets: 1 });
+    await Promise.race([bothEnded, new Promise((_, reject) => setTimeout(() => reject(new Error('BYE not received by both sides')), 5_000))]);
+    const again = await api.call('POST', '/api/v1/accounts/209/disable');
+    expect(again.body.live).toMatchObject({ registrations: 'ok', websockets: 'ok', calls: 'ok', turn: 'ok' });
+    expect(again.body.live.counts).toMatchObject({ registrations: 0, websockets: 0, calls: 0 });
+    expect(JSON.stringify(await t.stack.rpc.call('ul.lookup', ['location', `208@${t.config.domain}`]))).toContain('208');
+  });
 });

@@ -24,7 +24,7 @@ describe('loadConfig', () => {
       keyFile: join(REPO_ROOT, 'var', 'tls', 'server.key'),
       caFile: join(REPO_ROOT, 'var', 'tls', 'ca.crt'),
     });
-    expect(c.turn).toEqual({ credentialsDb: join(REPO_ROOT, 'var', 'secrets', 'turn-credentials.db'), ttlSeconds: 600, allowLoopbackPeers: false });
+    expect(c.turn).toEqual({ credentialsDb: join(REPO_ROOT, 'var', 'secrets', 'turn-credentials.db'), ttlSeconds: 600 });
     expect(c.logLevel).toBe('info');
     expect(c.antiflood).toEqual({ enabled: true, authFailsMax: 10, banSeconds: 300 });
   });
@@ -72,7 +72,7 @@ describe('loadConfig', () => {
     ['a listen address that is not an IP', { listen: { address: 'localhost' } }],
     ['an unsupported database', { database: { url: 'mysql://x' } }],
     ['a too short TURN ttl', { turn: { ttlSeconds: 5 } }],
-    ['a non-boolean allowLoopbackPeers', { turn: { allowLoopbackPeers: 'yes' } }],
+    ['the removed test switch turn.allowLoopbackPeers', { turn: { allowLoopbackPeers: true } }],
     ['a zero authFailsMax', { antiflood: { authFailsMax: 0 } }],
     ['a non-boolean antiflood.enabled', { antiflood: { enabled: 'on' } }],
   ])('rejects %s with SUSURRO_CONFIG_INVALID', (_what, overrides) => {

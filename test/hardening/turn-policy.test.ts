@@ -1,13 +1,17 @@
 /**
  * Issue #7 "TURN": the real coturn of the stack, as configured by src/media-relay/turn-config.ts.
- *  - relaying to loopback and private ranges is denied by default: CreatePermission for such a
- *    peer gets 403 (RFC 8656 §9.1 "Forbidden"), so a TURN user cannot reach internal services;
- *    the override (turn.allowLoopbackPeers, tests only) opens loopback and nothing else;
+ *  - outside local trial (here: public host voice.example.org) relaying to loopback and private
+ *    ranges is denied: CreatePermission for such a peer gets 403 (RFC 8656 §9.1 "Forbidden"),
+ *    so a TURN user cannot reach internal services;
+ *  - in local trial (the defaults: public host and listen address 127.0.0.1, src/config/
+ *    local-trial.ts) the relay's own address 127.0.0.1 is accepted and nothing else: other
+ *    loopback addresses and private ranges stay 403, and TCP relays (RFC 6062) are refused, so
+ *    loopback TCP services (JSON-RPC, coturn CLI) cannot be reached through the relay;
  *  - per-credential allocation quota: the (N+1)th concurrent allocation on one credential gets 486
  *    (RFC 8656 §7.2 "Allocation Quota Reached") while another user still allocates;
  *  - bandwidth cap per session (max-bps): a flood through one allocation is cut to about the
  *    cap, a voice-sized flow passes whole;
- *  - credentials are time-limited: an expired REST credential gets 401 (also in test/media-relay).
+ *  - credentials are time-limited: an expired issued credential gets 401 (also in test/media-relay).
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
@@ -20,15 +24,16 @@ import { TurnUdpClient } from '../support/turn-client.ts';
 
 const USER_QUOTA = 12; // user-quota in turn-config.ts
 
-let closed: TestStack; // production default: no loopback peers
-let open: TestStack;   // tests-only override
+let closed: TestStack; // a real public host: no loopback peers
+let open: TestStack;   // local trial: the defaults' loopback public host
 const clients: TurnUdpClient[] = [];
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
   [closed, open] = await Promise.all([
-    startTestStack({ turn: { allowLoopbackPeers: false } }),
-    startTestStack({ turn: { allowLoopbackPeers: true } }),
+    // listen.address stays 127.0.0.1 (tests send only to loopback); the public host decides
+    startTestStack({ publicHost: 'voice.example.org' }),
+    startTestStack(),
   ]);
 }, 60_000);
 afterAll(async () => {
@@ -56,6 +61,22 @@ async function udpPeer() {
   return s;
 }
 
+/**
+ * Allocates for `user`, asks permission for a UDP peer on 127.0.0.1 and sends it 5 Send
+ * indications whatever the answer: what reached the peer (waits up to 500 ms).
+ */
+async function loopbackProbe(t: TestStack, user: string): Promise<{ permission: number; received: number }> {
+  const { c, r } = await allocated(t, user);
+  expect(r.status).toBe(200);
+  const peer = await udpPeer();
+  let received = 0;
+  peer.on('message', () => received++);
+  const permission = await c.createPermission('127.0.0.1');
+  for (let i = 0; i < 5; i++) c.sendIndication('127.0.0.1', (peer.address() as { port: number }).port, Buffer.from('probe'));
+  for (let i = 0; i < 10 && received < 5; i++) await new Promise((r2) => setTimeout(r2, 50));
+  return { permission, received };
+}
+
 describe('TURN peer address policy', () => {
   it('the production default refuses loopback, private, link-local and metadata peers with 403', async () => {
     const { c, r } = await allocated(closed, '301');
@@ -69,24 +90,36 @@ describe('TURN peer address policy', () => {
   });
 
   it('the loopback peer denied by the default is not reached even by a Send indication', async () => {
-    const { c, r } = await allocated(closed, '302');
-    expect(r.status).toBe(200);
-    const peer = await udpPeer();
-    let received = 0;
-    peer.on('message', () => received++);
-    expect(await c.createPermission('127.0.0.1')).toBe(403);
-    for (let i = 0; i < 5; i++) c.sendIndication('127.0.0.1', (peer.address() as { port: number }).port, Buffer.from('probe'));
-    await new Promise((r2) => setTimeout(r2, 500));
-    expect(received).toBe(0);
+    expect(await loopbackProbe(closed, '302')).toEqual({ permission: 403, received: 0 });
   });
 
-  it('the tests-only override opens loopback and nothing else', async () => {
+  it('local trial accepts the relay address 127.0.0.1 and nothing else', async () => {
+    expect(readFileSync(join(closed.dir, 'run', 'turnserver.conf'), 'utf8')).not.toContain('allow-loopback-peers');
     const conf = readFileSync(join(open.dir, 'run', 'turnserver.conf'), 'utf8');
-    expect(conf).toContain('allow-loopback-peers');
+    expect(conf).toMatch(/^allow-loopback-peers$/m);
     const { c, r } = await allocated(open, '303');
     expect(r.status).toBe(200);
+    expect(r.relayed?.ip).toBe('127.0.0.1');
     expect(await c.createPermission('127.0.0.1')).toBe(200);
-    for (const ip of ['10.1.2.3', '192.168.1.1', '169.254.169.254']) expect(await c.createPermission(ip)).toBe(403);
+    const denied = ['127.0.0.2', '127.9.9.9', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.1'];
+    const got: Record<string, number> = {};
+    for (const ip of denied) got[ip] = await c.createPermission(ip);
+    expect(got).toEqual(Object.fromEntries(denied.map((ip) => [ip, 403])));
+  });
+
+  it('local trial relays a Send indication to a loopback peer (the same probe the real public host drops)', async () => {
+    expect(await loopbackProbe(open, '304')).toEqual({ permission: 200, received: 5 });
+  });
+
+  it('local trial refuses TCP relays (RFC 6062), which the real public host grants', async () => {
+    const tcpAllocation = async (t: TestStack, user: string) => {
+      const c = await TurnUdpClient.openStream('127.0.0.1', t.config.ports.turn);
+      clients.push(c);
+      const cred = t.stack.turnCredentials.issue({ account: user, ttlSeconds: 600 });
+      return (await c.allocate(cred.username, cred.credential, 'tcp')).status;
+    };
+    expect(await tcpAllocation(closed, '305')).toBe(200); // positive control: the probe works
+    expect(await tcpAllocation(open, '306')).toBe(442);   // RFC 8656 §18.3 Unsupported Transport Protocol
   });
 });
 

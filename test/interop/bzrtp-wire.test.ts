@@ -11,6 +11,7 @@
  * This complements the vectors in test/vectors (one old capture) with fresh captures in
  * every key agreement and hash bzrtp offers.
  */
+import { bytesToHex as hex } from '@noble/hashes/utils.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +37,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const sha256 = (b: Uint8Array) => hash('S256', b);
 /** §5.2 ff.: MAC = first 64 bits of HMAC-SHA-256 keyed by the next hash-chain preimage. */
 const chainMac = (key: Uint8Array, message: Uint8Array) => hmac('S256', key, message.subarray(0, message.length - 8)).slice(0, 8);

@@ -19,8 +19,10 @@ export interface UdpRelay {
   portForA: number;
   /** Where peer B must send (its --remote). */
   portForB: number;
-  /** Counts per direction: forwarded / dropped / rewritten. */
-  stats: Record<RelayDirection, { forwarded: number; dropped: number; rewritten: number }>;
+  /** Counts per direction: forwarded / dropped / rewritten / injected. */
+  stats: Record<RelayDirection, { forwarded: number; dropped: number; rewritten: number; injected: number }>;
+  /** Sends a datagram of the attacker's own to the peer `direction` points at, from the relay's socket. */
+  inject(direction: RelayDirection, datagram: Uint8Array): void;
   close(): Promise<void>;
 }
 
@@ -43,8 +45,8 @@ export async function startUdpRelay(
   const sockA = await bind(ports.relayA);
   const sockB = await bind(ports.relayB);
   const stats: UdpRelay['stats'] = {
-    'a->b': { forwarded: 0, dropped: 0, rewritten: 0 },
-    'b->a': { forwarded: 0, dropped: 0, rewritten: 0 },
+    'a->b': { forwarded: 0, dropped: 0, rewritten: 0, injected: 0 },
+    'b->a': { forwarded: 0, dropped: 0, rewritten: 0, injected: 0 },
   };
   const pipe = (from: Socket, to: Socket, toPort: number, direction: RelayDirection) =>
     from.on('message', (datagram) => {
@@ -64,6 +66,11 @@ export async function startUdpRelay(
     portForA: ports.relayA,
     portForB: ports.relayB,
     stats,
+    inject: (direction, datagram) => {
+      stats[direction].injected++;
+      if (direction === 'a->b') sockB.send(datagram, ports.peerB, '127.0.0.1');
+      else sockA.send(datagram, ports.peerA, '127.0.0.1');
+    },
     close: async () => {
       await Promise.all([new Promise<void>((r) => sockA.close(() => r())), new Promise<void>((r) => sockB.close(() => r()))]);
     },

@@ -22,5 +22,7 @@ export const headerVectors: { kid: bigint; ctr: bigint; encoded: string }[] = pa
 export const aeadVectors = [...parsed['aes_ctr_hmac']!, ...parsed['aes_256_ctr_hmac']!] as unknown as AeadVector[];
 export const sframeVectors = parsed['sframe']!.map((v) => ({ ...v, kid: Number(v['kid']), ctr: Number(v['ctr']) })) as unknown as SframeVector[];
 
-export const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
-export const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+// Hex both ways from @noble/hashes/utils (strict: a malformed vector fails instead of truncating).
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+export const hex = hexToBytes;
+export const toHex = bytesToHex;

@@ -104,12 +104,32 @@ describe('turn config rendering', () => {
     expect(text).toContain('cli-ip=127.0.0.1\n');
     expect(text).toContain('min-port=49160\nmax-port=49400\n');
   });
-  it('allows loopback peers only when asked (tests)', () => {
-    const cfg = loadConfig({ file: null, env: {}, overrides: { ...base, turn: { allowLoopbackPeers: true } } });
-    const text = renderTurnConfig(cfg, '/r', { cliPassword: 'p'.repeat(16) }, cfg.tls);
+  const render = (overrides: Record<string, unknown>) => {
+    const cfg = loadConfig({ file: null, env: {}, overrides: { dataDir: '/srv/susurro', ...overrides } });
+    return renderTurnConfig(cfg, '/r', { cliPassword: 'p'.repeat(16) }, cfg.tls);
+  };
+  it('local trial (the defaults: loopback public host and listen address) opens the relay address only, no TCP relays', () => {
+    const text = render({});
     expect(text).toMatch(/^allow-loopback-peers$/m);
-    expect(text).not.toContain('denied-peer-ip=127.0.0.0-127.255.255.255');
-    expect(text).toContain('denied-peer-ip=192.168.0.0-192.168.255.255');
+    expect(text).toMatch(/^allowed-peer-ip=127\.0\.0\.1$/m);
+    expect(text.match(/^allowed-peer-ip=.*$/gm)).toEqual(['allowed-peer-ip=127.0.0.1']);
+    expect(text).toMatch(/^no-tcp-relay$/m);
+    // every denied range is still listed, loopback included (the relay address is the one exception)
+    for (const r of DENIED_PEER_RANGES) expect(text).toContain(`denied-peer-ip=${r}\n`);
+    expect(render({ publicHost: 'localhost' })).toMatch(/^allow-loopback-peers$/m);
+    const v6 = render({ publicHost: '::1', listen: { address: '::1' } });
+    expect(v6.match(/^allowed-peer-ip=.*$/gm)).toEqual(['allowed-peer-ip=::1']);
+  });
+  it.each([
+    ['a real host name', { publicHost: 'voice.example.org', listen: { address: '0.0.0.0' } }],
+    ['a real host name on a loopback listener', { publicHost: 'voice.example.org' }],
+    ['a loopback public host on a reachable listener', { listen: { address: '0.0.0.0' } }],
+    ['a private public address', { publicHost: '192.168.1.10', listen: { address: '192.168.1.10' } }],
+  ])('outside local trial (%s) loopback stays denied', (_what, overrides) => {
+    const text = render(overrides);
+    expect(text).not.toMatch(/allow-loopback-peers/);
+    expect(text).not.toMatch(/^allowed-peer-ip=(127\.|::1$)/m);
+    for (const r of DENIED_PEER_RANGES) expect(text).toContain(`denied-peer-ip=${r}\n`);
   });
   it('turnUrls lists udp, tcp and turns on the public host', () => {
     const cfg = loadConfig({ file: null, env: {}, overrides: base });

@@ -37,7 +37,7 @@ describe('TURN allocations', () => {
     expect(r.relayed?.port).toBeGreaterThanOrEqual(t.config.ports.relayMin);
     expect(r.relayed?.port).toBeLessThanOrEqual(t.config.ports.relayMax);
 
-    // a peer on loopback (allowed in tests only) receives what the client sends through the relay
+    // a peer on the relay address (local trial: the test stack is on loopback) receives what the client sends through the relay
     const peer = createSocket('udp4');
     await new Promise<void>((resolve) => peer.bind(0, '127.0.0.1', () => resolve()));
     try {

@@ -1,16 +1,15 @@
 /**
- * Kamailio JSON-RPC: answers on the loopback listener, refused on the public listeners; the
- * revocation helpers ADMIN uses really end calls, close WebSockets and drop registrations.
+ * Kamailio JSON-RPC: answers on the loopback listener, refused on the public listeners. (The
+ * revocation that acts over it — src/admin-api/services/revocation.ts, the product's only one — is
+ * tested against the real stack in test/admin-api/revocation.test.ts.)
  */
 import { request as httpsRequest } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SessionState } from 'sip.js';
 import { createAccountRow } from '../../src/db/index.ts';
 import { KamailioRpc, KamailioRpcError } from '../../src/signaling/kamailio-rpc.ts';
-import { closeWebSockets, endDialogs, removeRegistrations, revokeSignaling, userContacts } from '../../src/signaling/revocation.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { createPhone, dtlsSdp, type Phone } from '../support/sip-client.ts';
+import { createPhone, type Phone } from '../support/sip-client.ts';
 
 let t: TestStack;
 let origin: string;
@@ -98,45 +97,5 @@ describe('JSON-RPC', () => {
     expect((err as KamailioRpcError).code).toBe('SUSURRO_KAMAILIO_RPC_UNREACHABLE');
     expect(() => new KamailioRpc('https://127.0.0.1:1/RPC', { token: 'x'.repeat(32) })).toThrow(RangeError);
     expect(() => t.stack.rpc.call('bad method; drop')).toThrow(TypeError);
-  });
-});
-
-describe('revocation helpers', () => {
-  it('endDialogs ends a running call of the user: both sides get BYE', async () => {
-    const alice = phones[0] ?? (await phone('201'));
-    const bob = await phone('202');
-    const incoming = bob.nextInvitation();
-    const calling = alice.call(`sip:202@${t.config.domain}`, { sdp: dtlsSdp() });
-    const invitation = await incoming;
-    await invitation.accept();
-    const { session } = await calling;
-    expect(session.state).toBe(SessionState.Established);
-
-    const terminated = (s: { state: SessionState; stateChange: { addListener(f: (s: SessionState) => void): void } }) =>
-      new Promise<void>((resolve) => s.stateChange.addListener((st) => { if (st === SessionState.Terminated) resolve(); }));
-    const bothEnded = Promise.all([terminated(session), terminated(invitation)]);
-    // bob is the callee: ending bob's dialogs must end this call
-    expect(await endDialogs(t.stack.rpc, '202', t.config.domain)).toBe(1);
-    await Promise.race([bothEnded, new Promise((_, reject) => setTimeout(() => reject(new Error('BYE not received by both sides')), 5_000))]);
-    expect(await endDialogs(t.stack.rpc, '202', t.config.domain)).toBe(0);
-  });
-
-  it('closeWebSockets closes the user\'s WebSocket and removeRegistrations empties usrloc', async () => {
-    const before = await userContacts(t.stack.rpc, `202@${t.config.domain}`);
-    expect(before.length).toBeGreaterThan(0);
-    const bob = phones.find((p) => p.ua.configuration.uri.user === '202') as Phone;
-    const disconnected = new Promise<void>((resolve) => { bob.ua.transport.onDisconnect = () => resolve(); });
-    expect(await closeWebSockets(t.stack.rpc, '202', t.config.domain)).toBe(1);
-    await disconnected;
-    await removeRegistrations(t.stack.rpc, `202@${t.config.domain}`);
-    expect(await userContacts(t.stack.rpc, `202@${t.config.domain}`)).toEqual([]);
-    // alice is untouched
-    expect((await userContacts(t.stack.rpc, `201@${t.config.domain}`)).length).toBeGreaterThan(0);
-  });
-
-  it('revokeSignaling is idempotent and validates its input', async () => {
-    expect(await revokeSignaling(t.stack.rpc, '202', t.config.domain)).toEqual({ dialogsEnded: 0, webSocketsClosed: 0 });
-    await expect(revokeSignaling(t.stack.rpc, '20 2', t.config.domain)).rejects.toThrow(TypeError);
-    await expect(removeRegistrations(t.stack.rpc, 'x"y')).rejects.toThrow(TypeError);
   });
 });

@@ -90,6 +90,9 @@ describe('kamailio -c accepts the rendered script', () => {
     expect(out).toContain('config file ok');
     expect(out).toContain(`tls: ${c.listen.address} `);
     expect(readFileSync(files.tlsCfgFile, 'utf8')).toContain(`certificate = ${tls.certFile}`);
+    // the media policy's parser is rendered next to the script and named by SUSURRO_SDP_LUA
+    expect(readFileSync(files.sdpLuaFile, 'utf8')).toContain('function susurro_sdp_policy()');
+    expect(readFileSync(files.defsFile, 'utf8')).toContain(`SUSURRO_SDP_LUA!${files.sdpLuaFile}!`);
   });
 
   it('a broken template is reported with kamailio\'s error', async () => {

@@ -1,6 +1,6 @@
 /**
  * Shared set-up for the softphone end-to-end tests: a fresh Vite build of softphone-web, the
- * real stack (Kamailio + coturn + admin API over HTTPS, loopback relay allowed), accounts
+ * real stack (Kamailio + coturn + admin API over HTTPS, in local trial: loopback relay), accounts
  * created through the admin API, and one Chromium process per person with its own fake
  * microphone tone.
  */
@@ -11,8 +11,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { launchChromium, makeToneWav, type LaunchedChromium } from '../support/browser.ts';
+import { installWebRtcProbe } from './webrtc-probe.ts';
+
+export { mediaCounters, selectedPair } from './webrtc-probe.ts';
 
 const run = promisify(execFile);
 export const REPO = join(import.meta.dirname, '..', '..');
@@ -114,6 +118,7 @@ export async function openPhone(world: World, person: Person, dir: string): Prom
   const page = await browser.browser.newPage();
   await page.setViewportSize({ width: 390, height: 780 });
   page.on('pageerror', (e) => process.stderr.write(`[${person.extension} pageerror] ${e.message}\n`));
+  await installWebRtcProbe(page);
   await page.goto(world.stack.stack.urls.softphone);
   return page;
 }
@@ -167,7 +172,7 @@ export async function startLoggedInPair(first: Person, second: Person, tmpPrefix
  */
 export async function remoteTone(page: Page, ms = 1500): Promise<{ peakHz: number; peakDb: number; medianDb: number }> {
   return page.evaluate(async (duration) => {
-    const audio = (globalThis as any).susurro.remoteAudio as HTMLAudioElement;
+    const audio = document.querySelector('audio[data-testid="remote-audio"]') as HTMLAudioElement;
     const stream = audio.srcObject as MediaStream;
     const ctx = new AudioContext();
     const src = ctx.createMediaStreamSource(stream);
@@ -201,25 +206,12 @@ export async function heardTone(page: Page, hz: number, tries = 4): Promise<{ pe
   return last;
 }
 
-/** The selected ICE candidate pair's local and remote candidate types (getStats). */
-export async function selectedPair(page: Page): Promise<{ local: string; remote: string; localPort: number; remotePort: number; remoteAddress: string; localRelayProtocol: string } | null> {
-  return page.evaluate(async () => {
-    const dbg = (globalThis as any).susurro.debugCall();
-    const pc = dbg?.pc as RTCPeerConnection | undefined;
-    if (!pc) return null;
-    const stats = await pc.getStats();
-    let pairId: string | undefined;
-    stats.forEach((r: any) => {
-      if (r.type === 'transport' && r.selectedCandidatePairId) pairId = r.selectedCandidatePairId;
-    });
-    const pair = pairId ? (stats.get(pairId) as any) : undefined;
-    if (!pair) return null;
-    const l = stats.get(pair.localCandidateId) as any;
-    const r = stats.get(pair.remoteCandidateId) as any;
-    return { local: l?.candidateType, remote: r?.candidateType, localPort: l?.port, remotePort: r?.port, remoteAddress: r?.address, localRelayProtocol: l?.relayProtocol };
-  });
-}
-
-export async function mediaCounters(page: Page): Promise<{ framesEncrypted: number; framesDecrypted: number; droppedNoKey: number; droppedAuth: number } | null> {
-  return page.evaluate(() => (globalThis as any).susurro.debugCall()?.media ?? null);
+/** Each page hears the other's tone (within 30 Hz, 20 dB above the median): `a` hears `bHz`, `b` hears `aHz`. */
+export async function expectToneBothWays(a: Page, aHz: number, b: Page, bHz: number): Promise<void> {
+  const heardByA = await heardTone(a, bHz);
+  const heardByB = await heardTone(b, aHz);
+  expect(Math.abs(heardByA.peakHz - bHz)).toBeLessThan(30);
+  expect(Math.abs(heardByB.peakHz - aHz)).toBeLessThan(30);
+  expect(heardByA.peakDb - heardByA.medianDb).toBeGreaterThan(20);
+  expect(heardByB.peakDb - heardByB.medianDb).toBeGreaterThan(20);
 }

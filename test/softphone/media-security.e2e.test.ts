@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, heardTone, login, mediaCounters, remoteTone, startLoggedInPair, type LoggedInPair, type Person, type World } from './harness.ts';
+import { blockZrtp, zrtpSendsDropped } from './webrtc-probe.ts';
 
 const run = promisify(execFile);
 const dave: Person = { extension: '211', username: 'dave', displayName: 'Dave Ortega', password: 'Lantern-Oyster-Canyon-58', toneHz: 440 };
@@ -74,6 +75,10 @@ describe('what leaves the phones', () => {
       await Promise.all([a, b].map((p) => p.getByTestId('sas').waitFor({ timeout: 15_000 })));
       await a.waitForTimeout(2500);
       expect(Math.abs((await heardTone(b, dave.toneHz)).peakHz - dave.toneHz)).toBeLessThan(30); // media really flowed
+      // Positive control for the fail-closed test below: the same probe sees encrypted frames
+      // and ZRTP going out when nothing is blocked.
+      expect((await mediaCounters(a))!.framesEncrypted).toBeGreaterThan(20);
+      expect(await zrtpSendsDropped(a)).toBe(0);
       await hangUp(a, b);
     } finally {
       capture.kill('SIGINT');
@@ -111,25 +116,34 @@ describe('what leaves the phones', () => {
   });
 
   it('fails closed when the ZRTP channel is blocked: nothing is sent, nothing heard, "not secure" shown', async () => {
-    await a.evaluate(() => sessionStorage.setItem('susurro.test.blockZrtpChannel', '1'));
+    // The fault comes from the test side (webrtc-probe.ts): Dave's ZRTP data channel drops
+    // every message it is asked to send. The product has no switch for this.
+    await blockZrtp(a, true);
     try {
       await a.getByTestId('call-212').click();
       await b.getByTestId('answer').click();
       for (const p of [a, b]) await p.locator('[data-testid="security-status"][data-status="not-secure"]').waitFor({ timeout: 15_000 });
       await a.screenshot({ path: join(ARTIFACTS, '11-not-secure.png'), fullPage: true });
+      await b.screenshot({ path: join(ARTIFACTS, '11b-not-secure-callee.png'), fullPage: true });
       expect(await a.getByTestId('sas').count()).toBe(0);
       const heard = await remoteTone(b, 1500);
       const counters = await mediaCounters(a);
       const receiver = await mediaCounters(b);
-      process.stdout.write(`[softphone] blocked ZRTP: sender ${JSON.stringify(counters)}, receiver ${JSON.stringify(receiver)}, heard ${JSON.stringify(heard)}\n`);
+      const dropped = await zrtpSendsDropped(a);
+      const hints = await Promise.all([a, b].map((p) => p.getByTestId('security-hint').innerText()));
+      process.stdout.write(`[softphone] blocked ZRTP: ${dropped} ZRTP sends dropped; sender ${JSON.stringify(counters)}, receiver ${JSON.stringify(receiver)}, heard ${JSON.stringify(heard)}, hints ${JSON.stringify(hints)}\n`);
+      expect(dropped).toBeGreaterThan(0); // the block was in effect: the phone did try to run ZRTP
+      for (const p of [a, b]) expect(await p.locator('[data-testid="security-status"] .status-title').innerText()).toBe('Not secure — no audio is being sent');
+      for (const hint of hints) expect(hint).toMatch(/microphone stays silent/);
       expect(counters!.framesEncrypted).toBe(0);
+      expect(counters!.rtpPacketsSent).toBe(0); // no audio RTP left the phone at all
       expect(counters!.droppedNoKey).toBeGreaterThan(50); // frames reached the transform and were dropped
       expect(receiver!.framesDecrypted).toBe(0);
       // Silence: no peak near the caller's tone standing out of the noise floor.
       expect(Math.abs(heard.peakHz - dave.toneHz) < 30 && heard.peakDb - heard.medianDb > 20).toBe(false);
       await hangUp(a, b);
     } finally {
-      await a.evaluate(() => sessionStorage.removeItem('susurro.test.blockZrtpChannel'));
+      await blockZrtp(a, false);
     }
   });
 

@@ -12,6 +12,7 @@ import { turnUrls } from '../../src/media-relay/turn-urls.ts';
 import { launchChromium } from '../support/browser.ts';
 import { ARTIFACTS, adminRequest, login, openPhone, startWorld, type Person, type World } from './harness.ts';
 import { installMallory, startMitmProxy, type MitmProxy } from './signalling-mitm.ts';
+import { senderTracksEnabled } from './webrtc-probe.ts';
 
 const alice: Person = { extension: '221', username: 'alice-m', displayName: 'Alicia Mora', password: 'Granite-Willow-Falcon-26', toneHz: 440 };
 const bob: Person = { extension: '222', username: 'bob-m', displayName: 'Bruno Vega', password: 'Saffron-Tundra-Beacon-63', toneHz: 1000 };
@@ -71,8 +72,7 @@ describe('signalling man in the middle', () => {
       expect(await p.getByTestId('sas-match').count()).toBe(0); // no way to mark it verified
       expect(await p.getByTestId('security-status').innerText()).toMatch(/interception/i);
       expect(await p.getByTestId('mute').count()).toBe(0);
-      const micOn = await p.evaluate(() => (globalThis as any).susurro.debugCall().pc.getSenders().map((x: RTCRtpSender) => x.track?.enabled));
-      expect(micOn).toEqual([false]);
+      expect(await senderTracksEnabled(p)).toEqual([false]);
       expect(await p.getByTestId('sas-mismatch').count()).toBe(1);
     }
     await a.screenshot({ path: join(ARTIFACTS, '12-mitm-flagged.png'), fullPage: true });

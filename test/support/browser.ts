@@ -5,7 +5,7 @@
  *
  * Stable API (the softphone tests reuse it):
  *   makeToneWav(dir, { frequency?, seconds?, rate? }) -> absolute path of a mono 16-bit WAV
- *   launchChromium({ audioFile?, extraArgs?, headless? }) -> { browser, userDataDir, close() }
+ *   launchChromium({ audioFile?, extraArgs?, headless?, env? }) -> { browser, userDataDir, close() }
  *
  * Every launch gets its own temporary user-data-dir, removed by close(). close() is idempotent
  * and safe in afterAll even when the launch half failed.
@@ -69,6 +69,8 @@ export interface LaunchOptions {
   extraArgs?: string[];
   /** Default true. */
   headless?: boolean;
+  /** Environment of the browser process (default process.env), e.g. a HOME whose NSS db trusts a CA. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface LaunchedChromium {
@@ -104,6 +106,7 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Launc
       executablePath: CHROMIUM_PATH,
       headless: options.headless ?? true,
       args,
+      ...(options.env ? { env: options.env as Record<string, string> } : {}),
       // Playwright's defaults would add --mute-audio etc.; we keep them, audio goes to WebAudio.
       timeout: 60_000,
     });

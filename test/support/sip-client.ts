@@ -36,6 +36,10 @@ export class RawSipConnection {
   readonly #send: (text: string) => void;
   readonly #close: () => void;
   readonly #received: SipMessage[] = [];
+  /** Every message this connection received, in order (attack tests: "nothing reached the victim"). */
+  readonly log: SipMessage[] = [];
+  /** Called for every received message before waiters see it (scripted user agents answer here). */
+  onMessage: ((m: SipMessage) => void) | undefined;
   #waiters: { match: (m: SipMessage) => boolean; resolve: (m: SipMessage) => void }[] = [];
   #closed = false;
 
@@ -58,21 +62,22 @@ export class RawSipConnection {
       sock.once('secureConnect', resolve);
       sock.once('error', reject);
     });
+    sock.setNoDelay(true); // small request/response exchanges: no Nagle/delayed-ACK stalls
     const conn = new RawSipConnection('TLS', sock.localAddress ?? '127.0.0.1', sock.localPort ?? 0, (t) => sock.write(t), () => sock.destroy());
-    let buf = '';
-    sock.setEncoding('utf8');
-    sock.on('data', (d: string) => {
-      buf += d;
+    // bytes, not a string: Content-Length counts octets (a UTF-8 body is longer in bytes)
+    let buf = Buffer.alloc(0);
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
       // RFC 3261 §18.3: on stream transports Content-Length delimits the message
       for (let guard = 0; guard < 100; guard++) {
-        buf = buf.replace(/^(\r\n)+/, ''); // keepalive CRLFs (RFC 5626 §3.5.1)
+        while (buf.length >= 2 && buf[0] === 13 && buf[1] === 10) buf = buf.subarray(2); // keepalive CRLFs (RFC 5626 §3.5.1)
         const end = buf.indexOf('\r\n\r\n');
         if (end < 0) break;
-        const m = /\r\n(?:content-length|l)\s*:\s*(\d+)/i.exec(buf.slice(0, end + 2));
+        const m = /\r\n(?:content-length|l)\s*:\s*(\d+)/i.exec(buf.subarray(0, end + 2).toString('latin1'));
         const len = m ? Number(m[1]) : 0;
         if (buf.length < end + 4 + len) break;
-        conn.#deliver(parseSipMessage(buf.slice(0, end + 4 + len)));
-        buf = buf.slice(end + 4 + len);
+        conn.#deliver(parseSipMessage(buf.subarray(0, end + 4 + len).toString('utf8')));
+        buf = buf.subarray(end + 4 + len);
       }
     });
     sock.on('close', () => { conn.#closed = true; });
@@ -113,6 +118,8 @@ export class RawSipConnection {
   }
 
   #deliver(msg: SipMessage) {
+    this.log.push(msg);
+    this.onMessage?.(msg);
     const i = this.#waiters.findIndex((w) => w.match(msg));
     if (i >= 0) {
       const [w] = this.#waiters.splice(i, 1);

@@ -41,7 +41,6 @@ export async function testStackOverrides(dir: string): Promise<DeepPartial<Susur
   return {
     dataDir: dir,
     ports: { sipTls, wss, jsonrpc, turn, turnTls, turnCli, admin, relayMin, relayMax: relayMin + 39, sipUdp: null },
-    turn: { allowLoopbackPeers: true },
     logLevel: 'info',
   };
 }

@@ -211,8 +211,9 @@ export class TurnUdpClient {
    * without credentials draws a 401 with REALM and NONCE; the second carries USERNAME, REALM,
    * NONCE and MESSAGE-INTEGRITY keyed with MD5(username ":" realm ":" password).
    */
-  async allocate(username: string, password: string): Promise<AllocateResult> {
-    const transport = Buffer.from([17, 0, 0, 0]); // UDP
+  /** `relay` 'tcp': an RFC 6062 §5.1 TCP allocation (REQUESTED-TRANSPORT 6; needs a stream client). */
+  async allocate(username: string, password: string, relay: 'udp' | 'tcp' = 'udp'): Promise<AllocateResult> {
+    const transport = Buffer.from([relay === 'udp' ? 17 : 6, 0, 0, 0]); // IANA protocol numbers
     const first = await this.#transact(Method.Allocate, [[Attr.REQUESTED_TRANSPORT, transport]], false);
     if (first.type !== (ERROR | Method.Allocate) || errorCode(first) !== 401) {
       return { status: errorCode(first) ?? 200 };

@@ -39,6 +39,8 @@ export interface CallView {
   answeredAt: number | null;
   muted: boolean;
   security: CallSecurityView | null;
+  /** Why ZRTP did not secure the call, in words (phase 'not-secure'); null: not failed, or timed out. */
+  securityFailure: MessageKey | null;
   ended: { message: MessageKey; params: Record<string, string> } | null;
 }
 

@@ -50,6 +50,13 @@ export const en = {
   'call.securingHint': 'Agreeing on keys directly with the other phone.',
   'call.notSecure': 'Not secure — no audio is being sent',
   'call.notSecureHint': 'The encryption could not be set up, so your microphone stays silent.',
+  'call.notSecure.noHash': 'The other phone did not announce its security details, so the call cannot be bound to it. Your microphone stays silent.',
+  'call.notSecure.channelClosed': 'The secure channel to the other phone closed before keys were agreed. Your microphone stays silent.',
+  'call.notSecure.tampered': 'The key agreement did not check out: someone may be interfering with this call. Your microphone stays silent.',
+  'call.notSecure.incompatible': 'The two phones have no encryption method in common. Your microphone stays silent.',
+  'call.notSecure.noAnswer': 'The other phone stopped answering the key agreement. Your microphone stays silent.',
+  'call.notSecure.keys': 'The encryption keys could not be installed on this device. Your microphone stays silent.',
+  'call.notSecure.failed': 'The key agreement with the other phone failed. Your microphone stays silent.',
   'call.unverified': 'Encrypted, not verified',
   'call.unverifiedHint': 'Compare the code below before you say anything sensitive.',
   'call.verified': 'Encrypted and verified',
@@ -95,6 +102,9 @@ export const en = {
   'end.revoked': 'Your account was disabled by an administrator, so the call was ended and you were signed out.',
   'end.connectionLost': 'The connection to the server was lost.',
   'end.mediaFailed': 'The audio connection failed.',
+  'end.microphone': 'This phone cannot use the microphone, so the call was refused. Check the browser’s microphone permission.',
+  'end.peerMediaFailed': '{name}’s phone could not set up the audio connection, so the call could not start.',
+  'end.peerMicrophone': '{name}’s phone cannot use its microphone, so the call could not start.',
   'end.missed': 'Missed call from {name}.',
 } as const;
 

@@ -7,7 +7,7 @@ import { extractFingerprints, type DtlsFingerprint } from './sdp-security-attrib
  *   aux = SHA-256( "susurro dtls fingerprints v1" || 0x00 || sorted[0] || 0x00 || sorted[1] )
  *
  * where sorted = the two canonical fingerprint strings "<alg> <HEX:HEX…>" (one per side,
- * the first sha-256 one of each description) in byte-wise ascending order. Sorting makes
+ * the single fingerprint of each description) in byte-wise ascending order. Sorting makes
  * the value identical on both ends without knowing who offered. If a signalling MitM
  * swaps the fingerprints to terminate DTLS on each side, each end hashes a different
  * pair, ZRTP reports the aux secret as not matching, and the call is flagged.
@@ -18,10 +18,14 @@ export class AuxSecretError extends Error {
   readonly code = 'SUSURRO_SOFTPHONE_NO_FINGERPRINT';
 }
 
-/** The fingerprint that counts for a description: the first SHA-256 one, else the first. */
+/**
+ * The fingerprint that counts for a description: its only one. Several distinct ones are
+ * refused: the aux secret would bind one while DTLS might accept another (a MitM's).
+ */
 export function primaryFingerprint(sdp: string): DtlsFingerprint {
   const all = extractFingerprints(sdp);
-  const chosen = all.find((f) => f.algorithm === 'sha-256') ?? all[0];
+  if (all.length > 1) throw new AuxSecretError('SDP carries several different a=fingerprint values: refusing an ambiguous DTLS identity');
+  const chosen = all[0];
   if (!chosen) throw new AuxSecretError('SDP carries no a=fingerprint: refusing an unauthenticated DTLS session');
   return chosen;
 }

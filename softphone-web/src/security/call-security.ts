@@ -9,8 +9,10 @@ import type { MediaProtection } from './media-protection.ts';
 /**
  * Everything that makes one call end-to-end secure, bound to its RTCPeerConnection:
  *
- *  1. transforms: every sender/receiver is handed to MediaProtection the moment its
- *     transceiver exists (addTrack, or the remote offer creating it) — DESIGN.md gotcha;
+ *  1. transforms: the connection is handed to MediaProtection at once and again the moment
+ *     a transceiver appears (addTrack, addTransceiver; a remote offer's 'track' events are
+ *     MediaProtection's own), so every sender/receiver has its transform before media flows
+ *     — DESIGN.md gotcha;
  *  2. the ZRTP channel: a pre-negotiated data channel (id 0, ordered, reliable), so both
  *     sides open it symmetrically with no in-band DCEP and no race on who creates it;
  *  3. signalling binding: a=zrtp-hash of our Hello goes into our SDP, the peer's Hello is
@@ -50,8 +52,6 @@ export interface CallSecurityOptions {
   cache: RetainedSecretCache;
   protection: MediaProtection;
   delegate: CallSecurityDelegate;
-  /** For tests of the fail-closed path: never open the ZRTP channel. */
-  blockZrtpChannel?: boolean;
 }
 
 /** Data channel id both ends pre-negotiate for ZRTP (RFC 8831 §6.5 negotiated channels). */
@@ -67,20 +67,11 @@ export class CallSecurity {
   private peerHelloHash: string | null = null;
   private channel: RTCDataChannel | null = null;
   private pc: RTCPeerConnection | null = null;
-  private readonly protectedSenders = new WeakSet<RTCRtpSender>();
-  private readonly protectedReceivers = new WeakSet<RTCRtpReceiver>();
   private started = false;
   private done = false;
   private secureResult: ZrtpSecureResult | null = null;
   private detach: (() => void) | null = null;
   private link: ReturnType<typeof messageChannelLink> | null = null;
-
-  /** Milestones (performance.timeOrigin + performance.now(), ms) for diagnostics and the benchmark. */
-  readonly timeline: Record<string, number> = {};
-
-  private mark(name: string): void {
-    this.timeline[name] ??= performance.timeOrigin + performance.now();
-  }
 
   constructor(private readonly opts: CallSecurityOptions) {
     this.session = new ZrtpSession({
@@ -126,13 +117,9 @@ export class CallSecurity {
       this.protectAll();
       return t;
     };
-    // A remote offer creates transceivers inside setRemoteDescription; 'track' fires
-    // there synchronously, before any packet can arrive (ICE has not even started).
-    pc.addEventListener('track', (e) => {
-      this.protectReceiver(e.receiver);
-      this.protectAll();
-    });
-    if (this.opts.blockZrtpChannel) return;
+    // Now, and (through 'track') for the transceivers a remote offer creates inside
+    // setRemoteDescription, synchronously, before any packet can arrive.
+    this.protectAll();
     const channel = pc.createDataChannel('zrtp', { negotiated: true, id: ZRTP_CHANNEL_ID, ordered: true });
     channel.binaryType = 'arraybuffer';
     this.channel = channel;
@@ -141,12 +128,7 @@ export class CallSecurity {
       addEventListener: (type, listener) => channel.addEventListener(type, listener),
       removeEventListener: (type, listener) => channel.removeEventListener(type, listener),
     });
-    channel.addEventListener('open', () => {
-      this.mark('channelOpen');
-      this.maybeStart();
-    });
-    pc.addEventListener('connectionstatechange', () => this.mark(`pc-${pc.connectionState}`));
-    pc.addEventListener('icegatheringstatechange', () => this.mark(`gathering-${pc.iceGatheringState}`));
+    channel.addEventListener('open', () => this.maybeStart());
     channel.addEventListener('close', () => {
       // Before keys: ZRTP cannot finish (fail closed). After: the peer closed its
       // RTCPeerConnection (SCTP ABORT reaches us at once, long before ICE times out),
@@ -158,29 +140,12 @@ export class CallSecurity {
 
   /** Every sender and receiver that exists now gets its transform (idempotent). */
   protectAll(): void {
-    if (!this.pc) return;
-    for (const t of this.pc.getTransceivers()) {
-      this.protectSender(t.sender);
-      this.protectReceiver(t.receiver);
-    }
-  }
-
-  private protectSender(sender: RTCRtpSender): void {
-    if (this.protectedSenders.has(sender)) return;
-    this.protectedSenders.add(sender);
-    this.opts.protection.protectSender(sender);
-  }
-
-  private protectReceiver(receiver: RTCRtpReceiver): void {
-    if (this.protectedReceivers.has(receiver)) return;
-    this.protectedReceivers.add(receiver);
-    this.opts.protection.protectReceiver(receiver);
+    if (this.pc) this.opts.protection.protect(this.pc);
   }
 
   /** Our description as it goes on the wire: plus a=zrtp-hash (RFC 6189 §8.1). */
   async decorateLocalDescription(sdp: string): Promise<string> {
     this.protectAll();
-    this.mark('localDescription');
     const out = withZrtpHash(sdp, this.session.helloHash);
     this.localSdp = out;
     await this.updateAux();
@@ -189,7 +154,6 @@ export class CallSecurity {
 
   /** The peer's description, before it is applied. */
   async noteRemoteDescription(sdp: string): Promise<void> {
-    this.mark('remoteDescription');
     this.remoteSdp = sdp;
     this.peerHelloHash = extractZrtpHash(sdp);
     await this.updateAux();
@@ -210,7 +174,6 @@ export class CallSecurity {
       return;
     }
     this.started = true;
-    this.mark('zrtpStart');
     this.opts.delegate.onSecuring?.();
     const session = this.session;
     // The session checks the peer's Hello against its a=zrtp-hash (RFC 6189 §8.1) and
@@ -228,14 +191,12 @@ export class CallSecurity {
   private async handleSecure(result: ZrtpSecureResult): Promise<void> {
     if (this.done) return;
     this.secureResult = result;
-    this.mark('zrtpSecure');
     try {
       await this.opts.protection.setKeys(result);
     } catch (err) {
       this.fail({ kind: 'zrtp', code: 'SUSURRO_SOFTPHONE_KEYS', message: err instanceof Error ? err.message : String(err) });
       return;
     }
-    this.mark('keysInstalled');
     this.opts.delegate.onSecure?.({
       sas: result.sas,
       sasType: result.sasType,

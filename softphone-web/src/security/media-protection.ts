@@ -2,8 +2,10 @@ import type { ZrtpSecureResult } from '../../../src/zrtp/session.ts';
 
 /**
  * The seam between a call and the SFrame media transforms (src/media-crypto). A call
- * hands every RTCRtpSender/RTCRtpReceiver to it the moment the transceiver exists
- * (before any frame can flow) and gives it the ZRTP result once keys are agreed.
+ * hands its RTCPeerConnection to it before any transceiver exists and again after each
+ * addTrack/addTransceiver; protect() gives every sender and receiver its transform, now and
+ * for transceivers a remote offer creates later ('track'). It gets the ZRTP result once
+ * keys are agreed.
  *
  * Contract (fail closed, DESIGN.md step 7): a protected sender emits nothing until
  * setKeys() resolved; a protected receiver delivers only frames that authenticate.
@@ -16,11 +18,9 @@ export interface MediaCryptoStats {
 }
 
 export interface MediaProtection {
-  protectSender(sender: RTCRtpSender): void;
-  protectReceiver(receiver: RTCRtpReceiver): void;
+  /** Idempotent: nothing gets a second transform. */
+  protect(pc: RTCPeerConnection): void;
   setKeys(result: ZrtpSecureResult): Promise<void>;
   stats(): MediaCryptoStats;
   close(): void;
 }
-
-export type MediaProtectionFactory = () => MediaProtection;

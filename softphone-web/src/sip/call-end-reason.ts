@@ -15,12 +15,21 @@ export type CallEndReason =
   | { kind: 'revoked' }
   | { kind: 'connection-lost' }
   | { kind: 'media-failed' }
+  /** This phone cannot open the microphone (permission refused, no device). */
+  | { kind: 'microphone' }
+  /** The callee's phone answered our INVITE that it could not set up the audio connection. */
+  | { kind: 'peer-media-failed' }
+  /** The callee's phone answered our INVITE that it cannot use its microphone. */
+  | { kind: 'peer-microphone' }
   | { kind: 'missed' };
 
-/** Header our BYE carries when the user pressed "Does not match" or the media broke, so the peer can explain. */
+/**
+ * Header our BYE, or our final response to an INVITE we cannot take, carries when the user
+ * pressed "Does not match" or the media broke, so the peer can explain.
+ */
 export const END_REASON_HEADER = 'X-Susurro-End-Reason';
 
-/** The END_REASON_HEADER value our BYE carries for a reason, or null for a plain BYE. */
+/** The END_REASON_HEADER value our BYE or final response carries for a reason, or null for none. */
 export function endReasonHeaderValue(reason: CallEndReason): string | null {
   switch (reason.kind) {
     case 'sas-mismatch':
@@ -28,16 +37,56 @@ export function endReasonHeaderValue(reason: CallEndReason): string | null {
     case 'media-failed':
     case 'watchdog':
       return 'media-failed';
+    case 'microphone':
+      return 'microphone-unavailable';
     default:
       return null;
   }
+}
+
+/** END_REASON_HEADER as an extra header line for sip.js, or none. */
+export function endReasonHeaders(reason: CallEndReason): string[] {
+  const value = endReasonHeaderValue(reason);
+  return value ? [`${END_REASON_HEADER}: ${value}`] : [];
 }
 
 /** What a BYE from the peer means for our screen, from its END_REASON_HEADER value. */
 export function reasonFromPeerBye(header: string | undefined): CallEndReason {
   if (header === 'sas-mismatch') return { kind: 'peer-sas-mismatch' };
   if (header === 'media-failed') return { kind: 'media-failed' };
+  if (header === 'microphone-unavailable') return { kind: 'peer-microphone' };
   return { kind: 'normal' };
+}
+
+/** What a final response to our INVITE means: the callee's own reason first, else its status. */
+export function reasonFromPeerResponse(status: number, header: string | undefined): CallEndReason {
+  if (header === 'media-failed') return { kind: 'peer-media-failed' };
+  if (header === 'microphone-unavailable') return { kind: 'peer-microphone' };
+  return status === 603 ? { kind: 'rejected' } : { kind: 'sip', status };
+}
+
+/**
+ * The final response an incoming INVITE gets when this phone ends the call before answering
+ * it: 488 when the offered session cannot be set up here (RFC 3261 §21.4.26), 500 for a
+ * fault of this phone such as no microphone (§21.5.1), 480 while signing out or revoked
+ * (§21.4.18), 603 when the user declined (§21.6.2).
+ */
+export function incomingRejectStatus(reason: CallEndReason): number {
+  switch (reason.kind) {
+    case 'media-failed':
+    case 'zrtp-failed':
+    case 'watchdog':
+      return 488;
+    case 'revoked':
+    case 'connection-lost':
+      return 480;
+    case 'normal':
+    case 'rejected':
+    case 'missed':
+      return 603;
+    default:
+      return 500;
+  }
 }
 
 export function reasonMessage(reason: CallEndReason): MessageKey {
@@ -60,6 +109,12 @@ export function reasonMessage(reason: CallEndReason): MessageKey {
       return 'end.connectionLost';
     case 'media-failed':
       return 'end.mediaFailed';
+    case 'microphone':
+      return 'end.microphone';
+    case 'peer-media-failed':
+      return 'end.peerMediaFailed';
+    case 'peer-microphone':
+      return 'end.peerMicrophone';
     case 'missed':
       return 'end.missed';
     case 'sip':

@@ -46,14 +46,15 @@ export class SecureSessionDescriptionHandler extends Web.SessionDescriptionHandl
    * it. Frames produced meanwhile are dropped by the sender transform (no keys yet), and
    * DTLS cannot complete before the caller has our answer, so nothing flows early.
    */
-  prepareAnswer(offer: string, options?: Web.SessionDescriptionHandlerOptions): void {
-    if (this.prepared) return;
+  prepareAnswer(offer: string, options?: Web.SessionDescriptionHandlerOptions): Promise<void> {
+    if (this.prepared) return this.prepared.answer.then(() => undefined);
     const answer = (async () => {
       await this.applyRemote(offer, options);
       return this.createLocal(options);
     })();
-    answer.catch(() => undefined);
+    answer.catch(() => undefined); // the caller of prepareAnswer sees the failure, getDescription too
     this.prepared = { offer, answer, used: false };
+    return answer.then(() => undefined);
   }
 
   private prepared: { offer: string; answer: Promise<BodyAndContentType>; used: boolean } | null = null;
@@ -99,10 +100,29 @@ export class SecureSessionDescriptionHandler extends Web.SessionDescriptionHandl
     this.security.protectAll();
   }
 
+  /** Audio RTP packets sent and received so far (getStats), for the SFrame watchdog. */
+  async audioRtpCounters(): Promise<{ sent: number; received: number } | null> {
+    const pc = this.peerConnection;
+    if (!pc) return null;
+    let sent = 0;
+    let received = 0;
+    const report = await pc.getStats();
+    report.forEach((r: { type: string; kind?: string; packetsSent?: number; packetsReceived?: number }) => {
+      if (r.type === 'outbound-rtp' && r.kind === 'audio') sent += r.packetsSent ?? 0;
+      if (r.type === 'inbound-rtp' && r.kind === 'audio') received += r.packetsReceived ?? 0;
+    });
+    return { sent, received };
+  }
+
   override close(): void {
     this.security.close();
     super.close();
   }
+}
+
+/** Whether sip.js's handler for a session is ours (the only kind the factory makes). */
+export function isSecureSdh(sdh: unknown): sdh is SecureSessionDescriptionHandler {
+  return sdh instanceof SecureSessionDescriptionHandler;
 }
 
 export interface SecureSdhFactoryOptions {
@@ -126,14 +146,14 @@ export function secureSessionDescriptionHandlerFactory(opts: SecureSdhFactoryOpt
   };
 }
 
-/** RTCConfiguration for a call: relay only (peers never learn each other's address). */
-export function relayOnlyConfiguration(
-  turn: { urls: string[]; username: string; credential: string },
-  opts: { insertableStreams?: boolean } = {},
-): RTCConfiguration {
+/**
+ * RTCConfiguration for a call: relay only (peers never learn each other's address), plus
+ * what the SFrame transforms need at construction (src/media-crypto/page.ts
+ * sframePeerConnectionConfig: encodedInsertableStreams on Chromium's legacy API).
+ */
+export function relayOnlyConfiguration(turn: { urls: string[]; username: string; credential: string }, sframe: RTCConfiguration = {}): RTCConfiguration {
   return {
-    // Chromium's legacy encoded-transform API needs this at construction (sframe-protection.ts).
-    ...(opts.insertableStreams ? ({ encodedInsertableStreams: true } as RTCConfiguration) : {}),
+    ...sframe,
     iceTransportPolicy: 'relay',
     // No iceCandidatePoolSize: measured, pre-allocating while ringing did not shorten
     // gathering in Chromium 156 (its relay allocations still land ~100 ms after the

@@ -108,7 +108,7 @@ export function callScreen(ctx: ScreenContext): HTMLElement {
           'div',
           { class: `status status-${status}`, role: 'status', 'aria-live': 'polite', 'data-testid': 'security-status', 'data-status': status },
           status === 'securing' ? h('span', { class: 'spinner', 'aria-hidden': 'true' }) : icon(STATUS[status].icon, 'icon icon-md'),
-          h('div', {}, h('p', { class: 'status-title' }, t(STATUS[status].title)), h('p', { class: 'status-hint' }, t(STATUS[status].hint))),
+          h('div', {}, h('p', { class: 'status-title' }, t(STATUS[status].title)), h('p', { class: 'status-hint', 'data-testid': 'security-hint' }, t(status === 'not-secure' ? (call.securityFailure ?? STATUS[status].hint) : STATUS[status].hint))),
         );
   const warning =
     call.phase === 'secure' && call.security?.cacheMismatch

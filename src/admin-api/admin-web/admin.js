@@ -48,10 +48,17 @@ function showLogin(message) {
 async function showApp() {
   const me = await api('GET', '/api/v1/admin/me');
   $('who-name').textContent = `Logged in as ${me.username}`;
+  showGivenPasswordBanner(me);
   $('who').hidden = false;
   $('login-view').hidden = true;
   $('app-view').hidden = false;
   await Promise.all([loadAccounts(), loadAudit()]);
+}
+
+/** Shown until this administrator has chosen a password of its own (passwordChangedAt set). */
+function showGivenPasswordBanner(me) {
+  $('given-password-banner').hidden = me.passwordChangedAt !== null;
+  $('given-password-first').hidden = me.createdBy !== null;
 }
 
 function showSecret(who, password) {
@@ -195,6 +202,7 @@ document.addEventListener('DOMContentLoaded', () => {
     run(async () => {
       await api('POST', '/api/v1/admin/password', { currentPassword: $('passwd-current').value, newPassword: $('passwd-new').value });
       form.reset();
+      showGivenPasswordBanner(await api('GET', '/api/v1/admin/me'));
       say('Your password was changed; your other sessions were logged out.');
     });
   });

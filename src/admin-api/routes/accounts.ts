@@ -58,8 +58,9 @@ export async function accountsRoutes(app: FastifyInstance) {
     turn: l.turn,
   });
 
-  function checkPassword(password: string, context: string[]) {
-    const weak = passwordWeakness(password, context);
+  /** A chosen password, checked against what an attacker knows of the account (and the SIP domain). */
+  function checkPassword(password: string, userInputs: string[]) {
+    const weak = passwordWeakness(password, [...userInputs, config.domain]);
     if (weak) throw new ApiErrors.SUSURRO_API_WEAK_PASSWORD(weak);
   }
 

@@ -117,7 +117,7 @@ export async function adminsRoutes(app: FastifyInstance) {
         const me = request.admin!;
         const ok = await verifyAdminPassword(db, me.username, request.body.currentPassword);
         if (!ok) throw new ApiErrors.SUSURRO_API_BAD_CREDENTIALS();
-        const weak = passwordWeakness(request.body.newPassword, [me.username]);
+        const weak = passwordWeakness(request.body.newPassword, [me.username, config.domain]);
         if (weak) throw new ApiErrors.SUSURRO_API_WEAK_PASSWORD(weak);
         await setAdminPassword(db, me.id, request.body.newPassword, request.adminSessionHash, options.now());
         removeFirstAdminFile(config.dataDir, me.username);
@@ -166,7 +166,7 @@ export async function adminsRoutes(app: FastifyInstance) {
         const { username } = request.body;
         const supplied = request.body.password;
         if (supplied !== undefined) {
-          const weak = passwordWeakness(supplied, [username]);
+          const weak = passwordWeakness(supplied, [username, config.domain]);
           if (weak) throw new ApiErrors.SUSURRO_API_WEAK_PASSWORD(weak);
         }
         if (await findAdmin(db, username)) throw new ApiErrors.SUSURRO_API_CONFLICT(`administrator ${username} already exists`);

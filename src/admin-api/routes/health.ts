@@ -1,8 +1,26 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ComponentHealth } from '../types.ts';
+import { resolveAdminSession } from '../services/admins-repo.ts';
+import { bearerToken } from '../services/tokens.ts';
 
-/** GET /health — 200 when every component is up, 503 ("degraded") otherwise. No auth, no secrets. */
-export async function healthRoutes(app: FastifyInstance, opts: { health: () => Promise<ComponentHealth[]> }) {
+/**
+ * GET /health — 200 when every component is up, 503 ("degraded") otherwise. No auth needed, no
+ * secrets. Without a valid admin token it says only which component is up: the details carry
+ * versions (`kamailio 5.6.3 (x86_64/linux)`) and error texts that help an attacker pick an exploit
+ * (issue 13 item 6). An invalid token is not an error here (monitors keep working): just no details.
+ */
+async function isAdmin(app: FastifyInstance, request: FastifyRequest): Promise<boolean> {
+  const token = bearerToken(request.headers.authorization);
+  if (!token) return false;
+  const s = await resolveAdminSession(app.susurro.db, token, app.susurro.options.now()).catch(() => null);
+  return s?.kind === 'ok';
+}
+
+/**
+ * `localTrial`: true when the configuration is the single-machine trial (loopback public host and
+ * listen address), where coturn relays between browsers on loopback (src/config/local-trial.ts).
+ */
+export async function healthRoutes(app: FastifyInstance, opts: { health: () => Promise<ComponentHealth[]>; localTrial: boolean }) {
   app.get(
     '/health',
     {
@@ -15,7 +33,7 @@ export async function healthRoutes(app: FastifyInstance, opts: { health: () => P
         },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       let components: ComponentHealth[];
       try {
         components = await opts.health();
@@ -27,7 +45,8 @@ export async function healthRoutes(app: FastifyInstance, opts: { health: () => P
       }
       const ok = components.every((c) => c.up);
       void reply.code(ok ? 200 : 503);
-      return { status: ok ? 'ok' : 'degraded', components };
+      if (!(await isAdmin(app, request))) components = components.map(({ name, up }) => ({ name, up }));
+      return { status: ok ? 'ok' : 'degraded', localTrial: opts.localTrial, components };
     },
   );
 }
@@ -43,9 +62,10 @@ async function probeDatabase(app: FastifyInstance): Promise<ComponentHealth> {
 
 const healthSchema = {
   type: 'object',
-  required: ['status', 'components'],
+  required: ['status', 'localTrial', 'components'],
   properties: {
     status: { type: 'string', enum: ['ok', 'degraded'] },
+    localTrial: { type: 'boolean' },
     components: {
       type: 'array',
       items: {

@@ -1,4 +1,5 @@
 import type { KamailioRpcLike, TurnCliLike, TurnCredentialIssuer } from '../types.ts';
+import { connectionIdsFromLookup, dialogsOf, isRpcNotFound as isNotFound, type TcpConnection } from '../../signaling/rpc-replies.ts';
 
 /**
  * The live half of a revocation, run AFTER the database transaction committed
@@ -14,6 +15,8 @@ import type { KamailioRpcLike, TurnCliLike, TurnCredentialIssuer } from '../type
  *
  * Each step has a time limit and reports 'ok' or 'failed: <reason>'; nothing is skipped
  * silently: without a Kamailio or coturn control channel the step fails.
+ * This is the product's one revocation; reading Kamailio's replies lives in
+ * src/signaling/rpc-replies.ts.
  */
 export type LiveOutcome = 'ok' | `failed: ${string}`;
 
@@ -52,71 +55,6 @@ function reason(err: unknown): `failed: ${string}` {
   const msg = err instanceof Error ? err.message : String(err);
   // One line, bounded: this text goes into API responses and the audit log.
   return `failed: ${msg.replace(/\s+/g, ' ').slice(0, 200)}`;
-}
-
-/** Kamailio answers "AOR not found" (ul.*), "Unknown connection ID" (ws.close), 404 codes. */
-function isNotFound(err: unknown): boolean {
-  const e = err as { message?: string; code?: number; rpcCode?: number } | null;
-  return e?.code === 404 || e?.rpcCode === 404 || /not found|unknown connection/i.test(e?.message ?? '');
-}
-
-/** Connection ids of the AoR's contacts from ul.lookup's reply (5.6: Contacts[].Contact["Tcpconn-Id"]). */
-export function connectionIdsFromLookup(reply: unknown): number[] {
-  const ids = new Set<number>();
-  const contacts = (reply as { Contacts?: unknown[] } | null)?.Contacts;
-  if (!Array.isArray(contacts)) return [];
-  for (const c of contacts) {
-    const contact = ((c as { Contact?: unknown })?.Contact ?? c) as Record<string, unknown>;
-    const id = Number(contact['Tcpconn-Id'] ?? -1);
-    if (Number.isInteger(id) && id > 0) ids.add(id);
-  }
-  return [...ids];
-}
-
-function uriUser(uri: unknown): string | undefined {
-  if (typeof uri !== 'string') return undefined;
-  return /^sips?:([^@;>]+)@/i.exec(uri.replace(/^.*</, ''))?.[1];
-}
-
-export interface AccountDialog {
-  entry: number;
-  id: number;
-  /** Source address of the account's own leg (from the contact's alias=ip~port~proto), if known. */
-  source: { ip: string; port: number } | null;
-}
-
-/**
- * Dialogs where the extension is caller (from_uri) or callee (to_uri), from dlg.list's
- * reply, with the source address of that party's leg: Kamailio's set_contact_alias()
- * adds `alias=<ip>~<port>~<proto>` to contacts behind connection-oriented transports.
- * Only the user part is compared, not the host: a call addressed to "201@<proxy IP>"
- * must end too, and ending a few dialogs too many fails closed.
- * (src/signaling/revocation.ts has STACK's simpler sequential helpers; this one also
- * finds unregistered phones in calls and reports every step for the API answer.)
- */
-export function dialogsOf(reply: unknown, extension: string): AccountDialog[] {
-  const list = Array.isArray(reply) ? reply : ((reply as { Dialogs?: unknown[] } | null)?.Dialogs ?? []);
-  const out: AccountDialog[] = [];
-  for (const d of list as Array<Record<string, unknown>>) {
-    const isCaller = uriUser(d['from_uri']) === extension;
-    const isCallee = uriUser(d['to_uri']) === extension;
-    if (!isCaller && !isCallee) continue;
-    const leg = (isCaller ? d['caller'] : d['callee']) as { contact?: unknown } | undefined;
-    const alias = typeof leg?.contact === 'string' ? /;alias=([^~;>]+)~(\d+)~\d+/.exec(leg.contact) : null;
-    out.push({
-      entry: Number(d['h_entry']),
-      id: Number(d['h_id']),
-      source: alias ? { ip: alias[1]!, port: Number(alias[2]) } : null,
-    });
-  }
-  return out;
-}
-
-interface TcpConnection {
-  id: number;
-  type: string;
-  src_ip: string;
-  src_port: number;
 }
 
 /** Deletes every TURN credential issued to the account (synchronous: one SQLite DELETE). */

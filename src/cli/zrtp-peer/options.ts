@@ -2,6 +2,7 @@
  * Command-line options of `npm run zrtp-peer` (src/cli/zrtp-peer.ts). The same flags as the
  * bzrtp reference peer (test/interop/bzrtp-peer.c), so tests drive both alike.
  */
+import { hexToBytes } from '@noble/hashes/utils.js';
 import { parseArgs } from 'node:util';
 import {
   isAuthTagAlgorithm,
@@ -67,7 +68,7 @@ function list<T extends string>(value: string | undefined, name: string, guard: 
 
 function hexBytes(value: string, name: string): Uint8Array {
   if (!/^([0-9a-fA-F]{2})+$/.test(value)) throw new UsageError(`--${name}: not an even-length hex string`);
-  return new Uint8Array(Buffer.from(value, 'hex'));
+  return hexToBytes(value);
 }
 
 export function parseZrtpPeerOptions(argv: string[]): ZrtpPeerOptions {

@@ -4,6 +4,7 @@
  * It carries SRTP keys on purpose: this is a test tool on loopback, and the keys must be
  * compared across implementations. Never print s0, rs1/rs2 or the Exported Key itself.
  */
+import { bytesToHex as hex } from '@noble/hashes/utils.js';
 import type { ZrtpSecureResult } from '../../zrtp/session.ts';
 
 export interface PeerResultLine {
@@ -28,7 +29,6 @@ export interface PeerResultLine {
   timing: { firstHelloToSecureMs: number };
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 export function resultLine(result: ZrtpSecureResult, exportProbe: Uint8Array | null, firstHelloToSecureMs: number): PeerResultLine {
   const mine = result.role === 'initiator' ? result.srtp.initiator : result.srtp.responder;

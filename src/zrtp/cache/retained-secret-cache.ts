@@ -9,7 +9,7 @@
  * Records hold secrets: implementations must never log them and must hand out copies, so a
  * caller zeroising its copy cannot corrupt the store (and vice versa).
  */
-import { fromHex, toHex } from '../bytes.ts';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 
 export interface RetainedSecretRecord {
   peerZid: Uint8Array;
@@ -105,9 +105,9 @@ export interface SerializedRecord {
 export function serializeRecord(record: RetainedSecretRecord): SerializedRecord {
   assertRecord(record);
   return {
-    peerZid: toHex(record.peerZid),
-    rs1: record.rs1 ? toHex(record.rs1) : null,
-    rs2: record.rs2 ? toHex(record.rs2) : null,
+    peerZid: bytesToHex(record.peerZid),
+    rs1: record.rs1 ? bytesToHex(record.rs1) : null,
+    rs2: record.rs2 ? bytesToHex(record.rs2) : null,
     rs1ExpiresAt: record.rs1ExpiresAt,
     rs2ExpiresAt: record.rs2ExpiresAt,
     sasVerified: record.sasVerified,
@@ -119,7 +119,7 @@ export function serializeRecord(record: RetainedSecretRecord): SerializedRecord 
 function hexField(value: unknown, name: string): Uint8Array {
   if (typeof value !== 'string') throw new TypeError(`${name} must be a hex string`);
   if (!/^(?:[0-9a-f]{2})+$/.test(value)) throw new RangeError(`${name} is not hex`);
-  return fromHex(value);
+  return hexToBytes(value);
 }
 
 /**

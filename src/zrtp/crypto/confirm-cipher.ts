@@ -5,11 +5,12 @@
  * mackeyi/mackeyr over the ENCRYPTED part, truncated to 64 bits (encrypt-then-MAC).
  * Via @noble/ciphers; CFB is a stream mode here, so lengths need not be multiples of 16.
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { cfb } from '@noble/ciphers/aes.js';
 import { cipherKeyLength, type CipherAlgorithm, type HashAlgorithm } from '../algorithms.ts';
 import { assertBytes } from '../bytes.ts';
 import { ZrtpError, ProtocolErrorCode } from '../errors.ts';
-import { constantTimeEqual, hmac } from './hash.ts';
+import { hmac } from './hash.ts';
 
 function checkArgs(cipher: CipherAlgorithm, key: Uint8Array, iv: Uint8Array, data: Uint8Array, dataName: string): void {
   assertBytes(key, 'key', cipherKeyLength(cipher));
@@ -42,7 +43,7 @@ export function confirmMac(hash: HashAlgorithm, macKey: Uint8Array, encrypted: U
  */
 export function verifyConfirmMac(hash: HashAlgorithm, macKey: Uint8Array, encrypted: Uint8Array, mac: Uint8Array): void {
   assertBytes(mac, 'mac', 8);
-  if (!constantTimeEqual(confirmMac(hash, macKey, encrypted), mac)) {
+  if (!equalBytes(confirmMac(hash, macKey, encrypted), mac)) {
     throw new ZrtpError('SUSURRO_ZRTP_BAD_MAC', 'Confirm MAC mismatch (RFC 6189 §5.7)', {
       protocolCode: ProtocolErrorCode.BadConfirmMac,
     });

@@ -57,15 +57,5 @@ export function hmacMany(alg: HashAlgorithm, key: Uint8Array, messages: readonly
   }
 }
 
-/**
- * Equality of two byte arrays in time that depends only on their lengths (not on where they
- * differ), for MACs, hvi and hash images. Different lengths compare unequal.
- */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  assertBytes(a, 'a');
-  assertBytes(b, 'b');
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
+// Constant-time comparison (MACs, hvi, hash images): equalBytes from @noble/ciphers/utils.js,
+// whose loop depends only on the lengths; @noble/hashes/utils has none.

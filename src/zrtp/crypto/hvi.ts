@@ -4,10 +4,11 @@
  * Commit; the responder recomputes it when DHPart2 arrives and aborts with DHhviMismatch (0x62)
  * if it differs — this is what binds the initiator to its DH value before seeing the responder's.
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import type { HashAlgorithm } from '../algorithms.ts';
 import { assertBytes } from '../bytes.ts';
 import { ProtocolErrorCode, ZrtpError } from '../errors.ts';
-import { constantTimeEqual, hash } from './hash.ts';
+import { hash } from './hash.ts';
 
 /** hvi (32 bytes) from the encoded DHPart2 and the encoded responder Hello (whole messages). */
 export function computeHvi(alg: HashAlgorithm, encodedDhPart2: Uint8Array, encodedResponderHello: Uint8Array): Uint8Array {
@@ -22,7 +23,7 @@ export function computeHvi(alg: HashAlgorithm, encodedDhPart2: Uint8Array, encod
  */
 export function verifyHvi(alg: HashAlgorithm, commitHvi: Uint8Array, encodedDhPart2: Uint8Array, encodedResponderHello: Uint8Array): void {
   assertBytes(commitHvi, 'commitHvi', 32);
-  if (!constantTimeEqual(computeHvi(alg, encodedDhPart2, encodedResponderHello), commitHvi)) {
+  if (!equalBytes(computeHvi(alg, encodedDhPart2, encodedResponderHello), commitHvi)) {
     throw new ZrtpError('SUSURRO_ZRTP_HVI_MISMATCH', 'hvi in Commit does not match DHPart2 (RFC 6189 §4.4.1.1)', {
       protocolCode: ProtocolErrorCode.DhHviMismatch,
     });

@@ -5,11 +5,12 @@
  * when the next message reveals the key. bzrtp and GNU ZRTP use HMAC-SHA-256 for these MACs
  * whatever hash is negotiated (Hello is sent before any negotiation), so callers pass 'S256'.
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import type { HashAlgorithm } from '../algorithms.ts';
 import { assertBytes } from '../bytes.ts';
 import { ZrtpError, ProtocolErrorCode } from '../errors.ts';
 import { MESSAGE_HEADER_LENGTH } from '../messages/framing.ts';
-import { constantTimeEqual, hmac } from './hash.ts';
+import { hmac } from './hash.ts';
 
 export const MESSAGE_MAC_LENGTH = 8;
 
@@ -46,7 +47,7 @@ export function verifyMessageMac(alg: HashAlgorithm, key: Uint8Array, encodedMes
   checkEncoded(encodedMessage);
   const cut = encodedMessage.length - MESSAGE_MAC_LENGTH;
   const expected = messageMac(alg, key, encodedMessage.subarray(0, cut));
-  if (!constantTimeEqual(expected, encodedMessage.subarray(cut))) {
+  if (!equalBytes(expected, encodedMessage.subarray(cut))) {
     throw new ZrtpError('SUSURRO_ZRTP_BAD_MAC', 'message MAC does not match the revealed hash-chain key (RFC 6189 §9)', {
       protocolCode: ProtocolErrorCode.MalformedPacket,
     });

@@ -3,8 +3,9 @@
  * the application gets (§4.5.2 SAS, Exported key, ZRTP Session Key; §4.5.3 SRTP keys; §4.6.1
  * the next retained secret).
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { cfbDecrypt } from '../crypto/confirm-cipher.ts';
-import { constantTimeEqual, hmac } from '../crypto/hash.ts';
+import { hmac } from '../crypto/hash.ts';
 import { ProtocolErrorCode, ZrtpError } from '../errors.ts';
 import { deriveSessionSecrets, deriveSrtpKeys } from '../key-derivation.ts';
 import { decodeConfirmBody, type ConfirmBody, type ConfirmMessage } from '../messages/index.ts';
@@ -46,7 +47,7 @@ export function openPeerConfirm(ctx: MachineContext, confirm: ConfirmMessage): C
   const macKey = fromInitiator ? keys.macKeyInitiator : keys.macKeyResponder;
   const cipherKey = fromInitiator ? keys.zrtpKeyInitiator : keys.zrtpKeyResponder;
   const expected = hmac(algorithms.hash, macKey, confirm.encrypted).slice(0, 8);
-  if (!constantTimeEqual(expected, confirm.confirmMac)) {
+  if (!equalBytes(expected, confirm.confirmMac)) {
     throw new ZrtpError('SUSURRO_ZRTP_BAD_MAC', `${confirm.type} confirm_mac does not verify (RFC 6189 §5.7)`, {
       protocolCode: ProtocolErrorCode.BadConfirmMac,
     });

@@ -7,8 +7,9 @@
  * Arrives from: start.  Goes to: waiting-commit, initiator-sent-commit (we Commit),
  * responder-sent-dhpart1 (peer's Commit).  Sends: Hello (T1), HelloACK, Commit (T2), DHPart1.
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { negotiate } from '../algorithms.ts';
-import { constantTimeEqual } from '../crypto/hash.ts';
+
 import { ProtocolErrorCode, ZrtpError } from '../errors.ts';
 import { encodeMessage, type HelloMessage } from '../messages/index.ts';
 import { zrtpHashAttribute } from '../zrtp-hash.ts';
@@ -23,7 +24,7 @@ function helloHashMatches(expected: string, hello: Uint8Array): boolean {
   const norm = (s: string) => s.trim().replace(/\s+/g, ' ').toLowerCase();
   const a = new TextEncoder().encode(norm(expected));
   const b = new TextEncoder().encode(norm(zrtpHashAttribute(hello)));
-  return a.length === b.length && constantTimeEqual(a, b);
+  return a.length === b.length && equalBytes(a, b);
 }
 
 /** First Hello from the peer: checks (§4.1.1 version, §8.1 zrtp-hash, §4.9 ZID) and negotiation. */
@@ -39,7 +40,7 @@ function acceptPeerHello(ctx: MachineContext, hello: Received<HelloMessage>): vo
     // §8.1: the Hello does not belong to the signalled endpoint: a MiTM in the media path.
     throw new ZrtpError('SUSURRO_ZRTP_ZRTP_HASH_MISMATCH', "peer Hello does not match the signalled a=zrtp-hash (RFC 6189 §8.1)");
   }
-  if (constantTimeEqual(m.zid, ctx.config.zid)) {
+  if (equalBytes(m.zid, ctx.config.zid)) {
     throw new ZrtpError('SUSURRO_ZRTP_ZID_COLLISION', 'peer uses our own ZID', { protocolCode: ProtocolErrorCode.EqualZid });
   }
   ctx.algorithms = negotiate(ctx.config.preferences, m);
@@ -55,29 +56,32 @@ export function advanceDiscovery(ctx: MachineContext): void {
 
 export const discovery: StateHandler = (ctx, input) => {
   const m = input.message;
+  if (input.repeat) return 'unexpected'; // a repeated Hello is answered before dispatch (./inbound.ts)
   switch (m.type) {
     case 'Hello':
-      // A repeated Hello is handled by the session before dispatch; this is the first one.
       acceptPeerHello(ctx, input as Received<HelloMessage>);
       ctx.send(HELLO_ACK, null);
       break;
     case 'HelloACK':
-      if (!ctx.helloAcked) {
-        ctx.helloAcked = true;
-        ctx.stopRetransmit();
-      }
+      if (ctx.helloAcked) return 'unexpected'; // a second one: nothing left to stop
+      ctx.helloAcked = true;
+      ctx.stopRetransmit();
       break;
     case 'Commit':
       // Without the peer's Hello we cannot check the Commit; the initiator will resend it.
-      if (ctx.peerHello && ctx.cacheRecord !== undefined) acceptCommit(ctx, input as Received<typeof m>);
-      return;
+      if (!ctx.peerHello || ctx.cacheRecord === undefined) return 'unexpected';
+      acceptCommit(ctx, input as Received<typeof m>);
+      return 'handled';
     default:
-      return; // not for this state: ignored (late or stray)
+      return 'unexpected'; // not for this state: late or stray
   }
   advanceDiscovery(ctx);
+  return 'handled';
 };
 
 /** 'waiting-commit': only the peer's Commit moves us on. */
 export const waitingCommit: StateHandler = (ctx, input) => {
-  if (input.message.type === 'Commit') acceptCommit(ctx, input as Received<typeof input.message>);
+  if (input.message.type !== 'Commit' || input.repeat) return 'unexpected';
+  acceptCommit(ctx, input as Received<typeof input.message>);
+  return 'handled';
 };

@@ -1,18 +1,22 @@
-/** The shape of a per-state handler, and the repeated-message rule shared by several states. */
-import { constantTimeEqual } from '../crypto/hash.ts';
-import { ZrtpError } from '../errors.ts';
+/** The shape of a per-state handler (one per file in this folder, table in ./index.ts). */
 import type { ZrtpMessage } from '../messages/index.ts';
 import type { MachineContext, Received } from './context.ts';
 
-/** Handles one decoded message in one state. Throws ZrtpError for fatal protocol failures. */
-export type StateHandler = (ctx: MachineContext, input: Received<ZrtpMessage>) => void;
+/** A decoded message as a handler gets it, after the checks of ./inbound.ts. */
+export interface Inbound extends Received<ZrtpMessage> {
+  /**
+   * True for a byte-identical copy of the message of this kind we stored from the peer: a §6
+   * retransmission, to be answered (resend our stored reply), never processed again. A repeat
+   * that is NOT identical never reaches a handler (./inbound.ts drops it).
+   */
+  repeat: boolean;
+}
 
 /**
- * RFC 6189 §6 / bzrtp: a retransmitted message must be byte-identical to the copy we stored;
- * returns true for a faithful repeat, throws SUSURRO_ZRTP_REPEATED_MISMATCH otherwise (a
- * different message claiming the same place in the exchange is an attack or a broken peer).
+ * 'handled' if the message belonged to this state (acted on or answered), 'unexpected' if it
+ * did not (late or stray: dropped and counted by the session). Throws ZrtpError for a fatal
+ * protocol failure, or an unauthenticated-message error (./message-auth.ts) to have it dropped.
  */
-export function isFaithfulRepeat(stored: Uint8Array, received: Uint8Array, what: string, protocolCode?: number): true {
-  if (stored.length === received.length && constantTimeEqual(stored, received)) return true;
-  throw new ZrtpError('SUSURRO_ZRTP_REPEATED_MISMATCH', `repeated ${what} differs from the first one`, protocolCode === undefined ? undefined : { protocolCode });
-}
+export type HandlerOutcome = 'handled' | 'unexpected';
+
+export type StateHandler = (ctx: MachineContext, input: Inbound) => HandlerOutcome;

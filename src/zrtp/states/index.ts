@@ -9,7 +9,8 @@ import { responderSentDhPart1 } from './responder-sent-dhpart1.ts';
 import { secure } from './secure.ts';
 import type { ZrtpState } from './state.ts';
 
-const ignore: StateHandler = () => undefined;
+/** failed/closed: the session answers Error/ErrorACK itself and never dispatches here. */
+const ignore: StateHandler = () => 'unexpected';
 
 export const STATE_HANDLERS: Readonly<Record<ZrtpState, StateHandler>> = {
   discovery,

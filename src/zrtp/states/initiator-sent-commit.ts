@@ -14,11 +14,13 @@ import { acceptCommit, authenticateResponderHello, deriveS0, dhResult, weLoseCon
 
 export const initiatorSentCommit: StateHandler = (ctx, input) => {
   const m = input.message;
+  if (input.repeat) return 'unexpected'; // nothing of the peer's is stored in this state yet
   if (m.type === 'Commit') {
-    if (weLoseContention(ctx.selfCommit!.message, m)) acceptCommit(ctx, input as Received<CommitMessage>);
-    return; // otherwise the peer's Commit is discarded and ours stands
+    if (!weLoseContention(ctx.selfCommit!.message, m)) return 'unexpected'; // §4.2: the lower hvi is discarded, ours stands
+    acceptCommit(ctx, input as Received<CommitMessage>);
+    return 'handled';
   }
-  if (m.type !== 'DHPart1') return;
+  if (m.type !== 'DHPart1') return 'unexpected';
   authenticateResponderHello(ctx, m);
   const dh = dhResult(ctx, m.pv);
   ctx.role = 'initiator';
@@ -29,4 +31,5 @@ export const initiatorSentCommit: StateHandler = (ctx, input) => {
   ctx.send(ctx.selfDhPart!.bytes, 'T2');
   deriveS0(ctx, m, dh);
   ctx.transition('initiator-sent-dhpart2');
+  return 'handled';
 };

@@ -1,22 +1,19 @@
 /**
  * State 'initiator-sent-dhpart2', RFC 6189 §4.6: DHPart2 is retransmitted (T2).
- * - repeated DHPart1: must equal the stored one; nothing to do (our timer resends DHPart2).
+ * - repeated DHPart1: nothing to do (our timer resends DHPart2); a differing one is dropped
+ *   before dispatch (./inbound.ts).
  * - Confirm1: confirm_mac, H0 and the DHPart1 MAC are checked, the keys and SAS derived, and
  *   Confirm2 is sent (T2).
  *
  * Arrives from: initiator-sent-commit.  Goes to: initiator-sent-confirm2.
  */
 import type { StateHandler } from './handler.ts';
-import { isFaithfulRepeat } from './handler.ts';
 import { buildOurConfirm, deriveResult, openPeerConfirm } from './confirmation.ts';
 
 export const initiatorSentDhPart2: StateHandler = (ctx, input) => {
   const m = input.message;
-  if (m.type === 'DHPart1') {
-    isFaithfulRepeat(ctx.peerDhPart!.bytes, input.bytes, 'DHPart1');
-    return;
-  }
-  if (m.type !== 'Confirm1') return;
+  if (m.type === 'DHPart1' && input.repeat) return 'handled';
+  if (m.type !== 'Confirm1' || input.repeat) return 'unexpected';
   const body = openPeerConfirm(ctx, m);
   ctx.peerConfirm = input.bytes;
   ctx.selfConfirm = buildOurConfirm(ctx);
@@ -25,4 +22,5 @@ export const initiatorSentDhPart2: StateHandler = (ctx, input) => {
   ctx.send(ctx.selfConfirm, 'T2');
   deriveResult(ctx, body);
   ctx.transition('initiator-sent-confirm2');
+  return 'handled';
 };

@@ -3,6 +3,7 @@
  * Commit, accepting the peer's Commit (becoming responder), and turning a DH result into s0
  * and the Confirm keys (RFC 6189 §4.3, §4.4.1, §4.5.3).
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import {
   isAuthTagAlgorithm,
   isCipherAlgorithm,
@@ -12,7 +13,7 @@ import {
   type NegotiatedAlgorithms,
 } from '../algorithms.ts';
 import { dhSecretBits, generateKeyPair, publicValueLength } from '../crypto/key-agreement.ts';
-import { constantTimeEqual } from '../crypto/hash.ts';
+
 import { ProtocolErrorCode, ZrtpError } from '../errors.ts';
 import { hashImage } from '../hash-chain.ts';
 import {
@@ -136,7 +137,7 @@ export function acceptCommit(ctx: MachineContext, commit: Received<CommitMessage
   // Authenticate first: a Commit failing these is dropped (anyone could have sent it).
   verifyChain(m.h2, hello.message.h3, 1, 'Commit H2');
   verifyChainMac(m.h2, hello.bytes, 'Hello');
-  if (!constantTimeEqual(m.zid, hello.message.zid)) {
+  if (!equalBytes(m.zid, hello.message.zid)) {
     throw new ZrtpError('SUSURRO_ZRTP_MALFORMED', 'Commit ZID differs from the Hello ZID', {
       protocolCode: ProtocolErrorCode.MalformedPacket,
     });

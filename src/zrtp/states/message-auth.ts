@@ -14,7 +14,8 @@
  * are recognised by {@link isUnauthenticatedMessage}. (A Confirm with a bad confirm_mac is
  * different: RFC 6189 §5.7 answers it with Error 0x70, see ../states/confirmation.ts.)
  */
-import { constantTimeEqual, hmac } from '../crypto/hash.ts';
+import { equalBytes } from '@noble/ciphers/utils.js';
+import { hmac } from '../crypto/hash.ts';
 import { ZrtpError } from '../errors.ts';
 import { hashImage } from '../hash-chain.ts';
 
@@ -34,7 +35,7 @@ export function sealWithChainMac(key: Uint8Array, encoded: Uint8Array): Uint8Arr
 /** Throws SUSURRO_ZRTP_BAD_MAC unless the stored message's MAC verifies under `key`. */
 export function verifyChainMac(key: Uint8Array, encoded: Uint8Array, what: string): void {
   const expected = chainMac(key, encoded);
-  if (!constantTimeEqual(expected, encoded.subarray(encoded.length - MAC_LENGTH))) {
+  if (!equalBytes(expected, encoded.subarray(encoded.length - MAC_LENGTH))) {
     throw new ZrtpError('SUSURRO_ZRTP_BAD_MAC', `${what} MAC does not verify (RFC 6189 §9)`);
   }
 }
@@ -43,7 +44,7 @@ export function verifyChainMac(key: Uint8Array, encoded: Uint8Array, what: strin
 export function verifyChain(preimage: Uint8Array, image: Uint8Array, steps: 1 | 2, what: string): void {
   let h = preimage;
   for (let i = 0; i < steps; i++) h = hashImage(h);
-  if (!constantTimeEqual(h, image)) {
+  if (!equalBytes(h, image)) {
     throw new ZrtpError('SUSURRO_ZRTP_HASH_CHAIN', `${what}: hash chain link does not hold (RFC 6189 §9)`);
   }
 }

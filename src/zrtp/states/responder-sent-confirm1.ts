@@ -7,17 +7,17 @@
  */
 import { encodeMessage } from '../messages/index.ts';
 import { deriveResult, openPeerConfirm } from './confirmation.ts';
-import { isFaithfulRepeat, type StateHandler } from './handler.ts';
+import type { StateHandler } from './handler.ts';
 
 export const CONF2_ACK = encodeMessage({ type: 'Conf2ACK' });
 
 export const responderSentConfirm1: StateHandler = (ctx, input) => {
   const m = input.message;
-  if (m.type === 'DHPart2') {
-    if (isFaithfulRepeat(ctx.peerDhPart!.bytes, input.bytes, 'DHPart2')) ctx.send(ctx.selfConfirm!, null);
-    return;
+  if (m.type === 'DHPart2' && input.repeat) {
+    ctx.send(ctx.selfConfirm!, null); // §6: the initiator missed our Confirm1
+    return 'handled';
   }
-  if (m.type !== 'Confirm2') return;
+  if (m.type !== 'Confirm2' || input.repeat) return 'unexpected';
   const body = openPeerConfirm(ctx, m);
   ctx.peerConfirm = input.bytes;
   // Confirm2 is authenticated: acknowledge it at once (the initiator's handshake ends with the
@@ -25,4 +25,5 @@ export const responderSentConfirm1: StateHandler = (ctx, input) => {
   ctx.send(CONF2_ACK, null);
   deriveResult(ctx, body);
   ctx.transition('secure');
+  return 'handled';
 };

@@ -10,16 +10,16 @@ import { verifyHvi } from '../crypto/hvi.ts';
 import type { DhPartMessage } from '../messages/dh-part.ts';
 import { buildOurConfirm } from './confirmation.ts';
 import type { Received } from './context.ts';
-import { isFaithfulRepeat, type StateHandler } from './handler.ts';
+import type { StateHandler } from './handler.ts';
 import { authenticateCommit, deriveS0, dhResult } from './key-agreement.ts';
 
 export const responderSentDhPart1: StateHandler = (ctx, input) => {
   const m = input.message;
-  if (m.type === 'Commit') {
-    if (isFaithfulRepeat(ctx.peerCommit!.bytes, input.bytes, 'Commit')) ctx.send(ctx.selfDhPart!.bytes, null);
-    return;
+  if (m.type === 'Commit' && input.repeat) {
+    ctx.send(ctx.selfDhPart!.bytes, null); // §6: the initiator missed our DHPart1
+    return 'handled';
   }
-  if (m.type !== 'DHPart2') return;
+  if (m.type !== 'DHPart2' || input.repeat) return 'unexpected';
   const dhPart2 = input as Received<DhPartMessage>;
   authenticateCommit(ctx, dhPart2);
   // §4.4.1.1: the initiator committed to this DHPart2 (and our Hello) in its Commit: 0x62 otherwise.
@@ -30,4 +30,5 @@ export const responderSentDhPart1: StateHandler = (ctx, input) => {
   ctx.selfConfirm = buildOurConfirm(ctx);
   ctx.send(ctx.selfConfirm, null);
   ctx.transition('responder-sent-confirm1');
+  return 'handled';
 };

@@ -56,6 +56,52 @@ export interface ZrtpSessionDelegate {
   onStateChange?(state: ZrtpState): void;
   /** A retained-secret cache read/write failed (continuity lost, keys still valid). */
   onCacheError?(error: unknown): void;
+  /**
+   * A received message was dropped without effect (never fatal; also counted in
+   * `ZrtpSession.inputStats`). `messageType` is null for undecodable input. A diagnostic: an
+   * 'unmatched-repetition' or 'error-after-secure' may be an attack on the path (or a broken peer).
+   */
+  onDropped?(reason: ZrtpDropReason, messageType: string | null): void;
+}
+
+/** Why a received message was dropped. None of these ends the session. */
+export type ZrtpDropReason =
+  /** Not a well-formed ZRTP message (§5): on UDP indistinguishable from noise. */
+  | 'undecodable'
+  /** Well-formed, but not for the current state: late, stray or superfluous (e.g. a second HelloACK). */
+  | 'unexpected'
+  /** Its hash-chain link or chain MAC does not verify (§9): anyone could have sent it. */
+  | 'unauthenticated'
+  /**
+   * A Hello, Commit, DHPart or Confirm that differs from the one we stored from the peer
+   * (bzrtp: BZRTP_ERROR_UNMATCHINGPACKETREPETITION). The stored copy is the one the exchange
+   * is bound to (hash chain, hvi, total_hash); the other is dropped and the exchange continues.
+   */
+  | 'unmatched-repetition'
+  /** Error once secure: §5.9 Error terminates an exchange in progress only, and is unauthenticated. */
+  | 'error-after-secure'
+  /** Ping, GoClear, SAS relay...: not run by this engine. */
+  | 'unsupported'
+  /** More than 64 messages queued while the cache is read: a flood is dropped, not buffered. */
+  | 'queue-full';
+
+export const ZRTP_DROP_REASONS: readonly ZrtpDropReason[] = [
+  'undecodable',
+  'unexpected',
+  'unauthenticated',
+  'unmatched-repetition',
+  'error-after-secure',
+  'unsupported',
+  'queue-full',
+];
+
+/** What the session did with its input, for diagnostics and tests. */
+export interface ZrtpInputStats {
+  /** Messages handed to receive() while the session was open. */
+  received: number;
+  /** Byte-identical repeats of a stored peer message (§6 retransmissions), answered or absorbed. */
+  repeated: number;
+  dropped: Record<ZrtpDropReason, number>;
 }
 
 export interface ZrtpSecureResult {

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  connectionIdsFromLookup,
-  dialogsOf,
-  revokeLive,
-} from '../../../src/admin-api/services/revocation.ts';
+import { revokeLive } from '../../../src/admin-api/services/revocation.ts';
+import { connectionIdsFromLookup, dialogsOf } from '../../../src/signaling/rpc-replies.ts';
 
 /**
  * revokeLive against a scripted JSON-RPC: replies captured from Kamailio 5.6 in a

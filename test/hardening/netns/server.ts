@@ -15,7 +15,7 @@ const ports = JSON.parse(portsJson);
 const config = loadConfig({
   file: null,
   env: {},
-  overrides: { dataDir: dir, listen: { address }, publicHost: address, ports, logLevel: 'info', turn: { allowLoopbackPeers: false } },
+  overrides: { dataDir: dir, listen: { address }, publicHost: address, ports, logLevel: 'info' },
 });
 const stack = await startStack(config, { restart: { initialBackoffMs: 200 } });
 let stopping = false;

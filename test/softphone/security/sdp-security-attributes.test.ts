@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { extractFingerprints, extractZrtpHash, withZrtpHash } from '../../../softphone-web/src/security/sdp-security-attributes.ts';
+import { parse } from 'sdp-transform';
+import { extractFingerprints, extractZrtpHash, SdpSecurityError, withZrtpHash } from '../../../softphone-web/src/security/sdp-security-attributes.ts';
 import { auxSecretFromDescriptions, AuxSecretError, primaryFingerprint } from '../../../softphone-web/src/security/aux-secret.ts';
 import { createHash } from 'node:crypto';
 
@@ -26,11 +27,33 @@ describe('SDP security attributes', () => {
     expect(twice).toBe(once);
     const lines = once.split('\r\n');
     const audio = lines.indexOf('m=audio 9 UDP/TLS/RTP/SAVPF 111');
-    expect(lines[audio + 1]).toBe(`a=zrtp-hash:${HASH}`);
+    const application = lines.findIndex((l) => l.startsWith('m=application'));
+    const hashAt = lines.indexOf(`a=zrtp-hash:${HASH}`);
+    expect(hashAt).toBeGreaterThan(audio); // inside the audio m-section
+    expect(hashAt).toBeLessThan(application);
     expect(lines.filter((l) => l.startsWith('a=zrtp-hash:'))).toHaveLength(1);
     expect(once.endsWith('\r\n')).toBe(true);
+    expect(once.replace(/\r\n/g, '')).not.toContain('\n');
     expect(extractZrtpHash(once)).toBe(HASH);
     expect(extractZrtpHash(offer(FP_A))).toBeNull();
+    // A stale hash (other value, session level or the data section) is replaced, not kept beside.
+    const stale = offer(FP_A).replace('a=mid:1', `a=mid:1\r\na=zrtp-hash:1.10 ${'ff'.repeat(32)}`);
+    expect(withZrtpHash(stale, HASH).match(/a=zrtp-hash:/g)).toHaveLength(1);
+    // Everything else survives the rewrite (same parsed description apart from the hash).
+    const { media, ...session } = parse(once);
+    const { media: before, ...sessionBefore } = parse(offer(FP_A));
+    expect(session).toEqual(sessionBefore);
+    expect(media.map(({ invalid, ...m }) => m)).toEqual(before.map(({ invalid, ...m }) => m));
+  });
+
+  it('keeps a 64-bit session id exact (beyond Number precision)', () => {
+    const big = offer(FP_A).replace('o=- 4611 2', 'o=- 8403615332048243445 2');
+    expect(withZrtpHash(big, HASH)).toContain('o=- 8403615332048243445 2 IN IP4 127.0.0.1');
+  });
+
+  it('refuses two fingerprint lines in one section (a MitM adding its own beside the genuine one)', () => {
+    const doubled = offer(FP_A).replace('a=setup:actpass', `a=fingerprint:sha-256 ${FP_B}\r\na=setup:actpass`);
+    expect(() => extractFingerprints(doubled)).toThrow(SdpSecurityError);
   });
 
   it('rejects malformed input', () => {
@@ -57,6 +80,12 @@ describe('aux secret from both DTLS fingerprints', () => {
     const bobView = await auxSecretFromDescriptions(offer(FP_B), offer(FP_M)); // Bob sees Mallory's offer
     expect(Buffer.from(aliceView).equals(Buffer.from(honest))).toBe(false);
     expect(Buffer.from(aliceView).equals(Buffer.from(bobView))).toBe(false);
+  });
+
+  it('refuses a description whose sections carry different fingerprints', () => {
+    const mixed = offer(FP_A).replace(`a=fingerprint:sha-256 ${FP_A}\r\na=mid:1`, `a=fingerprint:sha-256 ${FP_B}\r\na=mid:1`);
+    expect(extractFingerprints(mixed)).toHaveLength(2);
+    expect(() => primaryFingerprint(mixed)).toThrow(AuxSecretError);
   });
 
   it('refuses a description without a fingerprint (fail closed)', async () => {

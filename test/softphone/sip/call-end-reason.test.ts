@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { endReasonHeaderValue, isBusyLike, reasonFromPeerBye, reasonMessage, sipStatusMessage } from '../../../softphone-web/src/sip/call-end-reason.ts';
+import { endReasonHeaders, endReasonHeaderValue, incomingRejectStatus, isBusyLike, reasonFromPeerBye, reasonFromPeerResponse, reasonMessage, sipStatusMessage } from '../../../softphone-web/src/sip/call-end-reason.ts';
 import { translator } from '../../../softphone-web/src/i18n/index.ts';
 
 describe('call end reasons', () => {
@@ -36,5 +36,27 @@ describe('call end reasons', () => {
     expect(reasonFromPeerBye('media-failed')).toEqual({ kind: 'media-failed' });
     expect(reasonFromPeerBye(undefined)).toEqual({ kind: 'normal' });
     expect(reasonFromPeerBye('anything else')).toEqual({ kind: 'normal' });
+  });
+
+  it('an INVITE this phone cannot take is refused with a status and the reason header (issue 14)', () => {
+    expect(incomingRejectStatus({ kind: 'media-failed' })).toBe(488);
+    expect(incomingRejectStatus({ kind: 'microphone' })).toBe(500);
+    expect(incomingRejectStatus({ kind: 'revoked' })).toBe(480);
+    expect(incomingRejectStatus({ kind: 'normal' })).toBe(603);
+    expect(endReasonHeaders({ kind: 'media-failed' })).toEqual(['X-Susurro-End-Reason: media-failed']);
+    expect(endReasonHeaders({ kind: 'microphone' })).toEqual(['X-Susurro-End-Reason: microphone-unavailable']);
+    expect(endReasonHeaders({ kind: 'normal' })).toEqual([]);
+  });
+
+  it('the caller reads the callee’s reason before the status, in words', () => {
+    const t = translator('en');
+    const es = translator('es');
+    const p = { name: 'Bob', target: '202', code: '' };
+    expect(reasonFromPeerResponse(488, 'media-failed')).toEqual({ kind: 'peer-media-failed' });
+    expect(reasonFromPeerResponse(500, 'microphone-unavailable')).toEqual({ kind: 'peer-microphone' });
+    expect(reasonFromPeerResponse(488, undefined)).toEqual({ kind: 'sip', status: 488 });
+    expect(reasonFromPeerResponse(603, 'nonsense')).toEqual({ kind: 'rejected' });
+    expect(t(reasonMessage({ kind: 'peer-media-failed' }), p)).toBe('Bob’s phone could not set up the audio connection, so the call could not start.');
+    expect(es(reasonMessage({ kind: 'peer-microphone' }), p)).toBe('El teléfono de Bob no puede usar su micrófono, así que la llamada no pudo empezar.');
   });
 });

@@ -4,9 +4,10 @@
  * unknown algorithm), throws TypeError or RangeError naming the problem — never another error,
  * never a result.
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { describe, it, expect } from 'vitest';
 import { crc32c } from '../../../src/zrtp/crc32c.ts';
-import { constantTimeEqual, hash, hmac } from '../../../src/zrtp/crypto/hash.ts';
+import { hash, hmac } from '../../../src/zrtp/crypto/hash.ts';
 import { kdf } from '../../../src/zrtp/kdf.ts';
 import { hashImage, makeHashChain, verifyHashChainLink } from '../../../src/zrtp/hash-chain.ts';
 import { parseZrtpHashAttribute, verifyZrtpHash, zrtpHashAttribute } from '../../../src/zrtp/zrtp-hash.ts';
@@ -17,7 +18,7 @@ import { renderSas, sasValue } from '../../../src/zrtp/sas.ts';
 import { encodePacket } from '../../../src/zrtp/packet.ts';
 import { encodeConfirmBody } from '../../../src/zrtp/messages/index.ts';
 import { generateKeyPair } from '../../../src/zrtp/crypto/key-agreement.ts';
-import { fromHex, toHex, concatBytes } from '../../../src/zrtp/bytes.ts';
+import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js';
 import { encodeMessage } from '../../../src/zrtp/messages/index.ts';
 
 const HOSTILE: unknown[] = [
@@ -50,8 +51,8 @@ const BYTE_POSITIONS: [string, (v: never) => unknown][] = [
   ['hash(alg, part)', (v) => hash('S256', v)],
   ['hmac(alg, key)', (v) => hmac('S256', v, b(1))],
   ['hmac(alg, key, part)', (v) => hmac('S384', b(32), v)],
-  ['constantTimeEqual(a)', (v) => constantTimeEqual(v, b(1))],
-  ['constantTimeEqual(b)', (v) => constantTimeEqual(b(1), v)],
+  ['equalBytes(a)', (v) => equalBytes(v, b(1))],
+  ['equalBytes(b)', (v) => equalBytes(b(1), v)],
   ['kdf(key)', (v) => kdf('S256', v, 'SAS', b(56), 256)],
   ['kdf(context)', (v) => kdf('S256', b(32), 'SAS', v, 256)],
   ['makeHashChain(h0)', (v) => makeHashChain('S256', v)],
@@ -75,7 +76,7 @@ const BYTE_POSITIONS: [string, (v: never) => unknown][] = [
   ['encodePacket(message)', (v) => encodePacket({ sequence: 1, ssrc: 1, message: v })],
   ['encodeConfirmBody(h0)', (v) => encodeConfirmBody({ h0: v, flags: { E: false, V: false, A: false, D: false }, cacheExpiry: 0 })],
   ['KeyPair.shared(peer)', (v) => generateKeyPair('X255', (n) => b(n)).shared(v)],
-  ['toHex(bytes)', (v) => toHex(v)],
+  ['bytesToHex(bytes)', (v) => bytesToHex(v)],
   ['concatBytes(part)', (v) => concatBytes(b(1), v)],
 ];
 
@@ -106,8 +107,8 @@ describe('wrong sizes and unknown algorithms are RangeErrors naming the argument
     ['withMessageMac on a 12-byte message', () => withMessageMac('S256', b(32), b(12)), /too short/],
     ['cfbEncrypt AES1 with a 24-byte key', () => cfbEncrypt('AES1', b(24), b(16), b(4)), /key must be 16 bytes/],
     ['renderSas B16', () => renderSas('B16' as 'B32', b(32)), /unknown SAS type/],
-    ['fromHex odd length', () => fromHex('abc'), /even-length/],
-    ['fromHex non-hex', () => fromHex('zz'), /hex/],
+    ['hexToBytes odd length', () => hexToBytes('abc'), /hex/],
+    ['hexToBytes non-hex', () => hexToBytes('zz'), /hex/],
   ] as const)('%s', (_n, fn, re) => {
     expect(fn).toThrow(re);
   });

@@ -3,6 +3,7 @@
  * from bzrtp's own test suite (vectors/zrtp-kdf-bzrtp.json: KDF patterns generated with GNU
  * ZRTP C++; vectors/zrtp-exchange-bzrtp.json: a captured bzrtp DH3k exchange).
  */
+import { bytesToHex as hex } from '@noble/hashes/utils.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +25,6 @@ import { MemoryRetainedSecretCache } from '../../../src/zrtp/cache/memory-cache.
 import { withMandatory } from '../../../src/zrtp/algorithms.ts';
 
 const h = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 const kdfVectors = JSON.parse(readFileSync(new URL('../../vectors/zrtp-kdf-bzrtp.json', import.meta.url), 'utf8'));
 const exchange = JSON.parse(readFileSync(new URL('../../vectors/zrtp-exchange-bzrtp.json', import.meta.url), 'utf8'));

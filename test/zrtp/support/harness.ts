@@ -117,6 +117,8 @@ export interface Endpoint {
   errors: ZrtpError[];
   states: ZrtpState[];
   retransmitRequests: ('T1' | 'T2' | null)[];
+  /** Every onDropped(reason, messageType) the session reported. */
+  drops: [string, string | null][];
   /** Deliver one inbound item (a message, or a packet in packet mode). */
   deliver(bytes: Uint8Array): void;
 }
@@ -148,6 +150,7 @@ export function makeEndpoint(opts: EndpointOptions): Endpoint {
     errors: [],
     states: [],
     retransmitRequests: [],
+    drops: [],
     deliver: () => undefined,
   };
   const random = opts.seed === undefined ? undefined : seededRandom(opts.seed);
@@ -179,6 +182,9 @@ export function makeEndpoint(opts: EndpointOptions): Endpoint {
       },
       onStateChange(state) {
         ep.states.push(state);
+      },
+      onDropped(reason, messageType) {
+        ep.drops.push([reason, messageType]);
       },
     },
   });
@@ -235,4 +241,4 @@ export async function handshake(a: Endpoint, b: Endpoint, clock?: SimClock): Pro
   await runUntilQuiet(a, b, clock);
 }
 
-export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+export { bytesToHex as hex } from '@noble/hashes/utils.js';

@@ -8,8 +8,10 @@ import { fileURLToPath } from 'node:url';
 
 const DIR = fileURLToPath(new URL('../../vectors/', import.meta.url));
 
-export const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
-export const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+// Hex both ways from @noble/hashes/utils (strict: a malformed vector fails instead of truncating).
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+export const hex = hexToBytes;
+export const toHex = bytesToHex;
 
 export interface KdfVector {
   index: number;

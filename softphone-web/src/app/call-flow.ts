@@ -1,0 +1,297 @@
+import { SessionState, type Invitation, type Inviter, type Session } from 'sip.js';
+import type { Colleague } from '../api/phone-api.ts';
+import type { ToneName } from '../media/tones.ts';
+import { END_REASON_HEADER, endReasonHeaders, incomingRejectStatus, isBusyLike, reasonFromPeerBye, reasonFromPeerResponse, reasonMessage, type CallEndReason } from '../sip/call-end-reason.ts';
+import { isSecureSdh, type SecureSessionDescriptionHandler } from '../sip/secure-session-description-handler.ts';
+import type { CallSecurity, CallSecurityDelegate } from '../security/call-security.ts';
+import type { RegisteredAgent } from './registration.ts';
+import type { Scheduler } from './scheduler.ts';
+import { SecurityWatch, type WatchedCall } from './security-watch.ts';
+import type { CallView, Store } from './state.ts';
+
+/**
+ * One call at a time, as a state machine over sip.js's session states (see CallPhase in
+ * state.ts): dialing → ringing → connecting → securing → secure | not-secure → ended, or
+ * incoming → connecting → …. Every end goes through finish(), which also answers what is
+ * still unanswered: an incoming INVITE this phone cannot take (no peer connection, no
+ * microphone, failed media) gets a final response carrying X-Susurro-End-Reason, so the
+ * caller stops ringing and can say why (RFC 3261 §13.3.1.3: a UAS that cannot accept the
+ * offer must reject the INVITE).
+ */
+export interface Tones {
+  play(name: ToneName): void;
+  stop(): void;
+}
+
+export interface CallFlowDeps {
+  store: Store;
+  scheduler: Scheduler;
+  tones: Tones;
+  remoteAudio: { srcObject: MediaProvider | null; play(): Promise<void> };
+  announce: (text: string) => void;
+  getUserMedia: (constraints: MediaStreamConstraints) => Promise<MediaStream>;
+  /** A new CallSecurity for a call (device identity, cache and SFrame protection bound in). */
+  createSecurity: (delegate: CallSecurityDelegate) => CallSecurity;
+  random: (n: number) => Uint8Array;
+  agent: () => RegisteredAgent | null;
+  ensureFreshTurn: () => Promise<void>;
+  /** A call ended without a reason of its own: the account may have been revoked. */
+  onUnexplainedEnd: () => void;
+  securingTimeoutMs?: number;
+}
+
+interface ActiveCall {
+  view: CallView;
+  session: Inviter | Invitation;
+  direction: 'outgoing' | 'incoming';
+  security: CallSecurity | null;
+  watch: SecurityWatch;
+  endReason: CallEndReason | null;
+}
+
+const AUDIO_ONLY: MediaStreamConstraints = { audio: true, video: false };
+const EXTENSION = /^[0-9A-Za-z._-]{1,32}$/;
+
+export class CallFlow {
+  private call: ActiveCall | null = null;
+  private callIds = 0;
+  /** A microphone stream opened while an incoming call rings, handed to the call on answer. */
+  private warmMicrophone: Promise<MediaStream> | null = null;
+
+  constructor(private readonly deps: CallFlowDeps) {}
+
+  get active(): boolean {
+    return this.call !== null;
+  }
+
+  /** The SecurityWatch of the current call (SAS actions of the UI go there). */
+  get watch(): SecurityWatch | null {
+    return this.call?.watch ?? null;
+  }
+
+  /** Called by the SDH factory: the current call's CallSecurity, created on first use. */
+  securityFor(session: Session): CallSecurity {
+    const call = this.call;
+    if (!call || call.session !== session) throw new Error('securityFor: not the current call');
+    if (call.security) return call.security;
+    const watch = call.watch;
+    const security = this.deps.createSecurity({
+      onSecuring: () => this.call === call && watch.onSecuring(),
+      onSecure: (info) => this.call === call && watch.onSecure(info),
+      onFailure: (failure) => this.call === call && watch.onFailure(failure),
+      onPeerGone: () => this.call === call && watch.onPeerGone(),
+    });
+    call.security = security;
+    watch.attach(security);
+    return security;
+  }
+
+  /** The media stream factory of the SDH: the warm microphone if the phone rang, else a fresh one. */
+  microphone(constraints: MediaStreamConstraints): Promise<MediaStream> {
+    const warm = this.warmMicrophone;
+    this.warmMicrophone = null;
+    return warm ?? this.deps.getUserMedia(constraints);
+  }
+
+  async dial(extension: string): Promise<void> {
+    const agent = this.deps.agent();
+    const target = extension.trim();
+    if (!agent || this.call || !EXTENSION.test(target)) return;
+    await this.deps.ensureFreshTurn();
+    const inviter = agent.inviter(target);
+    this.begin(inviter, 'outgoing', this.colleague(target), 'dialing');
+    this.deps.tones.play('ringback');
+    try {
+      await inviter.invite({
+        requestDelegate: {
+          onProgress: (response) => {
+            if (response.message.statusCode === 180) this.setPhase(inviter, 'ringing');
+          },
+          onReject: (response) => {
+            const reason = reasonFromPeerResponse(response.message.statusCode ?? 500, response.message.getHeader(END_REASON_HEADER));
+            this.finish(reason, inviter);
+          },
+        },
+      });
+    } catch {
+      this.finish({ kind: 'sip', status: 500 }, inviter);
+    }
+  }
+
+  incoming(invitation: Invitation): void {
+    if (this.call) {
+      void invitation.reject({ statusCode: 486 }).catch(() => undefined);
+      return;
+    }
+    const peer = this.colleague(invitation.remoteIdentity.uri.user ?? '?', invitation.remoteIdentity.displayName);
+    this.begin(invitation, 'incoming', peer, 'incoming');
+    this.deps.tones.play('incoming');
+    // Open the microphone, create the peer connection and prepare the answer now, while the
+    // phone rings; sip.js reuses this handler on accept() and closes it on reject/cancel.
+    let microphoneFailed = false;
+    const microphone = this.deps.getUserMedia(AUDIO_ONLY);
+    microphone.catch(() => (microphoneFailed = true));
+    this.warmMicrophone = microphone;
+    const offer = invitation.request.body;
+    try {
+      // setupSessionDescriptionHandler is sip.js-internal but stable in 0.21.
+      const sdh = (invitation as unknown as { setupSessionDescriptionHandler(): unknown }).setupSessionDescriptionHandler();
+      if (isSecureSdh(sdh) && typeof offer === 'string' && /^application\/sdp/i.test(invitation.request.getHeader('Content-Type') ?? '')) {
+        sdh.prepareAnswer(offer, { constraints: AUDIO_ONLY }).catch(() => {
+          // A CANCEL closes the handler too: that call was missed, not failed.
+          if (invitation.state === SessionState.Initial || invitation.state === SessionState.Establishing) this.finish(microphoneFailed ? { kind: 'microphone' } : { kind: 'media-failed' }, invitation);
+        });
+      }
+    } catch {
+      // No peer connection can be made here (e.g. WebRTC unavailable): refuse the INVITE now.
+      this.finish({ kind: 'media-failed' }, invitation);
+      return;
+    }
+    this.deps.announce(peer.displayName);
+  }
+
+  async answer(): Promise<void> {
+    const call = this.call;
+    if (!call || call.direction !== 'incoming' || call.view.phase !== 'incoming') return;
+    this.deps.tones.stop();
+    this.setPhase(call.session, 'connecting');
+    try {
+      await (call.session as Invitation).accept({ sessionDescriptionHandlerOptions: { constraints: AUDIO_ONLY } });
+    } catch {
+      this.finish({ kind: 'media-failed' }, call.session);
+    }
+  }
+
+  reject(): void {
+    const call = this.call;
+    if (!call || call.direction !== 'incoming') return;
+    call.endReason = { kind: 'normal' };
+    void (call.session as Invitation).reject({ statusCode: 603 }).catch(() => undefined);
+    this.finish({ kind: 'normal' }, call.session);
+  }
+
+  hangup(reason: CallEndReason = { kind: 'normal' }): void {
+    const call = this.call;
+    if (!call) return;
+    call.endReason = reason;
+    const s = call.session;
+    if (s.state === SessionState.Established) void s.bye({ requestOptions: { extraHeaders: endReasonHeaders(reason) } }).catch(() => undefined);
+    else if (call.direction === 'outgoing' && (s.state === SessionState.Initial || s.state === SessionState.Establishing)) void (s as Inviter).cancel().catch(() => undefined);
+    this.finish(reason, s); // an unanswered incoming call is refused there
+  }
+
+  toggleMute(): void {
+    const call = this.call;
+    if (!call || call.view.security?.auxMismatch) return; // the microphone stays off on a flagged call
+    const muted = !call.view.muted;
+    this.secureSdh(call)?.enableSenderTracks(!muted);
+    this.updateCall(call.session, (c) => ({ ...c, muted }));
+  }
+
+  private colleague(extension: string, fallbackName?: string): Colleague {
+    const known = this.deps.store.state.directory.find((c) => c.extension === extension);
+    return known ?? { extension, displayName: fallbackName || extension };
+  }
+
+  private begin(session: Inviter | Invitation, direction: 'outgoing' | 'incoming', peer: Colleague, phase: CallView['phase']): void {
+    const view: CallView = { id: ++this.callIds, direction, peer, phase, answeredAt: null, muted: false, security: null, securityFailure: null, ended: null };
+    const handle: WatchedCall = {
+      get view() {
+        return call.view;
+      },
+      update: (fn) => this.updateCall(session, fn),
+      end: (reason) => {
+        if (this.call === call) this.hangup(reason);
+      },
+      setMicrophone: (on) => this.secureSdh(call)?.enableSenderTracks(on),
+      rtpCounters: async () => (await this.secureSdh(call)?.audioRtpCounters()) ?? null,
+    };
+    const watch = new SecurityWatch(handle, { scheduler: this.deps.scheduler, random: this.deps.random, securingTimeoutMs: this.deps.securingTimeoutMs });
+    const call: ActiveCall = { view, session, direction, security: null, watch, endReason: null };
+    this.call = call;
+    session.delegate = {
+      onBye: (bye) => {
+        call.endReason = reasonFromPeerBye(bye.request.getHeader(END_REASON_HEADER));
+      },
+      onSessionDescriptionHandler: (sdh) => {
+        if (!isSecureSdh(sdh)) return;
+        sdh.remoteMediaStream.addEventListener('addtrack', () => this.playRemote(sdh));
+        this.playRemote(sdh);
+        sdh.peerConnectionDelegate = {
+          onconnectionstatechange: () => {
+            if (sdh.peerConnection?.connectionState === 'failed') this.finish({ kind: 'media-failed' }, session);
+          },
+        };
+      },
+    };
+    session.stateChange.addListener((state) => {
+      if (state === SessionState.Established) {
+        this.deps.tones.stop();
+        this.updateCall(session, (c) => ({
+          ...c,
+          answeredAt: this.deps.scheduler.now(),
+          phase: c.phase === 'securing' || c.phase === 'secure' || c.phase === 'not-secure' ? c.phase : 'connecting',
+        }));
+        watch.mediaStarted();
+      } else if (state === SessionState.Terminated) {
+        // sip.js reports Terminated before the request delegate's onReject sees the final
+        // response; let that run first so "404"/"486"… is the reason shown, not "ended".
+        this.deps.scheduler.after(0, () => {
+          const reason = call.endReason ?? (!call.view.answeredAt && direction === 'incoming' ? { kind: 'missed' as const } : { kind: 'normal' as const });
+          this.finish(reason, session);
+        });
+      }
+    });
+    this.deps.store.update((s) => ({ ...s, screen: 'call', call: view }));
+  }
+
+  private secureSdh(call: ActiveCall): SecureSessionDescriptionHandler | null {
+    const sdh = call.session.sessionDescriptionHandler;
+    return isSecureSdh(sdh) ? sdh : null;
+  }
+
+  private playRemote(sdh: SecureSessionDescriptionHandler): void {
+    const audio = this.deps.remoteAudio;
+    if (audio.srcObject !== sdh.remoteMediaStream) audio.srcObject = sdh.remoteMediaStream;
+    void audio.play().catch(() => undefined);
+  }
+
+  private setPhase(session: Session, phase: CallView['phase']): void {
+    this.updateCall(session, (c) => (c.phase === 'ended' ? c : { ...c, phase }));
+  }
+
+  private updateCall(session: Session, fn: (c: CallView) => CallView): void {
+    const call = this.call;
+    if (!call || call.session !== session) return;
+    call.view = fn(call.view);
+    this.deps.store.update((s) => ({ ...s, call: call.view }));
+  }
+
+  private finish(reason: CallEndReason, session?: Session): void {
+    const call = this.call;
+    if (!call || (session && call.session !== session)) return;
+    this.call = null;
+    call.watch.stop();
+    const warm = this.warmMicrophone;
+    this.warmMicrophone = null;
+    void warm?.then((s) => s.getTracks().forEach((t) => t.stop())).catch(() => undefined);
+    const final = call.endReason ?? reason;
+    if (isBusyLike(final)) this.deps.tones.play('busy');
+    else this.deps.tones.stop();
+    this.deps.remoteAudio.srcObject = null;
+    const params = { name: call.view.peer.displayName, target: call.view.peer.extension, code: final.kind === 'sip' ? String(final.status) : '' };
+    call.view = { ...call.view, phase: 'ended', ended: { message: reasonMessage(final), params } };
+    this.deps.store.update((s) => ({ ...s, call: call.view }));
+    const s = call.session;
+    if (s.state === SessionState.Established) void s.bye({ requestOptions: { extraHeaders: endReasonHeaders(final) } }).catch(() => undefined);
+    else if (call.direction === 'incoming' && (s.state === SessionState.Initial || s.state === SessionState.Establishing)) {
+      // Still unanswered: tell the caller, with the reason, instead of letting it ring on.
+      const statusCode = incomingRejectStatus(final);
+      void (s as Invitation).reject({ statusCode, extraHeaders: endReasonHeaders(final) }).catch(() => undefined);
+    }
+    call.security?.close(); // also when its session description handler was never built
+    // The revoked client finds out why: probe the token (a BYE from Kamailio's dialog
+    // end carries no reason of its own).
+    if (final.kind === 'normal' || final.kind === 'connection-lost') this.deps.onUnexplainedEnd();
+  }
+}

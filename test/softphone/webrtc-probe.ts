@@ -1,0 +1,191 @@
+/**
+ * What the softphone e2e tests and the call-setup benchmark learn about a page's WebRTC from
+ * the TEST side (the shipped bundle has no diagnostics or test switches): an init script,
+ * installed with page.addInitScript before the app loads, wraps
+ *  - RTCPeerConnection: every instance is kept (getStats, senders), with a per-connection
+ *    timeline of set-up milestones;
+ *  - createDataChannel: on the channel labelled "zrtp", send() can be made to drop every
+ *    message (`blockZrtp`), the fault the fail-closed test needs, or to flip one bit of the
+ *    ZRTP Hello it sends (`tamperHello`), an on-path attacker's edit — the product cannot tell;
+ *  - Worker: the SFrame worker (named "sframe") is kept, so its own counters can be asked
+ *    for with the worker protocol's 'get-stats' (src/media-crypto/worker-protocol.ts).
+ */
+import type { Page } from 'playwright-core';
+
+interface Probe {
+  pcs: RTCPeerConnection[];
+  workers: Worker[];
+  blockZrtp: boolean;
+  zrtpSendsDropped: number;
+  tamperHello: boolean;
+  hellosTampered: number;
+  timeline: Record<string, number>;
+}
+
+/** Runs in the page before any of its scripts (serialised by playwright: self-contained). */
+function probeInitScript(): void {
+  const g = globalThis as unknown as Record<string, unknown>;
+  if (g.__susurroProbe) return;
+  const probe: Probe = { pcs: [], workers: [], blockZrtp: false, zrtpSendsDropped: 0, tamperHello: false, hellosTampered: 0, timeline: {} };
+  Object.defineProperty(g, '__susurroProbe', { value: probe });
+  const at = () => performance.timeOrigin + performance.now();
+  const mark = (name: string) => (probe.timeline[name] ??= at());
+  const NativePc = RTCPeerConnection;
+  class ProbedPeerConnection extends NativePc {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      probe.pcs.push(this);
+      probe.timeline = { pcCreated: at() };
+      this.addEventListener('connectionstatechange', () => mark(`pc-${this.connectionState}`));
+      this.addEventListener('icegatheringstatechange', () => mark(`gathering-${this.iceGatheringState}`));
+    }
+  }
+  g.RTCPeerConnection = ProbedPeerConnection;
+  const proto = NativePc.prototype;
+  for (const name of ['setLocalDescription', 'setRemoteDescription'] as const) {
+    const native = proto[name] as (...args: unknown[]) => Promise<void>;
+    (proto as unknown as Record<string, unknown>)[name] = function (this: RTCPeerConnection, ...args: unknown[]) {
+      mark(name === 'setLocalDescription' ? 'localDescription' : 'remoteDescription');
+      return native.apply(this, args);
+    };
+  }
+  const nativeCreateDataChannel = proto.createDataChannel;
+  proto.createDataChannel = function (this: RTCPeerConnection, label: string, init?: RTCDataChannelInit) {
+    const channel = nativeCreateDataChannel.call(this, label, init);
+    if (label === 'zrtp') {
+      channel.addEventListener('open', () => mark('channelOpen'));
+      const nativeSend = channel.send.bind(channel) as (data: unknown) => void;
+      channel.send = ((data: unknown) => {
+        if (probe.blockZrtp) {
+          probe.zrtpSendsDropped++;
+          return;
+        }
+        mark('zrtpFirstSend');
+        // An on-path attacker's edit: one bit of the Hello's client id (RFC 6189 §5.2, bytes
+        // 16-31 after preamble, length and the "Hello   " type block) — the message still parses.
+        if (probe.tamperHello && ArrayBuffer.isView(data)) {
+          const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+          if (String.fromCharCode(...bytes.subarray(4, 12)) === 'Hello   ') {
+            bytes[20]! ^= 0x01;
+            probe.hellosTampered++;
+            nativeSend(bytes);
+            return;
+          }
+        }
+        nativeSend(data);
+      }) as RTCDataChannel['send'];
+    }
+    return channel;
+  };
+  const NativeWorker = Worker;
+  class ProbedWorker extends NativeWorker {
+    constructor(url: string | URL, options?: WorkerOptions) {
+      super(url, options);
+      if (options?.name !== 'sframe') return;
+      probe.workers.push(this);
+      const nativePost = this.postMessage.bind(this) as (m: unknown, t?: Transferable[]) => void;
+      this.postMessage = ((message: { type?: string }, transfer?: Transferable[]) => {
+        if (message?.type === 'set-keys') mark('keysPosted');
+        nativePost(message, transfer ?? []);
+      }) as Worker['postMessage'];
+      this.addEventListener('message', (e: MessageEvent<{ type?: string }>) => {
+        if (e.data?.type === 'ack' && probe.timeline.keysPosted) mark('keysAcked');
+      });
+    }
+  }
+  g.Worker = ProbedWorker;
+}
+
+/** Install the probe on a page (before its first navigation, or reload after). */
+export async function installWebRtcProbe(page: Page): Promise<void> {
+  // Under tsx (the benchmarks) esbuild's keepNames wraps named classes and functions in
+  // __name(…), a helper the page does not have: give the script a local one.
+  await page.addInitScript({ content: `{ const __name = (target) => target; (${probeInitScript.toString()})(); }` });
+}
+
+/** From now on, drop (or stop dropping) everything the page sends on its ZRTP data channel. */
+export async function blockZrtp(page: Page, on: boolean): Promise<void> {
+  await page.evaluate((v) => ((globalThis as any).__susurroProbe.blockZrtp = v), on);
+}
+
+/** From now on, flip one bit of every ZRTP Hello the page sends (or stop doing so). */
+export async function tamperHello(page: Page, on: boolean): Promise<void> {
+  await page.evaluate((v) => ((globalThis as any).__susurroProbe.tamperHello = v), on);
+}
+
+/** How many Hellos were altered (proves the attack happened). */
+export function hellosTampered(page: Page): Promise<number> {
+  return page.evaluate(() => (globalThis as any).__susurroProbe.hellosTampered as number);
+}
+
+/** How many ZRTP messages the block swallowed (proves the block was in effect). */
+export function zrtpSendsDropped(page: Page): Promise<number> {
+  return page.evaluate(() => (globalThis as any).__susurroProbe.zrtpSendsDropped as number);
+}
+
+/** Set-up milestones of the page's newest peer connection (performance.timeOrigin-based ms). */
+export function callTimeline(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(() => ({ ...(globalThis as any).__susurroProbe.timeline }));
+}
+
+/** Whether each sender track of the newest peer connection is enabled (microphone on). */
+export function senderTracksEnabled(page: Page): Promise<Array<boolean | undefined>> {
+  return page.evaluate(() => {
+    const pc = (globalThis as any).__susurroProbe.pcs.at(-1) as RTCPeerConnection | undefined;
+    return pc ? pc.getSenders().map((s) => s.track?.enabled) : [];
+  });
+}
+
+/** The selected ICE candidate pair of the newest peer connection (getStats). */
+export async function selectedPair(page: Page): Promise<{ local: string; remote: string; localPort: number; remotePort: number; remoteAddress: string; localRelayProtocol: string } | null> {
+  return page.evaluate(async () => {
+    const pc = (globalThis as any).__susurroProbe.pcs.at(-1) as RTCPeerConnection | undefined;
+    if (!pc) return null;
+    const stats = await pc.getStats();
+    let pairId: string | undefined;
+    stats.forEach((r: any) => {
+      if (r.type === 'transport' && r.selectedCandidatePairId) pairId = r.selectedCandidatePairId;
+    });
+    const pair = pairId ? (stats.get(pairId) as any) : undefined;
+    if (!pair) return null;
+    const l = stats.get(pair.localCandidateId) as any;
+    const r = stats.get(pair.remoteCandidateId) as any;
+    return { local: l?.candidateType, remote: r?.candidateType, localPort: l?.port, remotePort: r?.port, remoteAddress: r?.address, localRelayProtocol: l?.relayProtocol };
+  });
+}
+
+/**
+ * The SFrame counters of the page's newest SFrame worker, asked of the worker itself with a
+ * 'get-stats' request (an id the app never uses), plus the audio RTP packets the newest peer
+ * connection sent. null when the page has no SFrame worker.
+ */
+export async function mediaCounters(page: Page): Promise<{ framesEncrypted: number; framesDecrypted: number; droppedNoKey: number; droppedAuth: number; rtpPacketsSent: number } | null> {
+  return page.evaluate(async () => {
+    const probe = (globalThis as any).__susurroProbe;
+    const worker = probe.workers.at(-1) as Worker | undefined;
+    if (!worker) return null;
+    const id = 2 ** 31 + Math.floor(Math.random() * 2 ** 20);
+    // (no named helpers in here: tsx's keepNames would reference __name inside the page)
+    const stats = await new Promise<any>((resolve, reject) => {
+      const done = new AbortController();
+      const timer = setTimeout(() => (done.abort(), reject(new Error('SFrame worker did not answer get-stats'))), 3000);
+      worker.addEventListener(
+        'message',
+        (e: MessageEvent) => {
+          if (e.data?.type !== 'stats' || e.data.id !== id) return;
+          clearTimeout(timer);
+          done.abort();
+          resolve(e.data.stats);
+        },
+        { signal: done.signal },
+      );
+      worker.postMessage({ type: 'get-stats', id });
+    });
+    let rtpPacketsSent = 0;
+    const pc = probe.pcs.at(-1) as RTCPeerConnection | undefined;
+    (await pc?.getStats())?.forEach((r: any) => {
+      if (r.type === 'outbound-rtp' && r.kind === 'audio') rtpPacketsSent += r.packetsSent ?? 0;
+    });
+    return { framesEncrypted: stats.encrypted, framesDecrypted: stats.decrypted, droppedNoKey: stats.droppedNoKey, droppedAuth: stats.droppedAuth, rtpPacketsSent };
+  });
+}
