@@ -67,7 +67,7 @@ describe('serveAdmin', () => {
   it('serves the real admin API: /health 200 when all components are up, 503 otherwise, no details without a token', async () => {
     const ok = await get('/health');
     expect(ok.status).toBe(200);
-    expect(JSON.parse(ok.body)).toEqual({ status: 'ok', components: [{ name: 'kamailio', up: true }, { name: 'turn', up: true }, { name: 'database', up: true }] });
+    expect(JSON.parse(ok.body)).toEqual({ status: 'ok', localTrial: true, components: [{ name: 'kamailio', up: true }, { name: 'turn', up: true }, { name: 'database', up: true }] });
     components = [{ name: 'kamailio', up: false, detail: 'process restarting' }, { name: 'turn', up: true }];
     const degraded = await get('/health');
     expect(degraded.status).toBe(503);
