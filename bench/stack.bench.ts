@@ -13,7 +13,6 @@ import { performance } from 'node:perf_hooks';
 import { figure, summarize, type Benchmark, type Figure } from './lib/report.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { createAccountRow } from '../src/db/index.ts';
-import { turnCredentials } from '../src/media-relay/credentials.ts';
 import { startStack, type RunningStack } from '../src/stack/index.ts';
 import { testStackOverrides } from '../test/support/stack.ts';
 import { RawSipConnection, rawRegister } from '../test/support/sip-client.ts';
@@ -89,7 +88,7 @@ const bench: Benchmark = {
 
       const alloc: number[] = [];
       for (let i = 0; i < ALLOCATIONS; i++) {
-        const cred = turnCredentials(stack.turnSecret, `u${i}`, 600);
+        const cred = stack.turnCredentials.issue({ account: `u${i}`, ttlSeconds: 600 });
         const c = await TurnUdpClient.open('127.0.0.1', stack.config.ports.turn);
         const t0 = performance.now();
         const r = await c.allocate(cred.username, cred.credential);

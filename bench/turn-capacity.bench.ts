@@ -1,7 +1,8 @@
 /**
  * Issue #7 figure: concurrent relayed two-way sessions at 50 packets/s each through the
- * project's coturn config (src/media-relay renderTurnConfig) vs a bare coturn config (listener,
- * relay range, the same TURN REST secret auth), increasing session counts until loss > 0.1 %.
+ * project's coturn config (src/media-relay renderTurnConfig, long-term credentials read from the
+ * revocable credential database per Allocate) vs a bare coturn config (listener, relay range,
+ * stock TURN REST shared-secret auth), increasing session counts until loss > 0.1 %.
  * Target: ≥ 500 sessions for ours on this 2-core machine.
  *
  * Load: turnutils_uclient -y (client-to-client: every client allocates a relay, sends 160-byte
@@ -13,8 +14,8 @@
  * Bench-only deviations from a deployed config, the same for both servers: allow-loopback-peers
  * (every peer is on 127.0.0.1; ours gets it as the local trial of its loopback publicHost), a relay range of RELAY_SPAN ports (the default 49160-49400 holds
  * only 241 allocations, see the notes), a fresh server per step, and for ours user-quota lifted (all clients of one
- * uclient process share one REST user; the project's per-user quota of 12 is a per-account limit,
- * the total-quota of 1200 stays).
+ * uclient process share one issued credential; the project's per-user quota of 12 is a
+ * per-credential limit, the total-quota of 1200 stays).
  */
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,8 @@ import { figure, type Benchmark, type Figure } from './lib/report.ts';
 import { QUICK, sleep, startProcess, type Tracked } from './lib/proc.ts';
 import { runUclientStep, writeBareTurnConfig, type StepResult } from './lib/turn-load.ts';
 import { loadConfig } from '../src/config/index.ts';
-import { renderTurnConfig, ensureSecretFile, turnCliPasswordFile, stunBinding } from '../src/media-relay/index.ts';
+import { renderTurnConfig, ensureSecretFile, openTurnCredentialStore, turnCliPasswordFile, stunBinding } from '../src/media-relay/index.ts';
+import type { UclientAuth } from './lib/turn-load.ts';
 import { ensureTlsMaterial } from '../src/tls/dev-ca.ts';
 import { freePorts } from '../test/support/ports.ts';
 
@@ -43,17 +45,17 @@ async function startTurn(confFile: string, port: number): Promise<Tracked> {
   throw new Error(`turnserver (${confFile}) did not answer STUN on 127.0.0.1:${port}`);
 }
 
-interface Server { label: string; confFile: string; port: number; steps: StepResult[]; done: boolean }
+interface Server { label: string; confFile: string; port: number; auth: UclientAuth; steps: StepResult[]; done: boolean }
 
 /**
  * One ladder step on a freshly started server: uclient leaves about half of its allocations to
  * expire (600 s lifetime), which would eat the next step's relay ports and the project's
  * total-quota; a restart per step gives every step the same clean server.
  */
-async function step(srv: Server, sessions: number, secret: string, progress: (l: string) => void): Promise<void> {
+async function step(srv: Server, sessions: number, progress: (l: string) => void): Promise<void> {
   const proc = await startTurn(srv.confFile, srv.port);
   try {
-    const r = await runUclientStep({ port: srv.port, secret, sessions, perProcess: PER_PROCESS, packets: PACKETS, intervalMs: 20, length: 160, timeoutMs: 60_000 });
+    const r = await runUclientStep({ port: srv.port, auth: srv.auth, sessions, perProcess: PER_PROCESS, packets: PACKETS, intervalMs: 20, length: 160, timeoutMs: 60_000 });
     srv.steps.push(r);
     progress(`${srv.label}: ${sessions} sessions → loss ${(r.loss * 100).toFixed(3)} % (${r.received}/${r.expected} packets, ${r.failedProcesses} client processes failed, ${r.seconds.toFixed(1)} s; per process sent/received: ${r.processes.map((p) => `${p.sent}/${p.received}`).join(' ')})`);
     if (r.loss > MAX_LOSS) srv.done = true;
@@ -86,15 +88,20 @@ const bench: Benchmark = {
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
     try {
       const tls = ensureTlsMaterial(config);
-      const secret = ensureSecretFile(config.turn.secretFile);
+      const secret = ensureSecretFile(join(dir, 'secrets', 'bare-turn-secret')); // the bare reference's REST secret
       const cliPassword = ensureSecretFile(turnCliPasswordFile(config));
-      const rendered = renderTurnConfig(config, runDir, { turnSecret: secret, cliPassword }, tls);
+      // created before coturn starts (the view coturn reads); the bench is its only writer here
+      const store = openTurnCredentialStore(config);
+      const rendered = renderTurnConfig(config, runDir, { cliPassword }, tls);
       if (!/^user-quota=\d+$/m.test(rendered)) throw new Error('project turnserver.conf has no user-quota line any more: revisit this benchmark');
       const oursConf = join(runDir, 'turnserver.conf');
       writeFileSync(oursConf, rendered.replace(/^user-quota=\d+$/m, 'user-quota=0'), { mode: 0o600 });
       const bareConf = writeBareTurnConfig(runDir, { port: barePort!, relayMin: bareMin, relayMax: bareMin + RELAY_SPAN - 1, secret, realm: config.domain });
-      const ours: Server = { label: 'ours', confFile: oursConf, port: turn!, steps: [], done: false };
-      const bare: Server = { label: 'bare', confFile: bareConf, port: barePort!, steps: [], done: false };
+      const ours: Server = {
+        label: 'ours', confFile: oursConf, port: turn!, steps: [], done: false,
+        auth: { credential: (i) => store.issue({ account: `bench${i}`, ttlSeconds: 900, scope: 'bench' }) },
+      };
+      const bare: Server = { label: 'bare', confFile: bareConf, port: barePort!, auth: { secret }, steps: [], done: false };
       progress(`ours 127.0.0.1:${turn}, bare 127.0.0.1:${barePort}; steps ${STEPS.join(',')} sessions × ${PACKETS} packets of 160 B every 20 ms, alternating, fresh server per step`);
       const deadline = Date.now() + (QUICK ? 80_000 : 300_000);
       for (const sessions of STEPS) {
@@ -105,7 +112,7 @@ const bench: Benchmark = {
             srv.done = true;
             continue;
           }
-          await step(srv, sessions, secret, progress);
+          await step(srv, sessions, progress);
         }
         if (ours.done && bare.done) break;
       }
@@ -122,7 +129,7 @@ const bench: Benchmark = {
         median: o,
         p99: null,
         samples: oursSteps.length,
-        reference: { name: 'bare coturn 4.6 config (listener, relay range, same REST-secret auth)', median: b, p99: null },
+        reference: { name: 'bare coturn 4.6 config (listener, relay range, stock REST-secret auth)', median: b, p99: null },
         target: { op: '>=', value: 500, of: 'median' },
         notes: `loss per step, ours: ${worst(oursSteps)}; bare: ${worst(bareSteps)}. Relay range ${RELAY_SPAN} ports for both: the project default 49160-49400 (241 ports) caps a server at 241 allocations, i.e. about 120 two-party calls both relayed.`,
       })];

@@ -1,7 +1,8 @@
 /**
  * coturn load with coturn's own client, turnutils_uclient (4.6): client-to-client mode (-y),
  * each client sending fixed-size packets at a fixed interval through its relay to its peer
- * client and receiving the peer's, with TURN REST credentials (-W secret -u user).
+ * client and receiving the peer's, with either TURN REST credentials (-W secret -u user, the
+ * bare reference) or long-term credentials the project's store issued (-u user -w password).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,8 +42,11 @@ export interface StepResult {
  * `sessions` clients at once, split over processes of at most `perProcess` clients (so both
  * cores drive load), each sending `packets` packets of `length` bytes every `intervalMs`.
  */
+/** How uclient process `i` authenticates: a REST shared secret, or one issued credential per process. */
+export type UclientAuth = { secret: string } | { credential: (i: number) => { username: string; credential: string } };
+
 export async function runUclientStep(o: {
-  port: number; secret: string; sessions: number; perProcess: number; packets: number;
+  port: number; auth: UclientAuth; sessions: number; perProcess: number; packets: number;
   intervalMs: number; length: number; timeoutMs: number;
 }): Promise<StepResult> {
   const t0 = Date.now();
@@ -50,7 +54,7 @@ export async function runUclientStep(o: {
   for (let left = o.sessions; left > 0; left -= o.perProcess) chunks.push(Math.min(left, o.perProcess));
   const runs = await Promise.all(chunks.map((m, i) => runProcess('turnutils_uclient', [
     '-y', '-c', '-X', '-m', String(m), '-n', String(o.packets), '-z', String(o.intervalMs), '-l', String(o.length),
-    '-W', o.secret, '-u', `bench${i}`, '-p', String(o.port), '-e', '127.0.0.1', '127.0.0.1',
+    ...authArgs(o.auth, i), '-p', String(o.port), '-e', '127.0.0.1', '127.0.0.1',
   ], o.timeoutMs)));
   let received = 0;
   let failedProcesses = 0;
@@ -63,6 +67,12 @@ export async function runUclientStep(o: {
   });
   const expected = o.sessions * o.packets;
   return { sessions: o.sessions, expected, received, loss: 1 - received / expected, failedProcesses, processes, seconds: (Date.now() - t0) / 1000 };
+}
+
+function authArgs(auth: UclientAuth, i: number): string[] {
+  if ('secret' in auth) return ['-W', auth.secret, '-u', `bench${i}`];
+  const c = auth.credential(i);
+  return ['-u', c.username, '-w', c.credential];
 }
 
 /** A bare coturn: listener, relay range, the same REST-secret auth, nothing else (+ loopback peers for the bench). */

@@ -11,6 +11,7 @@ import { REPO_ROOT, localTrial } from '../config/index.ts';
 import { ApiErrors, BODY_LIMIT } from './errors.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { contextPlugin } from './plugins/context.ts';
+import { scheduleTurnSweep } from './services/turn-sweep.ts';
 import { errorsPlugin, sendApiError } from './plugins/errors.ts';
 import { adminLoggerOptions } from './logger.ts';
 import { bansRoutes } from './bans.ts';
@@ -43,13 +44,12 @@ export function defaultOptions(): AppOptions {
     now: () => new Date(),
     softphoneDir: join(REPO_ROOT, 'softphone-web', 'dist'),
     liveActionTimeoutMs: 2_000,
+    turnSweepIntervalMs: 60_000,
   };
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  if (typeof deps.turnSecret !== 'string' || deps.turnSecret.length < 16) {
-    throw new RangeError('buildApp: turnSecret must be a string of at least 16 characters');
-  }
+  if (typeof deps.turnCredentials?.issue !== 'function') throw new TypeError('buildApp: turnCredentials is required');
   const options: AppOptions = { ...defaultOptions(), ...deps.options };
   const app = Fastify({
     logger: deps.logger ? adminLoggerOptions(deps.logger) : false,
@@ -72,10 +72,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     db: deps.db,
     rpc: deps.rpc,
     turnCli: deps.turnCli,
-    turnSecret: deps.turnSecret,
+    turnCredentials: deps.turnCredentials,
     options,
   });
   await app.register(authPlugin);
+  scheduleTurnSweep(app, deps.turnCredentials, deps.turnCli, options.turnSweepIntervalMs);
 
   await app.register(helmet, {
     contentSecurityPolicy: {

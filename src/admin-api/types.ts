@@ -1,5 +1,6 @@
 import type { SusurroConfig } from '../config/index.ts';
 import type { Db } from '../db/index.ts';
+import type { TurnCredentialIssuer } from '../media-relay/credential-store.ts';
 import type { AdminLogOptions } from './logger.ts';
 
 /** The piece of STACK's KamailioRpc the admin API uses (src/signaling). */
@@ -10,7 +11,11 @@ export interface KamailioRpcLike {
 /** The piece of STACK's TurnCli the admin API uses (src/media-relay). */
 export interface TurnCliLike {
   cancelUserSessions(user: string): Promise<number>;
+  cancelUsernames(usernames: readonly string[]): Promise<number>;
 }
+
+/** The piece of STACK's TurnCredentialStore the admin API uses (src/media-relay). */
+export type { TurnCredentialIssuer } from '../media-relay/credential-store.ts';
 
 export interface ComponentHealth {
   name: 'kamailio' | 'turn' | 'database' | string;
@@ -23,7 +28,8 @@ export interface AppDeps {
   db: Db;
   rpc: KamailioRpcLike | null;
   turnCli: TurnCliLike | null;
-  turnSecret: string;
+  /** Issues and revokes the TURN credentials coturn checks (the admin service is its only writer). */
+  turnCredentials: TurnCredentialIssuer;
   health: () => Promise<ComponentHealth[]>;
   /** The service log (pino, redacted: see logger.ts); absent or false: no log (tests that inject()). */
   logger?: AdminLogOptions | false;
@@ -44,4 +50,6 @@ export interface AppOptions {
   softphoneDir: string | null;
   /** Time limit for each live revocation action (Kamailio / coturn calls). Default 2 s. */
   liveActionTimeoutMs: number;
+  /** How often expired TURN credentials are deleted and their allocations cancelled. Default 60 s. */
+  turnSweepIntervalMs: number;
 }

@@ -13,8 +13,8 @@ import { dirname } from 'node:path';
 import { loadConfig } from '../config/index.ts';
 import { migrate, openDatabase } from '../db/index.ts';
 import { ensureFirstAdmin, firstAdminFile } from '../admin-api/index.ts';
-import { KamailioRpc } from '../signaling/index.ts';
-import { TurnCli, readTurnCliPassword, readTurnSecret } from '../media-relay/index.ts';
+import { KamailioRpc, readKamailioRpcToken } from '../signaling/index.ts';
+import { TurnCli, openTurnCredentialStore, readTurnCliPassword } from '../media-relay/index.ts';
 import { ensureTlsMaterial } from '../tls/dev-ca.ts';
 import { serveAdmin } from '../stack/admin-app.ts';
 
@@ -29,12 +29,13 @@ async function main(): Promise<void> {
     process.stderr.write(`first administrator created; credentials in ${firstAdminFile(config.dataDir)}\n`);
   }
   const tls = ensureTlsMaterial(config);
+  const turnCredentials = openTurnCredentialStore(config);
   const served = await serveAdmin({
     config,
     db,
-    rpc: new KamailioRpc(`http://127.0.0.1:${config.ports.jsonrpc}/RPC`),
+    rpc: new KamailioRpc(`http://127.0.0.1:${config.ports.jsonrpc}/RPC`, { token: readKamailioRpcToken(config) }),
     turnCli: new TurnCli(config.ports.turnCli, readTurnCliPassword(config)),
-    turnSecret: readTurnSecret(config),
+    turnCredentials,
     health: async () => [],
     logger: { level: config.logLevel, stream: process.stderr },
   }, tls);
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   process.stdout.write(JSON.stringify({ ready: true, url, pid: process.pid }) + '\n');
   const stop = async () => {
     await served.close();
+    turnCredentials.close();
     await db.close();
     process.exit(0);
   };

@@ -38,7 +38,7 @@ export interface SusurroConfig {
   };
   database: { url: string };
   tls: { certFile: string; keyFile: string; caFile: string | null };
-  turn: { secretFile: string; ttlSeconds: number };
+  turn: { credentialsDb: string; ttlSeconds: number };
   logLevel: LogLevel;
   /**
    * Kamailio anti-flood (issue #7): pike flood detection and a ban of sources that fail
@@ -68,7 +68,7 @@ function derivedDefaults(dataDir: string) {
       keyFile: join(dataDir, 'tls', 'server.key'),
       caFile: join(dataDir, 'tls', 'ca.crt'),
     },
-    turn: { secretFile: join(dataDir, 'secrets', 'turn-secret') },
+    turn: { credentialsDb: join(dataDir, 'secrets', 'turn-credentials.db') },
   };
 }
 
@@ -98,7 +98,7 @@ export const ENV_VARS: Record<string, (v: string) => DeepPartial<SusurroConfig>>
   SUSURRO_TLS_CERT_FILE: (v) => ({ tls: { certFile: v } }),
   SUSURRO_TLS_KEY_FILE: (v) => ({ tls: { keyFile: v } }),
   SUSURRO_TLS_CA_FILE: (v) => ({ tls: { caFile: v === '' ? null : v } }),
-  SUSURRO_TURN_SECRET_FILE: (v) => ({ turn: { secretFile: v } }),
+  SUSURRO_TURN_CREDENTIALS_DB: (v) => ({ turn: { credentialsDb: v } }),
   SUSURRO_TURN_TTL_SECONDS: (v) => ({ turn: { ttlSeconds: intFromEnv('SUSURRO_TURN_TTL_SECONDS', v) } }),
   SUSURRO_LOG_LEVEL: (v) => ({ logLevel: v as LogLevel }),
   SUSURRO_ANTIFLOOD: (v) => ({ antiflood: { enabled: boolFromEnv('SUSURRO_ANTIFLOOD', v) } }),
@@ -245,10 +245,10 @@ export function validateConfig(raw: Record<string, unknown>): SusurroConfig {
   if ('allowLoopbackPeers' in tu) {
     throw new ConfigError('turn.allowLoopbackPeers no longer exists: loopback relaying follows the local trial mode (a loopback publicHost and listen.address), see docs/configuration.md');
   }
-  const turn = { secretFile: str(tu, 'secretFile', 'turn.secretFile'), ttlSeconds: ttl };
+  const turn = { credentialsDb: str(tu, 'credentialsDb', 'turn.credentialsDb'), ttlSeconds: ttl };
   const logLevel = raw['logLevel'];
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) throw new ConfigError(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
-  for (const [path, v] of [['dataDir', dataDir], ['tls.certFile', tls.certFile], ['tls.keyFile', tls.keyFile], ['turn.secretFile', turn.secretFile]] as const) {
+  for (const [path, v] of [['dataDir', dataDir], ['tls.certFile', tls.certFile], ['tls.keyFile', tls.keyFile], ['turn.credentialsDb', turn.credentialsDb]] as const) {
     if (!isAbsolute(v)) throw new ConfigError(`${path} must be an absolute path`);
   }
   const af = (raw['antiflood'] ?? {}) as Record<string, unknown>;

@@ -1,8 +1,7 @@
 /**
- * Secrets coturn needs, generated once and kept with mode 0600:
- *  - the TURN REST shared secret (config.turn.secretFile, default <dataDir>/secrets/turn-secret),
- *    shared with the admin API which mints credentials from it;
- *  - the password of coturn's loopback telnet CLI (<dataDir>/secrets/turn-cli-password).
+ * Secrets generated once and kept with mode 0600 under <dataDir>/secrets: the password of
+ * coturn's loopback telnet CLI (turn-cli-password). TURN credentials themselves live in
+ * config.turn.credentialsDb (credential-store.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,11 +27,6 @@ export function ensureSecretFile(file: string): string {
 
 export function turnCliPasswordFile(config: SusurroConfig): string {
   return join(config.dataDir, 'secrets', 'turn-cli-password');
-}
-
-/** The TURN REST shared secret (created on first use). */
-export function readTurnSecret(config: SusurroConfig): string {
-  return ensureSecretFile(config.turn.secretFile);
 }
 
 export function readTurnCliPassword(config: SusurroConfig): string {

@@ -1,6 +1,7 @@
 /**
  * Client for coturn's telnet CLI (cli-ip=127.0.0.1, cli-port, cli-password), used to cut the
- * relays of a revoked account: coturn 4.6 has no "cancel user" command, so we list sessions with
+ * relays of a revoked account (coturn keeps an allocation's key in memory, so deleting the
+ * credential alone does not stop Refresh/CreatePermission on it): coturn 4.6 has no "cancel user" command, so we list sessions with
  * `psp <user>` ("print sessions with pattern") and cancel each with `cs <session id>`.
  * A UDP client gets no notice; its allocation simply stops relaying.
  */
@@ -17,9 +18,9 @@ export class TurnCliError extends Error {
 
 export interface TurnSession {
   id: string;
-  /** The TURN REST username's user part (the extension or whatever the admin API minted). */
+  /** The account the credential belongs to (the username's part before ":"). */
   user: string;
-  /** Full TURN username ("<expiry>:<user>"). */
+  /** Full TURN username ("<account>:<credential id>", src/media-relay/credential-store.ts). */
   username: string;
 }
 
@@ -120,13 +121,13 @@ export class TurnCli {
     }
   }
 
-  /** Sessions whose TURN username contains `user` (all sessions without a filter). */
+  /** Sessions of account `user` (all sessions without a filter). */
   async listSessions(user?: string): Promise<TurnSession[]> {
     if (user !== undefined && (typeof user !== 'string' || /[\s]/.test(user) || user === '')) {
       throw new TypeError('user must be a non-empty string without spaces');
     }
     const out = await this.#session(async (s) => {
-      s.send(user ? `psp ${user}` : 'ps');
+      s.send(user ? `psp ${user}:` : 'ps');
       return s.waitFor(PROMPT, this.#timeoutMs);
     });
     return parseSessions(out).filter((x) => user === undefined || x.user === user);
@@ -140,9 +141,19 @@ export class TurnCli {
     });
   }
 
-  /** Cancels every session of `user`; returns how many were cancelled. */
+  /** Cancels every session of account `user`; returns how many were cancelled. */
   async cancelUserSessions(user: string): Promise<number> {
-    const sessions = await this.listSessions(user);
+    return this.#cancel(await this.listSessions(user));
+  }
+
+  /** Cancels the sessions authenticated with exactly these usernames (e.g. expired credentials). */
+  async cancelUsernames(usernames: readonly string[]): Promise<number> {
+    if (usernames.length === 0) return 0;
+    const wanted = new Set(usernames);
+    return this.#cancel((await this.listSessions()).filter((x) => wanted.has(x.username)));
+  }
+
+  async #cancel(sessions: TurnSession[]): Promise<number> {
     if (sessions.length === 0) return 0;
     await this.#session(async (s) => {
       for (const x of sessions) {
@@ -166,7 +177,7 @@ export function parseSessions(out: string): TurnSession[] {
   for (const m of out.matchAll(re)) {
     const username = m[2] ?? '';
     const i = username.indexOf(':');
-    sessions.push({ id: m[1] as string, username, user: i < 0 ? username : username.slice(i + 1) });
+    sessions.push({ id: m[1] as string, username, user: i < 0 ? username : username.slice(0, i) });
   }
   return sessions;
 }

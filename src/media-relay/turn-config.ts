@@ -1,5 +1,5 @@
 /**
- * Renders coturn 4.6's turnserver.conf into the runtime directory (0600: it holds the secret).
+ * Renders coturn 4.6's turnserver.conf into the runtime directory (0600: it holds the CLI password).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,7 +70,7 @@ export interface TurnFiles {
 export function renderTurnConfig(
   config: SusurroConfig,
   runDir: string,
-  secrets: { turnSecret: string; cliPassword: string },
+  secrets: { cliPassword: string },
   tls: { certFile: string; keyFile: string },
 ): string {
   const lines = [
@@ -80,9 +80,10 @@ export function renderTurnConfig(
     `tls-listening-port=${config.ports.turnTls}`,
     `min-port=${config.ports.relayMin}`,
     `max-port=${config.ports.relayMax}`,
-    // TURN REST shared-secret scheme: short-lived HMAC credentials minted by the admin API
-    'use-auth-secret',
-    `static-auth-secret=${secrets.turnSecret}`,
+    // long-term credentials (RFC 8489 §9.2), one row per credential the admin API issued, read
+    // from the database for every Allocate: a revoked credential is refused at once
+    // (credential-store.ts; the TURN REST shared secret could not be taken back)
+    'lt-cred-mech',
     `realm=${config.domain}`,
     'fingerprint',
     // no anonymous STUN relay use; long-term credentials (RFC 8489 §9.2) only
@@ -95,7 +96,8 @@ export function renderTurnConfig(
     'no-tlsv1',
     'no-tlsv1_1',
     `cipher-list="${TLS12_CIPHER_STRING}"`,
-    // per-user quota: a softphone needs one allocation per call and candidate type
+    // quota per TURN username, i.e. per issued credential (credential-store.ts): a softphone
+    // needs one allocation per call and candidate type
     'user-quota=12',
     'total-quota=1200',
     // bandwidth cap per session (issue #7), bytes/s each direction: Opus voice with SFrame and
@@ -105,7 +107,7 @@ export function renderTurnConfig(
     'cli-ip=127.0.0.1',
     `cli-port=${config.ports.turnCli}`,
     `cli-password=${secrets.cliPassword}`,
-    `userdb=${join(runDir, 'turndb')}`,
+    `userdb=${config.turn.credentialsDb}`,
     `pidfile=${join(runDir, 'turnserver.pid')}`,
     `log-file=${join(runDir, 'turnserver.log')}`,
     'simple-log',
@@ -125,7 +127,7 @@ export function renderTurnConfig(
 export function writeTurnConfig(
   config: SusurroConfig,
   runDir: string,
-  secrets: { turnSecret: string; cliPassword: string },
+  secrets: { cliPassword: string },
   tls: { certFile: string; keyFile: string },
 ): TurnFiles {
   const confFile = join(runDir, 'turnserver.conf');

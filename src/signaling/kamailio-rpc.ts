@@ -1,8 +1,12 @@
 /**
  * JSON-RPC 2.0 client for Kamailio's jsonrpcs module over HTTP (xhttp), which our
- * kamailio.cfg serves ONLY on 127.0.0.1:<ports.jsonrpc> to loopback sources.
+ * kamailio.cfg serves ONLY on 127.0.0.1:<ports.jsonrpc> to loopback sources, and only to
+ * requests shaped like ours (route[JSONRPC_GUARD]): the shared token header, Host
+ * 127.0.0.1:<port>, Content-Type application/json, no browser headers, one request object
+ * whose method is on the allow-list and whose body holds no backslash.
  */
 import { request } from 'node:http';
+import { RPC_TOKEN_HEADER } from './rpc-token.ts';
 
 export class KamailioRpcError extends Error {
   readonly code: 'SUSURRO_KAMAILIO_RPC_UNREACHABLE' | 'SUSURRO_KAMAILIO_RPC_HTTP' | 'SUSURRO_KAMAILIO_RPC_ERROR' | 'SUSURRO_KAMAILIO_RPC_BAD_REPLY';
@@ -17,6 +21,8 @@ export class KamailioRpcError extends Error {
 }
 
 export interface KamailioRpcOptions {
+  /** The shared secret (readKamailioRpcToken): Kamailio refuses every request without it. */
+  token: string;
   /** Per-call timeout. Default 3000 ms. */
   timeoutMs?: number;
 }
@@ -24,12 +30,17 @@ export interface KamailioRpcOptions {
 export class KamailioRpc {
   readonly url: URL;
   readonly #timeoutMs: number;
+  readonly #token: string;
   #nextId = 1;
 
-  constructor(url: string, opts: KamailioRpcOptions = {}) {
+  constructor(url: string, opts: KamailioRpcOptions) {
     if (typeof url !== 'string') throw new TypeError('url must be a string');
     this.url = new URL(url);
     if (this.url.protocol !== 'http:') throw new RangeError('Kamailio JSON-RPC url must be http:// (loopback listener)');
+    if (typeof opts?.token !== 'string' || opts.token.length < 16 || /[^\x21-\x7e]/.test(opts.token)) {
+      throw new TypeError('token must be at least 16 printable ASCII characters');
+    }
+    this.#token = opts.token;
     this.#timeoutMs = opts.timeoutMs ?? 3_000;
   }
 
@@ -39,12 +50,19 @@ export class KamailioRpc {
     if (!Array.isArray(params)) throw new TypeError('params must be an array');
     const id = this.#nextId++;
     const body = JSON.stringify({ jsonrpc: '2.0', method, params, id });
+    // Kamailio refuses any body with a backslash (its two JSON parsers must agree on the method)
+    if (body.includes('\\')) throw new TypeError('params must not contain backslashes or characters JSON escapes');
     return new Promise<T>((resolve, reject) => {
       const req = request(
         this.url,
         {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: {
+            host: `127.0.0.1:${this.url.port}`,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            [RPC_TOKEN_HEADER]: this.#token,
+          },
           timeout: this.#timeoutMs,
           agent: false,
         },

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { SusurroConfig, LogLevel } from '../config/index.ts';
 import { REPO_ROOT } from '../config/index.ts';
 import { kamailioDbUrl } from '../db/index.ts';
+import { readKamailioRpcToken, rpcTokenSha256 } from './rpc-token.ts';
 
 export const KAMAILIO_TEMPLATE_DIR = join(REPO_ROOT, 'kamailio-config');
 
@@ -83,7 +84,12 @@ function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-export function renderDefs(config: SusurroConfig, tlsCfgFile: string, features: KamailioFeatures = {}, sdpLuaFile = 'sdp-policy.lua'): string {
+export function renderDefs(
+  config: SusurroConfig,
+  files: { tlsCfgFile: string; rpcTokenSha256: string; sdpLuaFile?: string },
+  features: KamailioFeatures = {},
+): string {
+  if (!/^[0-9a-f]{64}$/.test(files.rpcTokenSha256)) throw new RenderError('rpcTokenSha256 must be 64 lower-case hex digits');
   const db = config.database.url.startsWith('sqlite:') ? 'WITH_SQLITE' : 'WITH_POSTGRES';
   const listen = config.listen.address.includes(':') ? `[${config.listen.address}]` : config.listen.address;
   const lines = [
@@ -104,8 +110,9 @@ export function renderDefs(config: SusurroConfig, tlsCfgFile: string, features: 
     substdef('SUSURRO_ORIGIN', `https://${hostPort(config.publicHost, config.ports.admin)}`),
     substdef('SUSURRO_WS_HOST', hostPort(config.publicHost, config.ports.wss)),
     substdef('SUSURRO_DBURL', kamailioModuleDbUrl(config.database.url)),
-    substdef('SUSURRO_TLS_CFG', tlsCfgFile),
-    substdef('SUSURRO_SDP_LUA', sdpLuaFile),
+    substdef('SUSURRO_TLS_CFG', files.tlsCfgFile),
+    substdef('SUSURRO_RPC_TOKEN_SHA256', files.rpcTokenSha256),
+    substdef('SUSURRO_SDP_LUA', files.sdpLuaFile ?? 'sdp-policy.lua'),
   ];
   return lines.join('\n') + '\n';
 }
@@ -117,7 +124,7 @@ export function renderTlsCfg(template: string, files: { certFile: string; keyFil
     .replaceAll('SUSURRO_CA', safeValue('tls.caFile', files.caFile ?? SYSTEM_CA_BUNDLE));
 }
 
-/** Writes kamailio.cfg, susurro-defs.cfg and tls.cfg into runDir. */
+/** Writes kamailio.cfg, susurro-defs.cfg (0600: it holds the JSON-RPC token's hash) and tls.cfg into runDir. */
 export function renderKamailioConfig(
   config: SusurroConfig,
   runDir: string,
@@ -133,7 +140,9 @@ export function renderKamailioConfig(
   const sdpLuaFile = join(runDir, 'sdp-policy.lua');
   copyFileSync(join(templateDir, 'kamailio.cfg'), cfgFile);
   copyFileSync(join(templateDir, 'sdp-policy.lua'), sdpLuaFile);
-  writeFileSync(defsFile, renderDefs(config, tlsCfgFile, features, sdpLuaFile), { mode: 0o600 });
+  const rpcTokenSha = rpcTokenSha256(readKamailioRpcToken(config));
+  writeFileSync(defsFile, renderDefs(config, { tlsCfgFile, rpcTokenSha256: rpcTokenSha, sdpLuaFile }, features), { mode: 0o600 });
+  chmodSync(defsFile, 0o600); // an existing file keeps its mode on write
   writeFileSync(tlsCfgFile, renderTlsCfg(readFileSync(join(templateDir, 'tls.cfg'), 'utf8'), tls), { mode: 0o600 });
   return { runDir, cfgFile, tlsCfgFile, defsFile, sdpLuaFile, pidFile: join(runDir, 'kamailio.pid') };
 }

@@ -17,7 +17,9 @@ import { openDatabase, migrate, type Db } from '../db/index.ts';
 import { ensureTlsMaterial, requiredNames, type TlsMaterial } from '../tls/dev-ca.ts';
 import { renderKamailioConfig, type KamailioFeatures, type RenderedKamailio } from '../signaling/render.ts';
 import { KamailioRpc } from '../signaling/kamailio-rpc.ts';
-import { readTurnSecret, readTurnCliPassword } from '../media-relay/secrets.ts';
+import { readKamailioRpcToken } from '../signaling/rpc-token.ts';
+import { readTurnCliPassword } from '../media-relay/secrets.ts';
+import { openTurnCredentialStore, type TurnCredentialStore } from '../media-relay/credential-store.ts';
 import { writeTurnConfig } from '../media-relay/turn-config.ts';
 import { TurnCli } from '../media-relay/turn-cli.ts';
 import { turnUrls } from '../media-relay/turn-urls.ts';
@@ -77,7 +79,8 @@ export interface RunningStack {
   db: Db;
   rpc: KamailioRpc;
   turnCli: TurnCli;
-  turnSecret: string;
+  /** Issues/revokes TURN credentials (the admin service's store; tests issue from it too). */
+  turnCredentials: TurnCredentialStore;
   tls: TlsMaterial;
   runDir: string;
   kamailioFiles: RenderedKamailio;
@@ -168,9 +171,11 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
       ? `using the configured certificate ${tls.certFile}`
       : tls.notice ?? `reusing development CA ${tls.caFile} and its server certificate (covers ${requiredNames(config).join(', ')})`);
 
-    const turnSecret = readTurnSecret(config);
     const cliPassword = readTurnCliPassword(config);
-    progress('secrets', `TURN secret and CLI password in ${secretsDir} (0600)`);
+    // before coturn starts: the store creates the view coturn reads credentials through
+    const turnCredentials = openTurnCredentialStore(config);
+    cleanups.push(async () => turnCredentials.close());
+    progress('secrets', `coturn CLI password in ${secretsDir}, TURN credentials in ${turnCredentials.file} (0600)`);
 
     const db = await openDatabase(config.database.url);
     cleanups.push(() => db.close());
@@ -204,7 +209,7 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
       restartWindowMs: opts.restart?.restartWindowMs ?? 60_000,
       initialBackoffMs: opts.restart?.initialBackoffMs ?? 300,
     };
-    const rpc = new KamailioRpc(`http://127.0.0.1:${config.ports.jsonrpc}/RPC`, { timeoutMs: 2_000 });
+    const rpc = new KamailioRpc(`http://127.0.0.1:${config.ports.jsonrpc}/RPC`, { token: readKamailioRpcToken(config), timeoutMs: 2_000 });
     const kamailioLog = join(runDir, 'kamailio.log');
     const kamailio = new ManagedProcess({
       name: 'kamailio',
@@ -220,7 +225,7 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
     await waitUntil('kamailio', async () => (await kamailioHealth(kamailio, rpc)).up, kamailio, kamailioLog, readyMs);
     progress('kamailio', `kamailio up: SIP/TLS ${config.listen.address}:${config.ports.sipTls}, WSS ${config.listen.address}:${config.ports.wss}/ws, JSON-RPC 127.0.0.1:${config.ports.jsonrpc}`);
 
-    const turnFiles = writeTurnConfig(config, runDir, { turnSecret, cliPassword }, tls);
+    const turnFiles = writeTurnConfig(config, runDir, { cliPassword }, tls);
     const turnProbeHost = config.listen.address === '0.0.0.0' ? '127.0.0.1' : config.listen.address === '::' ? '::1' : config.listen.address;
     const turn = new ManagedProcess({
       name: 'turn',
@@ -242,14 +247,14 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
         turnHealth(turn, turnProbeHost, config.ports.turn),
         databaseHealth(db),
       ]);
-    const admin = await serveAdmin({ config, db, rpc, turnCli, turnSecret, health, logger: opts.logger ?? false }, tls);
+    const admin = await serveAdmin({ config, db, rpc, turnCli, turnCredentials, health, logger: opts.logger ?? false }, tls);
     cleanups.push(() => admin.close());
     const urls = stackUrls(config);
     progress('admin-api', `admin API on ${urls.softphone}`);
 
     let stopping: Promise<void> | null = null;
     return {
-      config, urls, db, rpc, turnCli, turnSecret, tls, runDir, kamailioFiles, kamailio, turn, admin, firstAdmin, health,
+      config, urls, db, rpc, turnCli, turnCredentials, tls, runDir, kamailioFiles, kamailio, turn, admin, firstAdmin, health,
       firstAdminCreated: created !== null, firstAdminFile,
       pids: () => [kamailio.pid, turn.pid].filter((p): p is number => p !== null),
       stop() {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.ts';
-import { startHarness, TURN_SECRET, type Harness } from './harness.ts';
+import { startHarness, turnRows, type Harness } from './harness.ts';
 
 /**
  * The admin API against the real service (Fastify inject) and a real database —
@@ -330,16 +330,21 @@ describe.each(backends)('admin API on $name', (backend) => {
       const b = r.json();
       expect(b.account).toEqual({ extension: '220', username: 'gina', displayName: 'User gina' });
       expect(b.sip).toEqual({ wssUrl: `wss://127.0.0.1:${h.config.ports.wss}/ws`, domain: h.config.domain, authorizationUser: '220' });
-      const expiry = Math.floor(h.clock.now / 1000) + h.config.turn.ttlSeconds;
-      expect(b.turn.username).toBe(`${expiry}:220`);
-      expect(b.turn.credential).toBe(createHmac('sha1', TURN_SECRET).update(`${expiry}:220`).digest('base64'));
+      // one row per issued credential in coturn's user database, keyed MD5(user:realm:password)
+      expect(b.turn.username).toMatch(/^220:[A-Za-z0-9_-]{16}$/);
+      const rows = turnRows(h, b.turn.username);
+      expect(rows).toEqual([{
+        hmackey: createHash('md5').update(`${b.turn.username}:${h.config.domain}:${b.turn.credential}`).digest('hex'),
+        account: '220', scope: 'softphone', expires_at: Math.floor(h.clock.now / 1000) + h.config.turn.ttlSeconds,
+      }]);
       expect(b.turn.ttl).toBe(600);
       expect(b.turn.urls).toContain(`turn:127.0.0.1:${h.config.ports.turn}?transport=udp`);
       expect(b.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
       const dir = await h.call('GET', '/api/v1/phone/directory', { token: b.token });
       expect(dir.json().colleagues).toContainEqual({ extension: '220', displayName: 'User gina' });
       const turn = await h.call('POST', '/api/v1/phone/turn-credentials', { token: b.token });
-      expect(turn.json().username).toBe(`${expiry}:220`);
+      expect(turn.json().username).toMatch(/^220:[A-Za-z0-9_-]{16}$/);
+      expect(turn.json().username).not.toBe(b.turn.username); // a fresh credential per request
       // Admin tokens are not phone tokens and vice versa.
       expect((await h.call('GET', '/api/v1/phone/directory')).statusCode).toBe(401);
       expect((await h.call('GET', '/api/v1/accounts', { token: b.token })).statusCode).toBe(401);

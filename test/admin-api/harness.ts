@@ -1,9 +1,11 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { loadConfig, type SusurroConfig } from '../../src/config/index.ts';
 import { migrate, openDatabase, type Db } from '../../src/db/index.ts';
+import { TurnCredentialStore } from '../../src/media-relay/credential-store.ts';
 import { buildApp, ensureFirstAdmin, type AppDeps, type AppOptions } from '../../src/admin-api/index.ts';
 
 /**
@@ -22,7 +24,6 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export const TURN_SECRET = 'test-turn-secret-0123456789abcdef';
 
 export async function startHarness(
   dbUrl: ((dir: string) => string) | null,
@@ -39,12 +40,13 @@ export async function startHarness(
     await migrate(db);
     const first = (await ensureFirstAdmin(db))!;
     const clock = { now: Date.parse('2026-11-22T00:00:00Z') };
+    const turnCredentials = TurnCredentialStore.open(config.turn.credentialsDb, config.domain, { now: () => clock.now });
     const app = await buildApp({
       config,
       db,
       rpc: null,
       turnCli: null,
-      turnSecret: TURN_SECRET,
+      turnCredentials,
       health: async () => [],
       ...extra.deps,
       options: { now: () => new Date(clock.now), softphoneDir: null, ...extra.options },
@@ -68,6 +70,7 @@ export async function startHarness(
       },
       close: async () => {
         await app.close();
+        turnCredentials.close();
         await db.close();
         rmSync(dir, { recursive: true, force: true });
       },
@@ -80,5 +83,15 @@ export async function startHarness(
     await db.close();
     rmSync(dir, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** The stored rows of a TURN credential the harness's app issued (read-only, a second handle). */
+export function turnRows(h: Harness, username: string): unknown[] {
+  const db = new Database(h.config.turn.credentialsDb, { readonly: true });
+  try {
+    return db.prepare('SELECT hmackey, account, scope, expires_at FROM susurro_turn_credential WHERE name = ?').all(username);
+  } finally {
+    db.close();
   }
 }

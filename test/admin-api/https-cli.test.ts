@@ -1,3 +1,4 @@
+import { openTurnCredentialStore } from '../../src/media-relay/credential-store.ts';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +39,7 @@ beforeAll(async () => {
   const tls = ensureTlsMaterial(config);
   ca = readFileSync(tls.caFile!, 'utf8');
   // The product's one HTTPS path (src/stack/admin-app.ts), as npm start and admin-server use it.
-  served = await serveAdmin({ config, db, rpc: null, turnCli: null, turnSecret: 'https-test-secret-0123456789', health: async () => [] }, tls);
+  served = await serveAdmin({ config, db, rpc: null, turnCli: null, turnCredentials: openTurnCredentialStore(config), health: async () => [] }, tls);
   app = served.app;
   cliEnv = { ...process.env, SUSURRO_CONFIG: join(dir, 'config.json'), SUSURRO_CLI_CONFIG_DIR: join(dir, 'cli'), XDG_CONFIG_HOME: join(dir, 'xdg') };
 });

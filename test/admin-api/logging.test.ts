@@ -14,18 +14,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFirstAdmin } from '../../src/admin-api/index.ts';
 import { loadConfig, type SusurroConfig } from '../../src/config/index.ts';
 import { migrate, openDatabase, type Db } from '../../src/db/index.ts';
+import { openTurnCredentialStore, type TurnCredentialStore } from '../../src/media-relay/credential-store.ts';
 import { serveAdmin, type ServedAdmin } from '../../src/stack/admin-app.ts';
 import { ensureTlsMaterial } from '../../src/tls/dev-ca.ts';
 import { freePort } from '../support/ports.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'susurro-logging-'));
-const TURN_SECRET = 'logging-test-turn-secret-0123456789';
 const lines: string[] = [];
 let served: ServedAdmin;
 let db: Db;
 let config: SusurroConfig;
 let ca: string;
 let first: { username: string; password: string };
+let turnCredentials: TurnCredentialStore;
 
 beforeAll(async () => {
   config = loadConfig({ file: null, env: {}, overrides: { dataDir: dir, ports: { admin: await freePort() } } });
@@ -34,13 +35,15 @@ beforeAll(async () => {
   first = (await ensureFirstAdmin(db))!;
   const tls = ensureTlsMaterial(config);
   ca = readFileSync(tls.caFile!, 'utf8');
+  turnCredentials = openTurnCredentialStore(config);
   served = await serveAdmin({
-    config, db, rpc: null, turnCli: null, turnSecret: TURN_SECRET, health: async () => [],
+    config, db, rpc: null, turnCli: null, turnCredentials, health: async () => [],
     logger: { level: 'debug', stream: { write: (line: string) => void lines.push(line) } },
   }, tls);
 });
 afterAll(async () => {
   await served?.close();
+  turnCredentials?.close();
   await db?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -70,7 +73,7 @@ describe('admin API log', () => {
   const secrets: string[] = [];
 
   it('carries the requests, and none of the passwords, tokens or TURN credentials they used', async () => {
-    secrets.push(first.password, TURN_SECRET);
+    secrets.push(first.password);
     expect((await call('POST', '/api/v1/admin/login', { username: 'admin', password: 'Wrong-Guess-Password-1' })).status).toBe(401);
     secrets.push('Wrong-Guess-Password-1');
     const login = await call('POST', '/api/v1/admin/login', { username: 'admin', password: first.password });
@@ -119,7 +122,7 @@ describe('admin API log', () => {
     expect(lines.length).toBeGreaterThanOrEqual(30); // 15 requests: "incoming request" + "request completed" each
     expect(log).toContain('"path":"/api/v1/phone/turn-credentials"');
     expect(log).toContain('"statusCode":401');
-    expect(secrets.length).toBe(17);
+    expect(secrets.length).toBe(16);
     for (const s of secrets) expect([s.slice(0, 6), log.includes(s)]).toEqual([s.slice(0, 6), false]);
     // No header at all is logged, hence no Authorization or Cookie.
     expect(log).not.toMatch(/authorization|cookie|Bearer/i);

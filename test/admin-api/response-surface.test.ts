@@ -84,7 +84,7 @@ describe('/health', () => {
       expect(r.statusCode).toBe(200);
       expect(r.body).not.toContain('5.6');
       expect(r.body).not.toContain('detail');
-      expect(r.json()).toEqual({ status: 'ok', components: [{ name: 'kamailio', up: true }, { name: 'turn', up: true }, { name: 'database', up: true }] });
+      expect(r.json()).toEqual({ status: 'ok', localTrial: true, components: [{ name: 'kamailio', up: true }, { name: 'turn', up: true }, { name: 'database', up: true }] });
     }
   });
   it('with an admin token: the details, versions included (positive control: the probe sees them when allowed)', async () => {

@@ -16,7 +16,7 @@ beforeAll(async () => {
   const [rpcPort, cliPort] = (await freePorts(2)) as [number, number];
   h = await startHarness(null, {
     deps: {
-      rpc: new KamailioRpc(`http://127.0.0.1:${rpcPort}/RPC`, { timeoutMs: 500 }),
+      rpc: new KamailioRpc(`http://127.0.0.1:${rpcPort}/RPC`, { token: 'unused-token-0123456789', timeoutMs: 500 }),
       turnCli: new TurnCli(cliPort, 'unused-password', { timeoutMs: 500 }),
     },
   });

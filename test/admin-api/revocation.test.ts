@@ -103,7 +103,9 @@ describe('revoking an account with a live call', () => {
     const r = await api.call('POST', '/api/v1/accounts/204/disable');
     expect(r.body.live.turn).toBe('ok');
     expect(r.body.live.counts.turn).toBe(1);
-    expect(await relay.refresh()).toBe(437); // RFC 8656 §7.2: the allocation is gone
+    // the allocation is cancelled and its credential deleted: coturn answers 401 (credential
+    // checked first, RFC 8489 §9.2.4) where it answered 437 while the credential still existed
+    expect(await relay.refresh()).toBe(401);
     expect(await t.stack.turnCli.listSessions('204')).toEqual([]);
     const fresh = await api.call('POST', '/api/v1/phone/turn-credentials', undefined, phoneToken);
     expect([fresh.status, fresh.body.code]).toEqual([401, 'SUSURRO_API_TOKEN_INVALID']);

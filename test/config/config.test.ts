@@ -24,7 +24,7 @@ describe('loadConfig', () => {
       keyFile: join(REPO_ROOT, 'var', 'tls', 'server.key'),
       caFile: join(REPO_ROOT, 'var', 'tls', 'ca.crt'),
     });
-    expect(c.turn).toEqual({ secretFile: join(REPO_ROOT, 'var', 'secrets', 'turn-secret'), ttlSeconds: 600 });
+    expect(c.turn).toEqual({ credentialsDb: join(REPO_ROOT, 'var', 'secrets', 'turn-credentials.db'), ttlSeconds: 600 });
     expect(c.logLevel).toBe('info');
     expect(c.antiflood).toEqual({ enabled: true, authFailsMax: 10, banSeconds: 300 });
   });
@@ -34,7 +34,7 @@ describe('loadConfig', () => {
     expect(c.database.url).toBe('sqlite:/srv/s/susurro.db');
     expect(c.tls.certFile).toBe('/etc/ssl/mine.pem');
     expect(c.tls.keyFile).toBe('/srv/s/tls/server.key');
-    expect(c.turn.secretFile).toBe('/srv/s/secrets/turn-secret');
+    expect(c.turn.credentialsDb).toBe('/srv/s/secrets/turn-credentials.db');
   });
 
   it('file < environment < overrides', () => {

@@ -13,7 +13,7 @@ let none: Harness;
 
 beforeAll(async () => {
   const port = await freePort();
-  down = await startHarness(null, { deps: { rpc: new KamailioRpc(`http://127.0.0.1:${port}/RPC`, { timeoutMs: 500 }) } });
+  down = await startHarness(null, { deps: { rpc: new KamailioRpc(`http://127.0.0.1:${port}/RPC`, { token: 'unused-token-0123456789', timeoutMs: 500 }) } });
   none = await startHarness(null, { deps: { rpc: null } });
 });
 afterAll(async () => {

@@ -15,7 +15,6 @@ import Database from 'better-sqlite3';
 import { SessionState } from 'sip.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccountRow } from '../../src/db/index.ts';
-import { turnCredentials } from '../../src/media-relay/credentials.ts';
 import { adminApiFor, establishCall, registeredPhone, type Api } from '../admin-api/live-rig.ts';
 import type { Phone } from '../support/sip-client.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -60,7 +59,7 @@ async function relayedFlow() {
   const open = async (user: string) => {
     const c = await TurnUdpClient.open('127.0.0.1', t.config.ports.turn);
     clients.push(c);
-    const cred = turnCredentials(t.stack.turnSecret, user, 600);
+    const cred = t.stack.turnCredentials.issue({ account: user, ttlSeconds: 600 });
     const r = await c.allocate(cred.username, cred.credential);
     expect(r.status).toBe(200);
     expect(await c.createPermission('127.0.0.1')).toBe(200);

@@ -181,7 +181,7 @@ describe.skipIf(!canRun)('two clients behind their own NATs call through TURN (i
       const file = join(dir, `client-${ext}.json`);
       writeFileSync(file, JSON.stringify({
         server: SERVER, wssPort: PORTS.wss, adminPort: PORTS.admin, turnPort: PORTS.turn, domain: cfg.domain,
-        ext, password, caPem: ready['caPem'], turnSecret: ready['turnSecret'],
+        ext, password, caPem: ready['caPem'], turn: (ready['turn'] as Record<string, unknown>)[ext],
       }), { mode: 0o600 });
       const c = new LineChild(ns, 'test/hardening/netns/client.ts', [file]);
       clients.push(c);

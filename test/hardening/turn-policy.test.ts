@@ -7,19 +7,19 @@
  *    local-trial.ts) the relay's own address 127.0.0.1 is accepted and nothing else: other
  *    loopback addresses and private ranges stay 403, and TCP relays (RFC 6062) are refused, so
  *    loopback TCP services (JSON-RPC, coturn CLI) cannot be reached through the relay;
- *  - per-user allocation quota: the (N+1)th concurrent allocation of one user gets 486
+ *  - per-credential allocation quota: the (N+1)th concurrent allocation on one credential gets 486
  *    (RFC 8656 §7.2 "Allocation Quota Reached") while another user still allocates;
  *  - bandwidth cap per session (max-bps): a flood through one allocation is cut to about the
  *    cap, a voice-sized flow passes whole;
- *  - credentials are time-limited: an expired REST credential gets 401 (also in test/media-relay).
+ *  - credentials are time-limited: an expired issued credential gets 401 (also in test/media-relay).
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { turnCredentials } from '../../src/media-relay/credentials.ts';
 import { TURN_MAX_BYTES_PER_SECOND } from '../../src/media-relay/turn-config.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
+import { TurnCredentialStore } from '../../src/media-relay/credential-store.ts';
 import { TurnUdpClient } from '../support/turn-client.ts';
 
 const USER_QUOTA = 12; // user-quota in turn-config.ts
@@ -42,10 +42,14 @@ afterAll(async () => {
   await Promise.all([closed?.stop(), open?.stop()]);
 });
 
+/** One issued credential per (stack, user): coturn's user-quota counts per TURN username. */
+const issued = new Map<string, { username: string; credential: string }>();
 async function allocated(t: TestStack, user: string) {
   const c = await TurnUdpClient.open('127.0.0.1', t.config.ports.turn);
   clients.push(c);
-  const cred = turnCredentials(t.stack.turnSecret, user, 600);
+  const key = `${t.dir}|${user}`;
+  if (!issued.has(key)) issued.set(key, t.stack.turnCredentials.issue({ account: user, ttlSeconds: 600 }));
+  const cred = issued.get(key)!;
   const r = await c.allocate(cred.username, cred.credential);
   return { c, r };
 }
@@ -111,7 +115,7 @@ describe('TURN peer address policy', () => {
     const tcpAllocation = async (t: TestStack, user: string) => {
       const c = await TurnUdpClient.openStream('127.0.0.1', t.config.ports.turn);
       clients.push(c);
-      const cred = turnCredentials(t.stack.turnSecret, user, 600);
+      const cred = t.stack.turnCredentials.issue({ account: user, ttlSeconds: 600 });
       return (await c.allocate(cred.username, cred.credential, 'tcp')).status;
     };
     expect(await tcpAllocation(closed, '305')).toBe(200); // positive control: the probe works
@@ -142,7 +146,9 @@ describe('TURN quotas and credentials', () => {
   it('an expired credential is refused with 401', async () => {
     const c = await TurnUdpClient.open('127.0.0.1', closed.config.ports.turn);
     clients.push(c);
-    const cred = turnCredentials(closed.stack.turnSecret, '312', 60, Date.now() - 120_000);
+    const past = TurnCredentialStore.open(closed.config.turn.credentialsDb, closed.config.domain, { now: () => Date.now() - 120_000 });
+    const cred = past.issue({ account: '312', ttlSeconds: 60 });
+    past.close();
     expect((await c.allocate(cred.username, cred.credential)).status).toBe(401);
   });
 });

@@ -1,11 +1,11 @@
 /**
- * The real coturn of a test stack: credentials minted from the shared secret allocate a relay
+ * The real coturn of a test stack: credentials issued by the credential store allocate a relay
  * that forwards to an (allowed, loopback) peer; forged and expired credentials are refused;
  * denied peer ranges are refused; TurnCli lists and cancels a user's sessions.
  */
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { turnCredentials } from '../../src/media-relay/credentials.ts';
+import { TurnCredentialStore } from '../../src/media-relay/credential-store.ts';
 import { TurnCli, TurnCliError } from '../../src/media-relay/turn-cli.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { TurnUdpClient } from '../support/turn-client.ts';
@@ -28,8 +28,8 @@ async function client() {
 }
 
 describe('TURN allocations', () => {
-  it('credentials minted from the shared secret allocate a relay in the configured range, which relays to a peer', async () => {
-    const cred = turnCredentials(t.stack.turnSecret, '201', 600);
+  it('credentials issued by the store allocate a relay in the configured range, which relays to a peer', async () => {
+    const cred = t.stack.turnCredentials.issue({ account: '201', ttlSeconds: 600 });
     const c = await client();
     const r = await c.allocate(cred.username, cred.credential);
     expect(r.status).toBe(200);
@@ -54,7 +54,7 @@ describe('TURN allocations', () => {
   });
 
   it.each(['tcp', 'tls'] as const)('allocates over TURN/%s too (turn:?transport=tcp, turns:)', async (transport) => {
-    const cred = turnCredentials(t.stack.turnSecret, '205', 600);
+    const cred = t.stack.turnCredentials.issue({ account: '205', ttlSeconds: 600 });
     const port = transport === 'tls' ? t.config.ports.turnTls : t.config.ports.turn;
     const c = await TurnUdpClient.openStream('127.0.0.1', port, transport === 'tls' ? t.caPem : undefined);
     clients.push(c);
@@ -64,27 +64,30 @@ describe('TURN allocations', () => {
     expect(await c.release()).toBe(200);
   });
 
-  it('a forged credential (wrong HMAC) is refused with 401', async () => {
-    const cred = turnCredentials('not-the-real-secret-000000', '201', 600);
-    expect((await (await client()).allocate(cred.username, cred.credential)).status).toBe(401);
+  it('a forged credential (an issued username with a wrong password) is refused with 401', async () => {
+    const cred = t.stack.turnCredentials.issue({ account: '201', ttlSeconds: 600 });
+    expect((await (await client()).allocate(cred.username, cred.credential.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')))).status).toBe(401);
   });
 
   it('an expired credential is refused with 401', async () => {
-    const cred = turnCredentials(t.stack.turnSecret, '201', 600, Date.now() - 3_600_000);
-    expect(Number(cred.username.split(':')[0]) * 1000).toBeLessThan(Date.now());
+    // a second handle on the stack's database whose clock is an hour behind: its row is expired
+    const past = TurnCredentialStore.open(t.config.turn.credentialsDb, t.config.domain, { now: () => Date.now() - 3_600_000 });
+    const cred = past.issue({ account: '201', ttlSeconds: 600 });
+    past.close();
+    expect(cred.expiresAt * 1000).toBeLessThan(Date.now());
     expect((await (await client()).allocate(cred.username, cred.credential)).status).toBe(401);
   });
 
   it('a valid credential with a tampered user part is refused with 401', async () => {
-    const cred = turnCredentials(t.stack.turnSecret, '201', 600);
-    const tampered = cred.username.replace(':201', ':202');
+    const cred = t.stack.turnCredentials.issue({ account: '201', ttlSeconds: 600 });
+    const tampered = cred.username.replace('201:', '202:');
     expect((await (await client()).allocate(tampered, cred.credential)).status).toBe(401);
   });
 
   it.each(['10.1.2.3', '192.168.1.10', '172.16.0.5', '169.254.169.254', '100.64.0.1'])(
     'a permission for the denied peer %s is refused with 403',
     async (ip) => {
-      const cred = turnCredentials(t.stack.turnSecret, '203', 600);
+      const cred = t.stack.turnCredentials.issue({ account: '203', ttlSeconds: 600 });
       const c = await client();
       expect((await c.allocate(cred.username, cred.credential)).status).toBe(200);
       expect(await c.createPermission(ip)).toBe(403);
@@ -94,7 +97,7 @@ describe('TURN allocations', () => {
 
 describe('TurnCli (coturn telnet CLI on loopback)', () => {
   it('lists a user\'s sessions and cancels them; the cancelled allocation is gone', async () => {
-    const cred = turnCredentials(t.stack.turnSecret, '204', 600);
+    const cred = t.stack.turnCredentials.issue({ account: '204', ttlSeconds: 600 });
     const c = await client();
     expect((await c.allocate(cred.username, cred.credential)).status).toBe(200);
     const sessions = await t.stack.turnCli.listSessions('204');

@@ -53,11 +53,11 @@ function rpcOverTls(port: number): Promise<{ status: number; body: string }> {
 }
 
 describe('JSON-RPC', () => {
-  it('answers on 127.0.0.1:<jsonrpc>: core.version, and ul.dump shows a registered alice', async () => {
+  it('answers on 127.0.0.1:<jsonrpc>: core.version, and ul.lookup shows a registered alice', async () => {
     expect(await t.stack.rpc.call<string>('core.version')).toMatch(/^kamailio 5\.6/);
     await phone('201');
-    const dump = await t.stack.rpc.call<unknown>('ul.dump');
-    expect(JSON.stringify(dump)).toMatch(/"AoR":"201"/);
+    const found = await t.stack.rpc.call<unknown>('ul.lookup', ['location', `201@${t.config.domain}`]);
+    expect(JSON.stringify(found)).toMatch(/"AoR":"201"/);
   });
 
   it.each(['wss', 'sipTls'] as const)('is refused with 403 on the %s listener', async (listener) => {
@@ -67,9 +67,13 @@ describe('JSON-RPC', () => {
   });
 
   it('the JSON-RPC port is bound to loopback only and does not accept SIP', async () => {
-    const sockets = await t.stack.rpc.call<unknown>('corex.list_sockets');
-    const text = JSON.stringify(sockets);
-    expect(text).toContain(`127.0.0.1`);
+    // bound to 127.0.0.1 itself, not to every address: another loopback address is refused
+    // (corex.list_sockets, used here before, is not on the JSON-RPC allow-list)
+    const refused = await new Promise<string>((resolve) => {
+      const s = netConnect({ port: t.config.ports.jsonrpc, host: '127.0.0.2' }, () => { s.destroy(); resolve('connected'); });
+      s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    });
+    expect(refused).toBe('ECONNREFUSED');
     // a SIP request sent to the JSON-RPC port gets no SIP answer (dropped)
     const reply = await new Promise<string>((resolve) => {
       const s = netConnect(t.config.ports.jsonrpc, '127.0.0.1', () => {
@@ -87,11 +91,11 @@ describe('JSON-RPC', () => {
     await expect(t.stack.rpc.call('ul.lookup', ['location', '299@susurro.local'])).rejects.toMatchObject({
       name: 'KamailioRpcError', code: 'SUSURRO_KAMAILIO_RPC_ERROR',
     });
-    const dead = new KamailioRpc('http://127.0.0.1:1/RPC', { timeoutMs: 500 });
+    const dead = new KamailioRpc('http://127.0.0.1:1/RPC', { token: 'x'.repeat(32), timeoutMs: 500 });
     const err = await dead.call('core.version').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KamailioRpcError);
     expect((err as KamailioRpcError).code).toBe('SUSURRO_KAMAILIO_RPC_UNREACHABLE');
-    expect(() => new KamailioRpc('https://127.0.0.1:1/RPC')).toThrow(RangeError);
+    expect(() => new KamailioRpc('https://127.0.0.1:1/RPC', { token: 'x'.repeat(32) })).toThrow(RangeError);
     expect(() => t.stack.rpc.call('bad method; drop')).toThrow(TypeError);
   });
 });

@@ -2,7 +2,8 @@
  * kamailio-config/ rendering: the generated #!substdef/#!define header, and `kamailio -c` (the
  * real 5.6 parser, with every module's parameters) accepting the result for each feature set.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { checkKamailioConfig } from '../../src/stack/index.ts';
 import { ensureTlsMaterial } from '../../src/tls/dev-ca.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'susurro-render-'));
+const SHA = 'ab'.repeat(32);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function config(overrides: DeepPartial<SusurroConfig> = {}): SusurroConfig {
@@ -21,7 +23,7 @@ function config(overrides: DeepPartial<SusurroConfig> = {}): SusurroConfig {
 describe('renderDefs', () => {
   it('puts every deployment value into #!substdef lines', () => {
     const c = config({ domain: 'example.org', publicHost: 'voice.example.org', ports: { admin: 9444, wss: 9443 } });
-    const defs = renderDefs(c, '/run/tls.cfg');
+    const defs = renderDefs(c, { tlsCfgFile: '/run/tls.cfg', rpcTokenSha256: SHA });
     expect(defs).toContain('#!substdef "!SUSURRO_DOMAIN!example.org!g"');
     expect(defs).toContain('#!substdef "!SUSURRO_ORIGIN!https://voice.example.org:9444!g"');
     expect(defs).toContain('#!substdef "!SUSURRO_WS_HOST!voice.example.org:9443!g"');
@@ -32,7 +34,7 @@ describe('renderDefs', () => {
   });
 
   it('switches features from the config', () => {
-    const defs = renderDefs(config({ ports: { sipUdp: 5060 }, database: { url: 'postgres://k:p@db/k' } }), '/t', { antiflood: false });
+    const defs = renderDefs(config({ ports: { sipUdp: 5060 }, database: { url: 'postgres://k:p@db/k' } }), { tlsCfgFile: '/t', rpcTokenSha256: SHA }, { antiflood: false });
     expect(defs).toContain('#!define WITH_PLAIN_SIP');
     expect(defs).toContain('#!define WITH_POSTGRES');
     expect(defs).not.toContain('WITH_SQLITE');
@@ -41,9 +43,9 @@ describe('renderDefs', () => {
   });
 
   it('picks a separator the value does not contain, and refuses quotes', () => {
-    const defs = renderDefs(config({ database: { url: 'postgres://k:p!ss@db/k' } }), '/t');
+    const defs = renderDefs(config({ database: { url: 'postgres://k:p!ss@db/k' } }), { tlsCfgFile: '/t', rpcTokenSha256: SHA });
     expect(defs).toContain('#!substdef "|SUSURRO_DBURL|postgres://k:p!ss@db/k|g"');
-    expect(() => renderDefs(config({ database: { url: 'postgres://k:p"ss@db/k' } }), '/t')).toThrow(RenderError);
+    expect(() => renderDefs(config({ database: { url: 'postgres://k:p"ss@db/k' } }), { tlsCfgFile: '/t', rpcTokenSha256: SHA })).toThrow(RenderError);
   });
 
   it('db_sqlite needs four slashes for an absolute path', () => {
@@ -54,6 +56,21 @@ describe('renderDefs', () => {
   it('never uses Kamailio DBG (3), which logs whole messages', () => {
     expect(kamailioDebugLevel('debug')).toBeLessThan(3);
     expect(kamailioDebugLevel('error')).toBe(-1);
+  });
+});
+
+describe('the JSON-RPC token in the rendered files', () => {
+  it('defs carry only the token\'s SHA-256, in a 0600 file; a malformed hash is refused', () => {
+    const c = config();
+    const files = renderKamailioConfig(c, join(dir, 'run-token'), ensureTlsMaterial(c));
+    const token = readFileSync(join(dir, 'secrets', 'kamailio-rpc-token'), 'utf8').trim();
+    expect(statSync(join(dir, 'secrets', 'kamailio-rpc-token')).mode & 0o777).toBe(0o600);
+    const defs = readFileSync(files.defsFile, 'utf8');
+    expect(defs).toContain(`!SUSURRO_RPC_TOKEN_SHA256!${createHash('sha256').update(token).digest('hex')}!g`);
+    expect(defs).not.toContain(token);
+    expect(readFileSync(files.cfgFile, 'utf8')).not.toContain(token);
+    expect(statSync(files.defsFile).mode & 0o777).toBe(0o600);
+    expect(() => renderDefs(c, { tlsCfgFile: '/t', rpcTokenSha256: 'AB'.repeat(32) })).toThrow(RenderError);
   });
 });
 

@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { turnCredentials } from '../../src/media-relay/credentials.ts';
 import { turnUrls } from '../../src/media-relay/turn-urls.ts';
 import { launchChromium } from '../support/browser.ts';
 import { ARTIFACTS, adminRequest, login, openPhone, startWorld, type Person, type World } from './harness.ts';
@@ -33,7 +32,7 @@ beforeAll(async () => {
   world.browsers.push(m);
   mallory = await m.browser.newPage();
   await mallory.goto(s.urls.softphone); // any secure-context page will do; Mallory does not log in
-  const creds = turnCredentials(s.turnSecret, 'mallory', 600);
+  const creds = s.turnCredentials.issue({ account: 'mallory', ttlSeconds: 600 });
   await installMallory(mallory, {
     iceTransportPolicy: 'relay',
     bundlePolicy: 'max-bundle',

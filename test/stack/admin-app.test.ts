@@ -11,6 +11,7 @@ import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type SusurroConfig } from '../../src/config/index.ts';
 import { migrate, openDatabase, type Db } from '../../src/db/index.ts';
+import { openTurnCredentialStore, type TurnCredentialStore } from '../../src/media-relay/credential-store.ts';
 import { serveAdmin, type ServedAdmin } from '../../src/stack/admin-app.ts';
 import type { ComponentHealth } from '../../src/stack/health.ts';
 import { ensureTlsMaterial } from '../../src/tls/dev-ca.ts';
@@ -21,6 +22,7 @@ let served: ServedAdmin | undefined;
 let db: Db;
 let config: SusurroConfig;
 let ca: string;
+let turnCredentials: TurnCredentialStore;
 let components: ComponentHealth[] = [{ name: 'kamailio', up: true, detail: 'kamailio 5.6.3' }, { name: 'turn', up: true }];
 
 beforeAll(async () => {
@@ -29,10 +31,12 @@ beforeAll(async () => {
   await migrate(db);
   const tls = ensureTlsMaterial(config);
   ca = readFileSync(tls.caFile as string, 'utf8');
-  served = await serveAdmin({ config, db, rpc: null, turnCli: null, turnSecret: 'x'.repeat(32), health: async () => components }, tls);
+  turnCredentials = openTurnCredentialStore(config);
+  served = await serveAdmin({ config, db, rpc: null, turnCli: null, turnCredentials, health: async () => components }, tls);
 });
 afterAll(async () => {
   await served?.close();
+  turnCredentials?.close();
   await db?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -63,7 +67,7 @@ describe('serveAdmin', () => {
   it('serves the real admin API: /health 200 when all components are up, 503 otherwise, no details without a token', async () => {
     const ok = await get('/health');
     expect(ok.status).toBe(200);
-    expect(JSON.parse(ok.body)).toEqual({ status: 'ok', components: [{ name: 'kamailio', up: true }, { name: 'turn', up: true }, { name: 'database', up: true }] });
+    expect(JSON.parse(ok.body)).toEqual({ status: 'ok', localTrial: true, components: [{ name: 'kamailio', up: true }, { name: 'turn', up: true }, { name: 'database', up: true }] });
     components = [{ name: 'kamailio', up: false, detail: 'process restarting' }, { name: 'turn', up: true }];
     const degraded = await get('/health');
     expect(degraded.status).toBe(503);

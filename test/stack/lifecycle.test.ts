@@ -85,7 +85,10 @@ describe('stack lifecycle', () => {
     // files with safe permissions
     expect(statSync(join(dir, 'tls', 'ca.key')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'tls', 'server.key')).mode & 0o777).toBe(0o600);
-    expect(statSync(join(dir, 'secrets', 'turn-secret')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'secrets', 'turn-credentials.db')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'secrets', 'turn-cli-password')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'secrets', 'kamailio-rpc-token')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'run', 'susurro-defs.cfg')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'secrets')).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, 'run', 'turnserver.conf')).mode & 0o777).toBe(0o600);
 
@@ -106,7 +109,7 @@ describe('stack lifecycle', () => {
     await createAccountRow(first.db, { extension: '201', username: 'alice', displayName: 'Alice', password: 'alice-secret-1', domain: first.config.domain });
     const ca1 = readFileSync(join(dir, 'tls', 'ca.crt'), 'utf8');
     const cert1 = readFileSync(join(dir, 'tls', 'server.crt'), 'utf8');
-    const secret1 = first.turnSecret;
+    const issued = first.turnCredentials.issue({ account: '201', ttlSeconds: 600 });
     await first.stop();
     stacks.splice(stacks.indexOf(first), 1);
 
@@ -114,7 +117,8 @@ describe('stack lifecycle', () => {
     expect(second.tls.createdCa).toBe(false);
     expect(readFileSync(join(dir, 'tls', 'ca.crt'), 'utf8')).toBe(ca1);
     expect(readFileSync(join(dir, 'tls', 'server.crt'), 'utf8')).toBe(cert1);
-    expect(second.turnSecret).toBe(secret1);
+    // a credential issued before the restart is still in the (persistent) credential database
+    expect(second.turnCredentials.revoke({ account: '201' })).toEqual([issued.username]);
     expect((await findAccount(second.db, '201'))?.username).toBe('alice');
   });
 

@@ -5,7 +5,7 @@
  *
  *   const t = await startTestStack();                       // sqlite, 127.0.0.1, anti-flood on
  *   afterAll(() => t.stop());
- *   t.config.ports.wss, t.stack.urls.wss, t.stack.rpc, t.stack.turnCli, t.stack.turnSecret,
+ *   t.config.ports.wss, t.stack.urls.wss, t.stack.rpc, t.stack.turnCli, t.stack.turnCredentials,
  *   t.stack.db, t.caPem (trust it for TLS/WSS/HTTPS), t.stack.health(), t.stack.pids()
  *
  * Overrides are merged two levels deep: startTestStack({ database: { url: pg.url } }),

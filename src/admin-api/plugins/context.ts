@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { SusurroConfig } from '../../config/index.ts';
 import type { Db } from '../../db/index.ts';
-import type { AppOptions, KamailioRpcLike, TurnCliLike } from '../types.ts';
+import type { AppOptions, KamailioRpcLike, TurnCliLike, TurnCredentialIssuer } from '../types.ts';
 
 /**
  * Shared infrastructure, lifted to the root context on purpose (fastify-plugin):
@@ -14,7 +14,7 @@ export interface SusurroContext {
   db: Db;
   rpc: KamailioRpcLike | null;
   turnCli: TurnCliLike | null;
-  turnSecret: string;
+  turnCredentials: TurnCredentialIssuer;
   options: AppOptions;
 }
 

@@ -48,7 +48,7 @@ export async function accountsRoutes(app: FastifyInstance) {
   async function live(extension: string): Promise<LiveRevocation> {
     return revokeLive(
       { extension, domain: config.domain },
-      { rpc: app.susurro.rpc, turnCli: app.susurro.turnCli, timeoutMs: options.liveActionTimeoutMs },
+      { rpc: app.susurro.rpc, turnCli: app.susurro.turnCli, turnCredentials: app.susurro.turnCredentials, timeoutMs: options.liveActionTimeoutMs },
     );
   }
   const liveDetail = (l: LiveRevocation) => ({

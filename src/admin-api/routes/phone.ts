@@ -4,7 +4,7 @@ import { ApiErrors } from '../errors.ts';
 import { BEARER } from '../plugins/auth.ts';
 import { createPhoneToken } from '../services/phone-tokens.ts';
 import { hexEqual } from '../services/tokens.ts';
-import { turnCredentials, turnUrls } from '../services/turn.ts';
+import { softphoneTurnCredential, turnUrls } from '../services/turn.ts';
 import { loginRateLimit } from './rate-limit.ts';
 import { EXTENSION, PASSWORD_IN, errorResponses, turnSchema } from './schemas.ts';
 
@@ -18,7 +18,7 @@ export async function phoneRoutes(app: FastifyInstance) {
 
   const mintTurn = (extension: string) => ({
     urls: turnUrls(config),
-    ...turnCredentials(app.susurro.turnSecret, extension, config.turn.ttlSeconds, options.now().getTime()),
+    ...softphoneTurnCredential(app.susurro.turnCredentials.issue({ account: extension, ttlSeconds: config.turn.ttlSeconds, scope: 'softphone' })),
   });
   const host = config.publicHost.includes(':') ? `[${config.publicHost}]` : config.publicHost;
 

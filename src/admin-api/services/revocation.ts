@@ -1,4 +1,4 @@
-import type { KamailioRpcLike, TurnCliLike } from '../types.ts';
+import type { KamailioRpcLike, TurnCliLike, TurnCredentialIssuer } from '../types.ts';
 import { connectionIdsFromLookup, dialogsOf, isRpcNotFound as isNotFound, type TcpConnection } from '../../signaling/rpc-replies.ts';
 
 /**
@@ -57,16 +57,31 @@ function reason(err: unknown): `failed: ${string}` {
   return `failed: ${msg.replace(/\s+/g, ' ').slice(0, 200)}`;
 }
 
+/** Deletes every TURN credential issued to the account (synchronous: one SQLite DELETE). */
+function revokeTurnCredentials(account: string, store: TurnCredentialIssuer | null): LiveOutcome {
+  if (!store) return 'failed: TURN credential store is not configured';
+  try {
+    store.revoke({ account });
+    return 'ok';
+  } catch (err) {
+    return reason(err);
+  }
+}
+
 export async function revokeLive(
   target: RevocationTarget,
-  deps: { rpc: KamailioRpcLike | null; turnCli: TurnCliLike | null; timeoutMs: number },
+  deps: { rpc: KamailioRpcLike | null; turnCli: TurnCliLike | null; turnCredentials?: TurnCredentialIssuer | null; timeoutMs: number },
 ): Promise<LiveRevocation> {
   const { rpc, turnCli, timeoutMs } = deps;
+  // Step 0 (relay-rpc): delete the account's issued TURN credentials before anything else, so
+  // coturn refuses them for every new Allocate at once; step 2 still cancels live allocations.
+  const credentialsRevoked = revokeTurnCredentials(target.extension, deps.turnCredentials ?? null);
   const aor = `${target.extension}@${target.domain}`;
   const counts = { registrations: 0, websockets: 0, calls: 0, turn: 0, sipTlsLeftOpen: 0 };
   const call = <T>(method: string, params?: unknown[]) => withTimeout(rpc!.call<T>(method, params), timeoutMs, method);
 
   const turn = async (): Promise<LiveOutcome> => {
+    if (credentialsRevoked !== 'ok') return credentialsRevoked;
     if (!turnCli) return 'failed: coturn control (CLI) is not configured';
     try {
       counts.turn = await withTimeout(turnCli.cancelUserSessions(target.extension), timeoutMs, 'coturn cancel');

@@ -43,7 +43,20 @@ function scriptedRpc(replies: Record<string, unknown>) {
     },
   };
 }
-const turnCli = (n: number | Error) => ({ cancelUserSessions: async () => (n instanceof Error ? Promise.reject(n) : n) });
+const turnCli = (n: number | Error) => ({
+  cancelUserSessions: async () => (n instanceof Error ? Promise.reject(n) : n),
+  cancelUsernames: async () => 0,
+});
+/** A credential store that records revocations (the real one: test/media-relay/credentials.test.ts). */
+function credStore(fail?: Error) {
+  const revoked: string[] = [];
+  return {
+    revoked,
+    issue: () => { throw new Error('not used'); },
+    revoke: (sel: { account: string }) => { if (fail) throw fail; revoked.push(sel.account); return []; },
+    sweepExpired: () => [],
+  };
+}
 const target = { extension: '201', domain: 'susurro.local' };
 
 describe('parsing Kamailio 5.6 replies', () => {
@@ -62,7 +75,7 @@ describe('parsing Kamailio 5.6 replies', () => {
 describe('revokeLive', () => {
   it('reads, then ends calls / removes registrations, and closes the WebSocket last', async () => {
     const { rpc, calls } = scriptedRpc({ 'ul.lookup': LOOKUP_201, 'dlg.list': DIALOGS, 'core.tcp_list': TCP, 'dlg.end_dlg': {}, 'ul.rm': null, 'ws.close': null });
-    const r = await revokeLive(target, { rpc, turnCli: turnCli(1), timeoutMs: 500 });
+    const r = await revokeLive(target, { rpc, turnCli: turnCli(1), turnCredentials: credStore(), timeoutMs: 500 });
     expect(r).toEqual({
       registrations: 'ok', websockets: 'ok', calls: 'ok', turn: 'ok',
       counts: { registrations: 1, websockets: 1, calls: 1, turn: 1, sipTlsLeftOpen: 0 },
@@ -75,7 +88,7 @@ describe('revokeLive', () => {
 
   it('finds the connection of an unregistered phone through its dialog', async () => {
     const { rpc, calls } = scriptedRpc({ 'ul.lookup': new Error('AOR not found'), 'dlg.list': DIALOGS, 'core.tcp_list': TCP, 'dlg.end_dlg': {}, 'ws.close': null });
-    const r = await revokeLive(target, { rpc, turnCli: turnCli(0), timeoutMs: 500 });
+    const r = await revokeLive(target, { rpc, turnCli: turnCli(0), turnCredentials: credStore(), timeoutMs: 500 });
     expect(r.registrations).toBe('ok');
     expect(r.counts).toMatchObject({ registrations: 0, websockets: 1, calls: 1 });
     expect(calls).not.toContain('ul.rm ["location","201@susurro.local"]');
@@ -85,7 +98,7 @@ describe('revokeLive', () => {
   it('counts a plain SIP/TLS connection instead of trying ws.close on it', async () => {
     const lookup = { Contacts: [{ Contact: { 'Tcpconn-Id': 6 } }] };
     const { rpc, calls } = scriptedRpc({ 'ul.lookup': lookup, 'dlg.list': [], 'core.tcp_list': TCP, 'ul.rm': null });
-    const r = await revokeLive(target, { rpc, turnCli: turnCli(0), timeoutMs: 500 });
+    const r = await revokeLive(target, { rpc, turnCli: turnCli(0), turnCredentials: credStore(), timeoutMs: 500 });
     expect(r.websockets).toBe('ok');
     expect(r.counts.sipTlsLeftOpen).toBe(1);
     expect(calls.some((c) => c.startsWith('ws.close'))).toBe(false);
@@ -93,7 +106,7 @@ describe('revokeLive', () => {
 
   it('reports each failure by name and keeps going', async () => {
     const { rpc } = scriptedRpc({ 'ul.lookup': LOOKUP_201, 'dlg.list': new Error('dialog module gone'), 'core.tcp_list': TCP, 'ul.rm': new Error('db error\n  detail'), 'ws.close': null });
-    const r = await revokeLive(target, { rpc, turnCli: turnCli(new Error('connect ECONNREFUSED 127.0.0.1:5766')), timeoutMs: 500 });
+    const r = await revokeLive(target, { rpc, turnCli: turnCli(new Error('connect ECONNREFUSED 127.0.0.1:5766')), turnCredentials: credStore(), timeoutMs: 500 });
     expect(r).toMatchObject({
       calls: 'failed: dialog module gone',
       registrations: 'failed: db error detail',
@@ -106,10 +119,22 @@ describe('revokeLive', () => {
   it('a hanging Kamailio is cut off by the per-action time limit', async () => {
     const rpc = { call: () => new Promise<never>(() => {}) };
     const t0 = Date.now();
-    const r = await revokeLive(target, { rpc, turnCli: turnCli(0), timeoutMs: 100 });
+    const r = await revokeLive(target, { rpc, turnCli: turnCli(0), turnCredentials: credStore(), timeoutMs: 100 });
     expect(Date.now() - t0).toBeLessThan(1_000);
     expect(r.registrations).toBe('failed: ul.lookup timed out after 100 ms');
     expect(r.calls).toBe('failed: dlg.list timed out after 100 ms');
+  });
+
+  it('deletes the account\'s TURN credentials before its first Kamailio call; a store failure fails the turn step', async () => {
+    const store = credStore();
+    const order: string[] = [];
+    const rpc = { call: async <T>(m: string) => { order.push(`${m} after revoke=${store.revoked.length}`); return (m === 'core.tcp_list' || m === 'dlg.list' ? [] : null) as T; } };
+    const r = await revokeLive(target, { rpc, turnCli: turnCli(0), turnCredentials: store, timeoutMs: 500 });
+    expect(store.revoked).toEqual(['201']);
+    expect(order[0]).toMatch(/after revoke=1$/);
+    expect(r.turn).toBe('ok');
+    const broken = await revokeLive(target, { rpc, turnCli: turnCli(0), turnCredentials: credStore(new Error('disk I/O error')), timeoutMs: 500 });
+    expect(broken.turn).toBe('failed: disk I/O error');
   });
 
   it('without control channels every action fails, none is skipped silently', async () => {

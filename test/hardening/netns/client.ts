@@ -6,11 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { turnCredentials } from '../../../src/media-relay/credentials.ts';
 import { createPhone, dtlsSdp } from '../../support/sip-client.ts';
 import { TurnUdpClient } from '../../support/turn-client.ts';
 
-interface Setup { server: string; wssPort: number; adminPort: number; turnPort: number; domain: string; ext: string; password: string; caPem: string; turnSecret: string }
+interface Setup { server: string; wssPort: number; adminPort: number; turnPort: number; domain: string; ext: string; password: string; caPem: string; turn: { username: string; credential: string } }
 const setup = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as Setup;
 const out = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
 
@@ -20,7 +19,7 @@ const phone = await createPhone({
 });
 out({ registered: await phone.register() });
 const turn = await TurnUdpClient.open(setup.server, setup.turnPort, '0.0.0.0');
-const cred = turnCredentials(setup.turnSecret, setup.ext, 600);
+const cred = setup.turn;
 const alloc = await turn.allocate(cred.username, cred.credential);
 out({ allocated: alloc.status, relayed: alloc.relayed ?? null });
 

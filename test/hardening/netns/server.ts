@@ -1,7 +1,7 @@
 /**
  * Runs inside the server network namespace of netns-nat.test.ts (`ip netns exec <srv> tsx ...`):
  * starts the real stack listening on the namespace's address, creates two accounts, prints one
- * JSON line { ready, config, caPem, turnSecret }, answers "ul" on stdin with Kamailio's ul.dump,
+ * JSON line { ready, config, caPem, turn: { <ext>: TURN credential } }, answers "ul" on stdin with Kamailio's ul.lookup of 201 and 202,
  * and stops everything on "stop", SIGTERM or stdin EOF.
  */
 import { createInterface } from 'node:readline';
@@ -30,7 +30,7 @@ try {
   await createAccountRow(stack.db, { extension: '201', username: 'alice', displayName: 'Alice', password: 'alice-secret-1', domain: config.domain });
   await createAccountRow(stack.db, { extension: '202', username: 'bob', displayName: 'Bob', password: 'bob-secret-22', domain: config.domain });
   const caPem = stack.tls.caFile ? readFileSync(stack.tls.caFile, 'utf8') : '';
-  process.stdout.write(JSON.stringify({ ready: true, config, caPem, turnSecret: stack.turnSecret, turnConf: readFileSync(`${stack.runDir}/turnserver.conf`, 'utf8').split('\n').filter((l) => /peer-ip/.test(l)) }) + '\n');
+  process.stdout.write(JSON.stringify({ ready: true, config, caPem, turn: Object.fromEntries(['201', '202'].map((ext) => [ext, stack.turnCredentials.issue({ account: ext, ttlSeconds: 600 })])), turnConf: readFileSync(`${stack.runDir}/turnserver.conf`, 'utf8').split('\n').filter((l) => /peer-ip/.test(l)) }) + '\n');
 } catch (err) {
   process.stdout.write(JSON.stringify({ ready: false, error: String(err) }) + '\n');
   await stop();
@@ -39,7 +39,8 @@ const rl = createInterface({ input: process.stdin });
 rl.on('line', (line) => {
   if (line === 'stop') void stop();
   else if (line === 'ul') {
-    stack.rpc.call('ul.dump', []).then(
+    // ul.lookup per account (ul.dump is not on Kamailio's JSON-RPC allow-list)
+    Promise.all(['201', '202'].map((ext) => stack.rpc.call('ul.lookup', ['location', `${ext}@${config.domain}`]))).then(
       (r) => process.stdout.write(JSON.stringify({ ul: r }) + '\n'),
       (e) => process.stdout.write(JSON.stringify({ ul: null, error: String(e) }) + '\n'),
     );
