@@ -49,7 +49,8 @@ afterAll(async () => {
 
 describe('softphone end to end', () => {
   it('logs in both people and shows the directory', async () => {
-    await expect(a.getByTestId('login-submit')).toBeDefined();
+    await a.getByTestId('login-submit').waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await a.getByTestId('login-submit').isEnabled()).toBe(true);
     await shot(a, '01-login');
     await login(a, alice);
     // Bob signs in with the keyboard only: the extension field has focus, Tab, Enter.
