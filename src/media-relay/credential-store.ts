@@ -20,7 +20,7 @@
  * the mode from it): a row's hmackey = MD5(username ":" realm ":" password) is what an attacker
  * would need to use the credential.
  */
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -88,11 +88,11 @@ CREATE VIEW IF NOT EXISTS turnusers_lt AS
 
 export class TurnCredentialStore implements TurnCredentialIssuer {
   readonly file: string;
-  readonly #db: Database.Database;
+  readonly #db: DatabaseSync;
   readonly #realm: string;
   readonly #now: () => number;
 
-  private constructor(file: string, db: Database.Database, realm: string, now: () => number) {
+  private constructor(file: string, db: DatabaseSync, realm: string, now: () => number) {
     this.file = file;
     this.#db = db;
     this.#realm = realm;
@@ -108,9 +108,9 @@ export class TurnCredentialStore implements TurnCredentialIssuer {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     if (!existsSync(file)) closeSync(openSync(file, 'wx', 0o600));
     chmodSync(file, 0o600);
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL'); // coturn reads while we write, never blocked
-    db.pragma('busy_timeout = 2000');
+    const db = new DatabaseSync(file);
+    db.exec('PRAGMA journal_mode = WAL'); // coturn reads while we write, never blocked
+    db.exec('PRAGMA busy_timeout = 2000');
     const existing = db.prepare("SELECT type FROM sqlite_master WHERE name = 'turnusers_lt'").get() as { type: string } | undefined;
     // a coturn started on this file before us made a real table: its rows are none of ours
     if (existing?.type === 'table') db.exec('DROP TABLE turnusers_lt');

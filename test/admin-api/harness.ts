@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,7 +88,7 @@ export async function startHarness(
 
 /** The stored rows of a TURN credential the harness's app issued (read-only, a second handle). */
 export function turnRows(h: Harness, username: string): unknown[] {
-  const db = new Database(h.config.turn.credentialsDb, { readonly: true });
+  const db = new DatabaseSync(h.config.turn.credentialsDb, { readOnly: true });
   try {
     return db.prepare('SELECT hmackey, account, scope, expires_at FROM susurro_turn_credential WHERE name = ?').all(username);
   } finally {

@@ -8,10 +8,10 @@
  *    relays again;
  *  - the database read-only (SQLite query_only): 503, nothing written;
  *  - the database locked by another writer (a long EXCLUSIVE transaction from a second
- *    better-sqlite3 connection): the admin API answers 503 with a message, nothing is
+ *    node:sqlite connection): the admin API answers 503 with a message, nothing is
  *    half-written, and the same request succeeds once the lock is gone.
  */
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { SessionState } from 'sip.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccountRow } from '../../src/db/index.ts';
@@ -151,9 +151,8 @@ describe('kill -9 of coturn', () => {
 describe('database locked by another writer', () => {
   it('the admin API answers 503 with a message; nothing is half-written; it works once unlocked', async () => {
     const file = t.config.database.url.replace(/^sqlite:/, '');
-    const other = new Database(file);
+    const other = new DatabaseSync(file, { timeout: 100 });
     try {
-      other.pragma('busy_timeout = 100');
       other.exec('BEGIN EXCLUSIVE');
       const t0 = Date.now();
       const r = await api.call('POST', '/api/v1/accounts', { extension: '203', username: 'carol', displayName: 'Carol' });
@@ -162,7 +161,7 @@ describe('database locked by another writer', () => {
       expect(r.body.code).toBe('SUSURRO_API_UNAVAILABLE');
       expect(r.body.message).toMatch(/database/i);
     } finally {
-      if (other.inTransaction) other.exec('ROLLBACK');
+      if (other.isTransaction) other.exec('ROLLBACK');
       other.close();
     }
     // nothing half-written: neither the project row nor Kamailio's subscriber row exists
@@ -171,7 +170,7 @@ describe('database locked by another writer', () => {
     // and the same request succeeds afterwards
     const ok = await api.call('POST', '/api/v1/accounts', { extension: '203', username: 'carol', displayName: 'Carol' });
     expect(ok.status, JSON.stringify(ok.body)).toBe(201);
-    expect(await t.stack.db.get('SELECT username FROM subscriber WHERE username = ?', ['203'])).toBeDefined();
+    expect(await t.stack.db.get('SELECT username FROM subscriber WHERE username = ?', ['203'])).toEqual({ username: '203' });
   }, 30_000);
 });
 

@@ -33,18 +33,21 @@ function inNs(ns: string, ...cmd: string[]) {
   return execFileSync('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 }).toString();
 }
 
-/** Whether this kernel lets us create namespaces (CAP_NET_ADMIN); checked, not assumed. */
-function namespacesAvailable(): boolean {
+/**
+ * Network namespaces need root (CAP_NET_ADMIN) and iproute2/iptables. Without them this test
+ * fails, saying why; it never skips itself, so it cannot silently not run (CI runs as root).
+ */
+function requireNamespaces(): void {
   const probe = `sus-probe-${id}`;
   try {
     ip('netns', 'add', probe);
     ip('netns', 'del', probe);
-    return true;
-  } catch {
-    return false;
+  } catch (err) {
+    const why = (err as { stderr?: Buffer }).stderr?.toString().trim() || String(err);
+    throw new Error(`this test needs root (CAP_NET_ADMIN) and iproute2 to create network namespaces: ${why}`);
   }
 }
-const canRun = namespacesAvailable();
+let built = false;
 
 function buildTopology() {
   for (const ns of Object.values(NS)) ip('netns', 'add', ns);
@@ -137,7 +140,8 @@ let server: LineChild | undefined;
 const clients: LineChild[] = [];
 
 beforeAll(async () => {
-  if (!canRun) return;
+  requireNamespaces();
+  built = true;
   buildTopology();
   server = new LineChild(NS.srv, 'test/hardening/netns/server.ts', [SERVER, join(dir, 'srv'), JSON.stringify(PORTS)]);
 }, 30_000);
@@ -145,11 +149,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.stop(5_000)));
   await server?.stop(15_000);
-  if (canRun) teardown();
+  if (built) teardown();
   rmSync(dir, { recursive: true, force: true });
 }, 40_000);
 
-describe.skipIf(!canRun)('two clients behind their own NATs call through TURN (ip netns)', () => {
+describe('two clients behind their own NATs call through TURN (ip netns)', () => {
   let ready: Record<string, unknown>;
 
   it('the topology isolates the client LANs: clients reach the server only through their NAT', () => {

@@ -12,11 +12,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runZrtpEndpoint } from '../../src/cli/zrtp-peer/endpoint.ts';
 import { parseZrtpPeerOptions } from '../../src/cli/zrtp-peer/options.ts';
 import { freePorts } from '../support/ports.ts';
+import { bzrtpZid } from './bzrtp-cache.ts';
 import { ensureBzrtpPeer } from './build-bzrtp-peer.ts';
 import { bothSecure, killAllPeers, runPair, startPeer, type PeerResultLine } from './peers.ts';
 
@@ -29,16 +29,6 @@ afterAll(() => {
   killAllPeers();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** bzrtp keeps its own ZID in its sqlite cache, in ziduri with peeruri 'self'. */
-function bzrtpZid(cacheFile: string): string {
-  const db = new Database(cacheFile, { readonly: true });
-  try {
-    return (db.prepare("SELECT zid FROM ziduri WHERE peeruri = 'self'").get() as { zid: Buffer }).zid.toString('hex');
-  } finally {
-    db.close();
-  }
-}
 
 interface MitmCall {
   alice: PeerResultLine; // bzrtp, initiator

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,8 +18,8 @@ describe('TurnCredentialStore (coturn userdb, lt-cred-mech)', () => {
     dirs.push(dir);
     return TurnCredentialStore.open(join(dir, 'secrets', 'turn-credentials.db'), 'example.org', { now });
   }
-  const raw = (s: TurnCredentialStore, sql: string, ...args: unknown[]) => {
-    const db = new Database(s.file, { readonly: true });
+  const raw = (s: TurnCredentialStore, sql: string, ...args: SQLInputValue[]) => {
+    const db = new DatabaseSync(s.file, { readOnly: true });
     try { return db.prepare(sql).all(...args); } finally { db.close(); }
   };
 
@@ -67,7 +67,7 @@ describe('TurnCredentialStore (coturn userdb, lt-cred-mech)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'susurro-turncred-'));
     dirs.push(dir);
     const file = join(dir, 'db');
-    const db = new Database(file);
+    const db = new DatabaseSync(file);
     db.exec("CREATE TABLE turnusers_lt (realm varchar(127) default '', name varchar(512), hmackey char(128), primary key (realm,name)); INSERT INTO turnusers_lt VALUES ('example.org', 'intruder', 'aa')");
     db.close();
     const s = TurnCredentialStore.open(file, 'example.org');

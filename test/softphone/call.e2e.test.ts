@@ -50,6 +50,7 @@ afterAll(async () => {
 describe('softphone end to end', () => {
   it('logs in both people and shows the directory', async () => {
     // The login screen is up, in English, and ready to submit.
+    await a.getByTestId('login-submit').waitFor({ state: 'visible', timeout: 15_000 });
     expect(await a.getByTestId('login-submit').innerText()).toBe('Sign in');
     expect(await a.getByTestId('login-submit').isEnabled()).toBe(true);
     expect(await a.getByTestId('login-extension').isVisible()).toBe(true);

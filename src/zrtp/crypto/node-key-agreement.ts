@@ -10,22 +10,35 @@
  * the same wire formats, so it is interchangeable with PURE_JS_PRIMITIVES (tests check both agree
  * byte for byte).
  */
-import { createDiffieHellman, createECDH, createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
+import { createDiffieHellman, createECDH, createPrivateKey, createPublicKey, diffieHellman, type DiffieHellman, type KeyObject } from 'node:crypto';
 import type { DhKeyAgreement, KeyAgreementPrimitives } from './key-agreement.ts';
 import { modpGroup } from './key-agreement.ts';
 import { bigIntToBytes } from './modp.ts';
 
 const GENERATOR = Buffer.from([2]);
 
-const primeCache = new Map<DhKeyAgreement, Buffer>();
-function prime(alg: DhKeyAgreement): Buffer {
-  let p = primeCache.get(alg);
-  if (!p) {
-    const group = modpGroup(alg)!;
-    p = Buffer.from(bigIntToBytes(group.p, group.byteLength));
-    primeCache.set(alg, p);
+/**
+ * One DiffieHellman object per MODP group, reused: OpenSSL 3.5 (Node 24) checks the prime on
+ * every createDiffieHellman, 0.3-0.6 s for 2048/3072 bits, more than the whole handshake.
+ * Uses are synchronous, so two never interleave; the secret is set just before each use and
+ * overwritten with a throwaway value right after, so none stays in the shared object.
+ */
+const groupCache = new Map<DhKeyAgreement, DiffieHellman>();
+const SCRUB = Buffer.from([1]);
+
+function withGroup(alg: DhKeyAgreement, secret: Uint8Array, use: (dh: DiffieHellman) => Buffer): Uint8Array {
+  const group = modpGroup(alg)!;
+  let dh = groupCache.get(alg);
+  if (!dh) {
+    dh = createDiffieHellman(Buffer.from(bigIntToBytes(group.p, group.byteLength)), GENERATOR);
+    groupCache.set(alg, dh);
   }
-  return p;
+  dh.setPrivateKey(Buffer.from(secret));
+  try {
+    return pad(use(dh), group.byteLength);
+  } finally {
+    dh.setPrivateKey(SCRUB);
+  }
 }
 
 function pad(value: Buffer, length: number): Uint8Array {
@@ -37,16 +50,22 @@ function pad(value: Buffer, length: number): Uint8Array {
 
 /**
  * X25519 private KeyObjects by secret, so a key pair imports its secret once (OpenSSL 3's key
- * import is the dominant cost; JWK import is ~10x cheaper than PKCS#8 DER). Entries go when the
- * key pair releases its secret (destroy) or is garbage-collected.
+ * import is the dominant cost). Entries go when the key pair releases its secret (destroy) or
+ * is garbage-collected.
  */
 const x25519Keys = new WeakMap<Uint8Array, KeyObject>();
+
+/**
+ * PKCS#8 PrivateKeyInfo for X25519 up to the 32 secret bytes (RFC 8410 §7: version 0,
+ * id-X25519 1.3.101.110, OCTET STRING wrapping the CurvePrivateKey). A JWK without `x` was
+ * cheaper, but Node 24 refuses it ("Invalid JWK OKP key").
+ */
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
 function x25519Private(secret: Uint8Array): KeyObject {
   let key = x25519Keys.get(secret);
   if (!key) {
-    // RFC 8037 OKP JWK; Node derives the public part from d, so x may be empty.
-    key = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: Buffer.from(secret).toString('base64url'), x: '' }, format: 'jwk' });
+    key = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, secret]), format: 'der', type: 'pkcs8' });
     x25519Keys.set(secret, key);
   }
   return key;
@@ -56,12 +75,7 @@ export const NODE_PRIMITIVES: KeyAgreementPrimitives = Object.freeze({
   name: 'node:crypto (OpenSSL)',
   supports: (alg: DhKeyAgreement) => alg === 'DH3k' || alg === 'DH2k' || alg === 'EC25' || alg === 'X255',
   publicValue(alg: DhKeyAgreement, secret: Uint8Array): Uint8Array {
-    const group = modpGroup(alg);
-    if (group) {
-      const dh = createDiffieHellman(prime(alg), GENERATOR);
-      dh.setPrivateKey(Buffer.from(secret));
-      return pad(dh.generateKeys(), group.byteLength);
-    }
+    if (modpGroup(alg)) return withGroup(alg, secret, (dh) => dh.generateKeys());
     if (alg === 'EC25') {
       const ecdh = createECDH('prime256v1');
       ecdh.setPrivateKey(Buffer.from(secret));
@@ -71,12 +85,7 @@ export const NODE_PRIMITIVES: KeyAgreementPrimitives = Object.freeze({
     return new Uint8Array(Buffer.from(x ?? '', 'base64url'));
   },
   sharedSecret(alg: DhKeyAgreement, secret: Uint8Array, peerPublic: Uint8Array): Uint8Array {
-    const group = modpGroup(alg);
-    if (group) {
-      const dh = createDiffieHellman(prime(alg), GENERATOR);
-      dh.setPrivateKey(Buffer.from(secret));
-      return pad(dh.computeSecret(Buffer.from(peerPublic)), group.byteLength);
-    }
+    if (modpGroup(alg)) return withGroup(alg, secret, (dh) => dh.computeSecret(Buffer.from(peerPublic)));
     if (alg === 'EC25') {
       const ecdh = createECDH('prime256v1');
       ecdh.setPrivateKey(Buffer.from(secret));

@@ -5,7 +5,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { createDiffieHellman, createECDH, createPrivateKey, createPublicKey, diffieHellman, getDiffieHellman, randomBytes } from 'node:crypto';
+import { createDiffieHellman, createECDH, createPublicKey, diffieHellman, generateKeyPairSync, getDiffieHellman, randomBytes } from 'node:crypto';
 import { generateKeyPair, publicValueLength, dhSecretBits, type KeyPair } from '../../../src/zrtp/crypto/key-agreement.ts';
 import { MODP_2048, MODP_3072, modPow, bigIntToBytes, bytesToBigInt } from '../../../src/zrtp/crypto/modp.ts';
 import type { KeyAgreementAlgorithm } from '../../../src/zrtp/algorithms.ts';
@@ -177,10 +177,7 @@ describe('X255 (Curve25519, RFC 7748, bzrtp byte layout)', () => {
 
   it('equals OpenSSL X25519', () => {
     const ours = generateKeyPair('X255', rng);
-    const { privateKey, publicKey } = (() => {
-      const priv = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: Buffer.from(rng(32)).toString('base64url'), x: '' }, format: 'jwk' });
-      return { privateKey: priv, publicKey: createPublicKey(priv) };
-    })();
+    const { privateKey, publicKey } = generateKeyPairSync('x25519');
     const nodePub = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
     const peerKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(ours.publicValue).toString('base64url') }, format: 'jwk' });
     const expected = new Uint8Array(diffieHellman({ privateKey, publicKey: peerKey }));
