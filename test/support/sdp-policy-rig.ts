@@ -25,8 +25,11 @@ export interface Rig {
   live: CallerDialog | null;
 }
 
-export async function startRig(opts: { kamailioTemplateDir?: string; calleeOverWss?: boolean } = {}): Promise<Rig> {
-  const t = await startTestStack({}, opts.kamailioTemplateDir ? { kamailioTemplateDir: opts.kamailioTemplateDir } : {});
+export async function startRig(opts: { kamailioTemplateDir?: string; calleeOverWss?: boolean; requireSas?: boolean } = {}): Promise<Rig> {
+  const t = await startTestStack(
+    opts.requireSas === undefined ? {} : { calls: { requireSas: opts.requireSas } },
+    opts.kamailioTemplateDir ? { kamailioTemplateDir: opts.kamailioTemplateDir } : {},
+  );
   const domain = t.config.domain;
   for (const [ext, password] of [['301', 'caller-secret-301'], ['302', 'callee-secret-302']] as const) {
     await createAccountRow(t.stack.db, { extension: ext, username: `u${ext}`, displayName: ext, password, domain });
