@@ -20,6 +20,7 @@ import { bundleForBrowser } from '../support/bundle.ts';
 import { launchChromium, makeToneWav } from '../support/browser.ts';
 import type { JssipEvent } from '../support/jssip-page.ts';
 import { KamailioRpc } from '../../src/signaling/kamailio-rpc.ts';
+import type { DeepPartial, SusurroConfig } from '../../src/config/index.ts';
 import { ARTIFACTS, login, openPhone, startWorld, type Person, type World } from './harness.ts';
 
 const soph: Person = { extension: '211', username: 'sofia', displayName: 'Sofía Quintero', password: 'Lantern-Orchid-Basalt-58', toneHz: 440 };
@@ -91,6 +92,15 @@ async function kamailioDialogs(world: World, want: number, ms = 5_000): Promise<
   }
 }
 
+/** The softphone dials the JsSIP page's extension; returns the event index the call starts at, once JsSIP rings. */
+async function softphoneCallsJssip(s: Page, j: Page): Promise<number> {
+  const from = (await events(j)).length;
+  await s.getByTestId('dial-input').fill(jay.extension);
+  await s.getByTestId('dial-submit').click();
+  await jssipSaw(j, 'incoming', from);
+  return from;
+}
+
 async function ended(page: Page): Promise<string> {
   await page.getByTestId('call-ended').waitFor({ timeout: 10_000 });
   const reason = (await page.getByTestId('call-ended').getAttribute('data-reason')) ?? '';
@@ -98,23 +108,33 @@ async function ended(page: Page): Promise<string> {
   return reason;
 }
 
+/** A world with the softphone (logged in) and the JsSIP page (started), stopped in afterAll. */
+function jssipPair(overrides: DeepPartial<SusurroConfig>): { world: World; s: Page; j: Page; domain: string } {
+  const pair = {} as { world: World; s: Page; j: Page; domain: string };
+  let dir = '';
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'susurro-jssip-'));
+    pair.world = await startWorld([soph, jay], overrides);
+    pair.domain = pair.world.stack.config.domain;
+    pair.s = await openPhone(pair.world, soph, dir);
+    await login(pair.s, soph);
+    pair.j = await openJssip(pair.world, jay, dir);
+  }, 240_000);
+  afterAll(async () => {
+    await pair.world?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return pair;
+}
+
 describe('JsSIP ↔ softphone, calls.requireSas off', () => {
+  const pair = jssipPair({ calls: { requireSas: false } });
   let world: World;
-  let dir: string;
   let s: Page;
   let j: Page;
   let domain: string;
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'susurro-jssip-'));
-    world = await startWorld([soph, jay], { calls: { requireSas: false } });
-    domain = world.stack.config.domain;
-    s = await openPhone(world, soph, dir);
-    await login(s, soph);
-    j = await openJssip(world, jay, dir);
-  }, 240_000);
-  afterAll(async () => {
-    await world?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+  beforeAll(() => {
+    ({ world, s, j, domain } = pair);
   });
 
   it('JsSIP registers over WSS with digest: 200', async () => {
@@ -140,10 +160,9 @@ describe('JsSIP ↔ softphone, calls.requireSas off', () => {
     expect(await s.getByTestId('security-status').innerText()).toContain('Not secure — no audio is being sent');
     expect(await s.getByTestId('sas').count()).toBe(0);
     await s.screenshot({ path: join(ARTIFACTS, 'jssip-incoming-not-secure.png'), fullPage: true });
-    const heardByJsSip = await jssip(j, 'heard', '2000');
+    await new Promise((r) => setTimeout(r, 2000)); // media has had time to flow
     const packets = await jssip(j, 'audioPackets');
-    process.stdout.write(`JsSIP heard ${JSON.stringify(heardByJsSip)}, audio packets ${JSON.stringify(packets)}\n`);
-    expect(Math.abs(heardByJsSip.peakHz - soph.toneHz) < 30 && heardByJsSip.aboveMedianDb > 20).toBe(false);
+    process.stdout.write(`JsSIP audio packets ${JSON.stringify(packets)}\n`);
     expect(packets.sent).toBeGreaterThan(0); // JsSIP's own media does flow through the relay
     expect(packets.received).toBe(0); // "no audio is being sent" is true: not one packet
     expect(await kamailioDialogs(world, 1)).toEqual([4]);
@@ -158,10 +177,7 @@ describe('JsSIP ↔ softphone, calls.requireSas off', () => {
   }, 90_000);
 
   it('softphone → JsSIP: answered, not secure, hold/resume from JsSIP answered, the softphone hangs up (BYE)', async () => {
-    const from = (await events(j)).length;
-    await s.getByTestId('dial-input').fill(jay.extension);
-    await s.getByTestId('dial-submit').click();
-    await jssipSaw(j, 'incoming', from);
+    const from = await softphoneCallsJssip(s, j);
     await jssip(j, 'answer');
     await jssipSaw(j, 'confirmed', from);
     const { local, remote } = await jssip(j, 'descriptions');
@@ -191,10 +207,7 @@ describe('JsSIP ↔ softphone, calls.requireSas off', () => {
     expect(await s.getByTestId('answer').count()).toBe(0);
     expect(await kamailioDialogs(world, 0)).toEqual([]);
 
-    from = (await events(j)).length;
-    await s.getByTestId('dial-input').fill(jay.extension);
-    await s.getByTestId('dial-submit').click();
-    await jssipSaw(j, 'incoming', from);
+    from = await softphoneCallsJssip(s, j);
     await s.getByTestId('hangup').click();
     const failed = await jssipSaw(j, 'failed', from);
     expect([failed.originator, failed.cause]).toEqual(['remote', 'Canceled']);
@@ -212,21 +225,13 @@ describe('JsSIP ↔ softphone, calls.requireSas off', () => {
 });
 
 describe('JsSIP ↔ softphone, calls.requireSas on (the default): refused both ways, in words', () => {
+  const pair = jssipPair({});
   let world: World;
-  let dir: string;
   let s: Page;
   let j: Page;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'susurro-jssip-sas-'));
-    world = await startWorld([soph, jay]);
-    s = await openPhone(world, soph, dir);
-    await login(s, soph);
-    j = await openJssip(world, jay, dir);
+    ({ world, s, j } = pair);
     await jssipSaw(j, 'registered');
-  }, 240_000);
-  afterAll(async () => {
-    await world?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('JsSIP → softphone: 488 with the reason; the softphone never rings', async () => {
@@ -239,10 +244,7 @@ describe('JsSIP ↔ softphone, calls.requireSas on (the default): refused both w
   });
 
   it('softphone → JsSIP: the DTLS-only answer is refused; the softphone shows the 488 message, JsSIP gets a BYE', async () => {
-    const from = (await events(j)).length;
-    await s.getByTestId('dial-input').fill(jay.extension);
-    await s.getByTestId('dial-submit').click();
-    await jssipSaw(j, 'incoming', from);
+    const from = await softphoneCallsJssip(s, j);
     await jssip(j, 'answer');
     expect(await ended(s)).toBe('end.488');
     expect((await jssipSaw(j, 'ended', from)).originator).toBe('remote');

@@ -131,32 +131,6 @@ const api = {
     });
     return { sent, received };
   },
-  /**
-   * Dominant frequency of what this page hears (the remote track through an AnalyserNode) and
-   * how far it stands above the median bin, averaged over `ms`.
-   */
-  async heard(ms = 1500): Promise<{ peakHz: number; aboveMedianDb: number }> {
-    const stream = remoteAudio.srcObject as MediaStream | null;
-    if (!stream) return { peakHz: 0, aboveMedianDb: 0 };
-    const ctx = new AudioContext();
-    const analyser = ctx.createAnalyser();
-    analyser.fftSize = 4096;
-    ctx.createMediaStreamSource(stream).connect(analyser);
-    const bins = new Float32Array(analyser.frequencyBinCount);
-    const sum = new Float32Array(analyser.frequencyBinCount);
-    const rounds = Math.max(1, Math.floor(ms / 100));
-    for (let i = 0; i < rounds; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      analyser.getFloatFrequencyData(bins);
-      for (let k = 0; k < bins.length; k++) sum[k]! += Number.isFinite(bins[k]!) ? bins[k]! : -200;
-    }
-    let peak = 1;
-    for (let k = 1; k < sum.length; k++) if (sum[k]! > sum[peak]!) peak = k;
-    const median = Array.from(sum).sort((a, b) => a - b)[Math.floor(sum.length / 2)]!;
-    const out = { peakHz: (peak * ctx.sampleRate) / analyser.fftSize, aboveMedianDb: (sum[peak]! - median) / rounds };
-    await ctx.close();
-    return out;
-  },
   stop(): void {
     ua?.stop();
   },

@@ -266,6 +266,19 @@ export const DIRECTIONS: Record<string, Direction> = {
   },
 };
 
+/** Runs every case in one direction, then checks that no refused body reached either UA. */
+export async function runTable(rig: Rig, direction: string, cases: SdpCase[], label: string): Promise<void> {
+  for (const c of cases) {
+    try {
+      await (DIRECTIONS[direction] as Direction)(rig, c);
+    } catch (err) {
+      throw new Error(`${label}, ${direction} / ${c.name}: ${(err as Error).message}`);
+    }
+  }
+  expect(refusedBodiesSeen(rig.calleeConn, cases)).toEqual([]);
+  expect(refusedBodiesSeen(rig.callerConn, cases)).toEqual([]);
+}
+
 /** Bodies a UA saw that the policy refuses (must be none). */
 export function refusedBodiesSeen(conn: RawSipConnection, cases: SdpCase[]): string[] {
   const refused = new Map(cases.filter((c) => c.expect !== '').map((c) => [c.sdp, c.name]));
