@@ -20,6 +20,7 @@ import { bundleForBrowser } from '../support/bundle.ts';
 import { launchChromium, makeToneWav } from '../support/browser.ts';
 import type { JssipEvent } from '../support/jssip-page.ts';
 import { KamailioRpc } from '../../src/signaling/kamailio-rpc.ts';
+import { userContacts } from '../../src/signaling/revocation.ts';
 import type { DeepPartial, SusurroConfig } from '../../src/config/index.ts';
 import { ARTIFACTS, login, openPhone, startWorld, type Person, type World } from './harness.ts';
 
@@ -141,6 +142,10 @@ describe('JsSIP ↔ softphone, calls.requireSas off', () => {
     const reg = await jssipSaw(j, 'registered');
     expect(reg.status).toBe(200);
     expect((await events(j)).some((e) => e.what === 'registrationFailed')).toBe(false);
+    // Kamailio's usrloc holds JsSIP's contact, reached over its WebSocket (transport=ws)
+    const contacts = await userContacts(new KamailioRpc(world.stack.stack.urls.jsonrpc), `${jay.extension}@${domain}`);
+    expect(contacts).toHaveLength(1);
+    expect(contacts[0]?.Contact?.Address).toMatch(/;transport=ws/);
   });
 
   it('JsSIP → softphone: answered, not secure on the softphone, hold/resume answered, JsSIP hangs up (BYE)', async () => {
