@@ -3,6 +3,15 @@
 -- lua_run("susurro_sdp_policy"). Every SDP body in every direction passes through it: offers
 -- and answers in INVITE, re-INVITE, UPDATE, PRACK, ACK and in 18x/2xx replies.
 --
+-- calls.requireSas (WITH_REQUIRE_SAS in the rendered susurro-defs.cfg, passed in as
+-- $var(require_sas)): an RTP stream keyed by DTLS-SRTP alone shows no short authentication
+-- string (RFC 6189 §7) — nobody can read a code aloud to detect a MitM that terminates DTLS —
+-- so with the policy on, every active DTLS-SRTP RTP stream must ALSO carry a media-level
+-- a=zrtp-hash (RFC 6189 §8.1). The web softphone puts one in its audio m-section (it runs ZRTP
+-- over the data channel, draft-johnston-rtcweb-zrtp), so softphone calls pass; a DTLS-only
+-- peer (Linphone in `dtls` mode, a JsSIP page, any plain WebRTC client) is refused with
+-- SAS_REFUSED in both directions (its offer, or its answer to a ZRTP offer).
+--
 -- The cfg reads the verdict from $var(sdp_code) ("" = accepted, "400" malformed, "488" refused
 -- by the policy) and $var(sdp_reason) (a reason phrase for the refusal; never SDP content).
 --
@@ -37,6 +46,9 @@ local MEDIA = { audio = true, video = true, application = true }
 
 local function malformed(why) return "400", "Bad Request: malformed SDP (" .. why .. ")" end
 local function refused(why) return "488", "Not Acceptable Here: " .. why end
+
+-- The words a user sees (docs/hardening.md "media policy"; cfg route[SDPREPLY] relays it).
+M.SAS_REFUSED = "verified calls only: DTLS-SRTP media without ZRTP cannot show a security code"
 
 -- A decimal number written canonically: "0" or no leading zero, at most `max`.
 local function canonical(s, max)
@@ -94,7 +106,7 @@ local function parse_m(value)
 end
 
 -- The policy for one active (port ≠ 0) m-line; session holds session-level attributes.
-local function check_media(m, session)
+local function check_media(m, session, require_sas)
   if not MEDIA[m.media] then return refused("media type not allowed") end
   local has_fp = m.attrs.fingerprint or session.fingerprint
   if m.media == "application" then
@@ -110,6 +122,8 @@ local function check_media(m, session)
   end
   if DTLS_RTP[m.proto] then
     if not has_fp then return refused("DTLS-SRTP stream without fingerprint") end
+    -- media level only, as for RTP/AVP below: RFC 6189 §8.1 binds the hash to one stream
+    if require_sas and not m.attrs["zrtp-hash"] then return refused(M.SAS_REFUSED) end
     return nil
   end
   if ZRTP_RTP[m.proto] then
@@ -119,8 +133,10 @@ local function check_media(m, session)
   return refused("media profile not allowed")
 end
 
--- check(body) → nil when the SDP is acceptable, else code ("400"/"488"), reason.
-function M.check(body)
+-- check(body, opts) → nil when the SDP is acceptable, else code ("400"/"488"), reason.
+-- opts.require_sas: calls.requireSas; anything but an explicit false means on (fail closed).
+function M.check(body, opts)
+  local require_sas = not (opts and opts.require_sas == false)
   if type(body) ~= "string" or body == "" then return malformed("empty body") end
   -- RFC 8866 §5: lines end in CRLF (LF accepted); no other control character, tab included
   if body:find("[%z\1-\9\11-\12\14-\31\127]") then return malformed("control character") end
@@ -177,7 +193,7 @@ function M.check(body)
     -- port 0 disables a stream (RFC 8866 §5.14), except a=bundle-only (RFC 8843 §6), whose
     -- media flows on the BUNDLE transport: that one is checked like an active stream
     if m.port ~= 0 or m.attrs["bundle-only"] then
-      local code, reason = check_media(m, session)
+      local code, reason = check_media(m, session, require_sas)
       if code then return code, reason end
     end
   end
@@ -186,7 +202,7 @@ end
 
 -- Kamailio entry point: lua_run("susurro_sdp_policy") on the current message's body.
 function susurro_sdp_policy()
-  local code, reason = M.check(KSR.pv.get("$rb"))
+  local code, reason = M.check(KSR.pv.get("$rb"), { require_sas = tostring(KSR.pv.get("$var(require_sas)")) ~= "0" })
   KSR.pv.sets("$var(sdp_code)", code or "")
   KSR.pv.sets("$var(sdp_reason)", reason or "")
   return 1

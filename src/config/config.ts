@@ -46,6 +46,13 @@ export interface SusurroConfig {
    * hand-built configs stay valid; loadConfig always fills it (default on, 10, 300).
    */
   antiflood?: { enabled: boolean; authFailsMax: number; banSeconds: number };
+  /**
+   * Call policy (issue #16). requireSas ("verified calls only", default on): the media policy
+   * refuses (488) any call whose media cannot show a ZRTP SAS — a DTLS-SRTP stream without
+   * a=zrtp-hash — in offers and answers (docs/hardening.md "media policy"). Optional in the
+   * type like antiflood; loadConfig always fills it.
+   */
+  calls?: { requireSas: boolean };
 }
 
 export type DeepPartial<T> = {
@@ -85,6 +92,7 @@ function baseDefaults(): DeepPartial<SusurroConfig> {
     turn: { ttlSeconds: 600 },
     logLevel: 'info',
     antiflood: { enabled: true, authFailsMax: 10, banSeconds: 300 },
+    calls: { requireSas: true },
   };
 }
 
@@ -104,6 +112,7 @@ export const ENV_VARS: Record<string, (v: string) => DeepPartial<SusurroConfig>>
   SUSURRO_ANTIFLOOD: (v) => ({ antiflood: { enabled: boolFromEnv('SUSURRO_ANTIFLOOD', v) } }),
   SUSURRO_AUTH_FAILS_MAX: (v) => ({ antiflood: { authFailsMax: intFromEnv('SUSURRO_AUTH_FAILS_MAX', v) } }),
   SUSURRO_BAN_SECONDS: (v) => ({ antiflood: { banSeconds: intFromEnv('SUSURRO_BAN_SECONDS', v) } }),
+  SUSURRO_REQUIRE_SAS: (v) => ({ calls: { requireSas: boolFromEnv('SUSURRO_REQUIRE_SAS', v) } }),
   SUSURRO_PORT_SIP_TLS: (v) => ({ ports: { sipTls: intFromEnv('SUSURRO_PORT_SIP_TLS', v) } }),
   SUSURRO_PORT_WSS: (v) => ({ ports: { wss: intFromEnv('SUSURRO_PORT_WSS', v) } }),
   SUSURRO_PORT_JSONRPC: (v) => ({ ports: { jsonrpc: intFromEnv('SUSURRO_PORT_JSONRPC', v) } }),
@@ -260,5 +269,10 @@ export function validateConfig(raw: Record<string, unknown>): SusurroConfig {
     }
   }
   const antiflood = { enabled: af['enabled'], authFailsMax: af['authFailsMax'] as number, banSeconds: af['banSeconds'] as number };
-  return { domain, publicHost, dataDir, listen: { address }, ports, database, tls, turn, logLevel: logLevel as LogLevel, antiflood };
+  const calls = (raw['calls'] ?? {}) as Record<string, unknown>;
+  if (typeof calls['requireSas'] !== 'boolean') throw new ConfigError('calls.requireSas must be a boolean');
+  return {
+    domain, publicHost, dataDir, listen: { address }, ports, database, tls, turn, logLevel: logLevel as LogLevel, antiflood,
+    calls: { requireSas: calls['requireSas'] },
+  };
 }

@@ -98,6 +98,8 @@ export function renderDefs(
     ...(config.ports.sipUdp !== null ? ['#!define WITH_PLAIN_SIP'] : []),
     ...((features.antiflood ?? true) ? ['#!define WITH_ANTIFLOOD'] : []),
     ...(features.antifloodLoopback ? ['#!define WITH_ANTIFLOOD_LOOPBACK'] : []),
+    // calls.requireSas: absent (a hand-built config) means on — the policy fails closed
+    ...((config.calls?.requireSas ?? true) ? ['#!define WITH_REQUIRE_SAS'] : []),
     substdef('SUSURRO_AUTH_FAILS_MAX', String(features.authFailsMax ?? 10)),
     substdef('SUSURRO_BAN_SECONDS', String(features.banSeconds ?? 300)),
     `#!define SUSURRO_DBGLEVEL ${kamailioDebugLevel(config.logLevel)}`,

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
     expect(c.turn).toEqual({ credentialsDb: join(REPO_ROOT, 'var', 'secrets', 'turn-credentials.db'), ttlSeconds: 600 });
     expect(c.logLevel).toBe('info');
     expect(c.antiflood).toEqual({ enabled: true, authFailsMax: 10, banSeconds: 300 });
+    expect(c.calls).toEqual({ requireSas: true });
   });
 
   it('paths derived from dataDir follow a dataDir override unless set explicitly', () => {
@@ -99,6 +100,15 @@ describe('loadConfig', () => {
     const c = loadConfig({ file: null, env: { SUSURRO_ANTIFLOOD: 'off', SUSURRO_AUTH_FAILS_MAX: '5', SUSURRO_BAN_SECONDS: '60' } });
     expect(c.antiflood).toEqual({ enabled: false, authFailsMax: 5, banSeconds: 60 });
     expect(() => loadConfig({ file: null, env: { SUSURRO_ANTIFLOOD: 'maybe' } })).toThrow(ConfigError);
+  });
+
+  it('calls.requireSas (verified calls only) is on unless switched off', () => {
+    expect(loadConfig({ file: null, env: { SUSURRO_REQUIRE_SAS: 'off' } }).calls).toEqual({ requireSas: false });
+    expect(loadConfig({ file: null, env: {}, overrides: { calls: { requireSas: false } } }).calls).toEqual({ requireSas: false });
+    expect(() => loadConfig({ file: null, env: { SUSURRO_REQUIRE_SAS: 'maybe' } })).toThrow(ConfigError);
+    const file = join(dir, 'sas.json');
+    writeFileSync(file, '{ "calls": { "requireSas": "no" } }');
+    expect(() => loadConfig({ file, env: {} })).toThrow(/calls.requireSas must be a boolean/);
   });
 
   it('SUSURRO_PORT_SIP_UDP=off keeps plain SIP off', () => {

@@ -30,6 +30,7 @@ describe('renderDefs', () => {
     expect(defs).toContain(`#!substdef "!SUSURRO_DBURL!sqlite:///${dir}/susurro.db!g"`);
     expect(defs).toContain('#!define WITH_SQLITE');
     expect(defs).toContain('#!define WITH_ANTIFLOOD');
+    expect(defs).toContain('#!define WITH_REQUIRE_SAS');
     expect(defs).not.toContain('WITH_PLAIN_SIP');
   });
 
@@ -40,6 +41,10 @@ describe('renderDefs', () => {
     expect(defs).not.toContain('WITH_SQLITE');
     expect(defs).not.toContain('WITH_ANTIFLOOD');
     expect(defs).toContain('#!substdef "!SUSURRO_SIP_PORT!5060!g"');
+    expect(renderDefs(config({ calls: { requireSas: false } }), { tlsCfgFile: '/t', rpcTokenSha256: SHA })).not.toContain('WITH_REQUIRE_SAS');
+    // a hand-built config without `calls` gets the policy (fail closed)
+    const { calls: _omitted, ...handBuilt } = config();
+    expect(renderDefs(handBuilt, { tlsCfgFile: '/t', rpcTokenSha256: SHA })).toContain('#!define WITH_REQUIRE_SAS');
   });
 
   it('picks a separator the value does not contain, and refuses quotes', () => {
@@ -78,6 +83,7 @@ describe('kamailio -c accepts the rendered script', () => {
   const variants: [string, DeepPartial<SusurroConfig>, { antiflood?: boolean }][] = [
     ['defaults (sqlite, TLS + WSS, anti-flood)', {}, {}],
     ['plain SIP on for a LAN, no anti-flood', { ports: { sipUdp: 25060 } }, { antiflood: false }],
+    ['calls.requireSas off', { calls: { requireSas: false } }, {}],
     ['postgres', { database: { url: 'postgres://kamailio:pw@127.0.0.1:5432/susurro' } }, {}],
     ['all interfaces + debug log level', { listen: { address: '0.0.0.0' }, logLevel: 'debug' }, {}],
     ['IPv6 loopback', { listen: { address: '::1' }, publicHost: '::1' }, {}],

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
+import type { DeepPartial, SusurroConfig } from '../../src/config/index.ts';
 import { launchChromium, makeToneWav, type LaunchedChromium } from '../support/browser.ts';
 import { installWebRtcProbe } from './webrtc-probe.ts';
 
@@ -85,9 +86,10 @@ export interface World {
   stop(): Promise<void>;
 }
 
-export async function startWorld(people: Person[]): Promise<World> {
+/** `overrides`: configuration of this world's stack (e.g. `{ calls: { requireSas: false } }`). */
+export async function startWorld(people: Person[], overrides: DeepPartial<SusurroConfig> = {}): Promise<World> {
   await buildSoftphone();
-  const stack = await startTestStack();
+  const stack = await startTestStack(overrides);
   const browsers: LaunchedChromium[] = [];
   const stop = async () => {
     for (const b of browsers) await b.close().catch(() => undefined);

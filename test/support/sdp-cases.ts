@@ -2,8 +2,9 @@
  * The media policy's SDP table (issue #13): real shapes that must pass (Chromium and Firefox
  * WebRTC offers/answers as the web softphone sends them — audio + the ZRTP data channel —,
  * Linphone's ZRTP and DTLS offers), each bypass the security review observed, and generated
- * variants. `expect` is the verdict of kamailio-config/sdp-policy.lua: '' accepted, '400'
- * malformed, '488' refused by the policy. Used by the parser's unit test (lua5.1) and by the
+ * variants. `expect` is the verdict of kamailio-config/sdp-policy.lua with calls.requireSas on
+ * (the default): '' accepted, '400' malformed, '488' refused by the policy; `expectNoSas` the
+ * verdict with calls.requireSas off, where it differs (DTLS-SRTP media without a=zrtp-hash). Used by the parser's unit test (lua5.1) and by the
  * end-to-end test through Kamailio in every method and reply that can carry SDP.
  */
 import { randomBytes } from 'node:crypto';
@@ -12,6 +13,18 @@ export interface SdpCase {
   name: string;
   sdp: string;
   expect: '' | '400' | '488';
+  /** Verdict with calls.requireSas off, when it differs from `expect`. */
+  expectNoSas?: '' | '400' | '488';
+}
+
+/** The verdict of a case under a calls.requireSas setting. */
+export function verdict(c: SdpCase, requireSas: boolean): '' | '400' | '488' {
+  return requireSas ? c.expect : (c.expectNoSas ?? c.expect);
+}
+
+/** The table as it must come out with calls.requireSas off. */
+export function sdpCasesNoSas(): SdpCase[] {
+  return sdpCases().map((c) => ({ name: c.name, sdp: c.sdp, expect: verdict(c, false) }));
 }
 
 const hexBytes = (n: number, sep = ':') =>
@@ -90,9 +103,15 @@ const edit = (lines: string[], re: RegExp, ...by: string[]) => {
   return [...lines.slice(0, i), ...by, ...lines.slice(i + 1)];
 };
 const mline = (lines: string[], value: string) => edit(lines, /^m=audio /, `m=${value}`);
-/** A minimal DTLS description whose audio m-line is `m=<value>`. */
-const dtlsWith = (m: string, extra: string[] = []) =>
-  crlf(['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0', `m=${m}`, 'c=IN IP4 127.0.0.1', `a=fingerprint:${FP256}`, 'a=setup:actpass', ...extra]);
+/**
+ * A minimal DTLS description whose audio m-line is `m=<value>`, with the web softphone's
+ * a=zrtp-hash on it (so that calls.requireSas does not decide the verdict), or without.
+ */
+const dtlsWith = (m: string, extra: string[] = [], zrtp = true) =>
+  crlf(['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0', `m=${m}`, 'c=IN IP4 127.0.0.1', `a=fingerprint:${FP256}`,
+    ...(zrtp ? [`a=zrtp-hash:${ZRTP_HASH}`] : []), 'a=setup:actpass', ...extra]);
+/** A plain WebRTC client (JsSIP in Chromium): the softphone's audio + data channel, no a=zrtp-hash. */
+export const webrtcWithoutZrtp = (setup = 'actpass') => chromiumOffer(setup).filter((l) => !l.startsWith('a=zrtp-hash:'));
 /** Chromium offer with every fingerprint replaced by `fp`. */
 const fingerprintEverywhere = (fp: string) => crlf(chromiumOffer().map((l) => (l.startsWith('a=fingerprint:') ? `a=fingerprint:${fp}` : l)));
 const zrtpWithHash = (value: string) => crlf(edit(linphoneZrtp(), /^a=zrtp-hash:/, `a=zrtp-hash:${value}`));
@@ -101,6 +120,8 @@ export function sdpCases(): SdpCase[] {
   const ok = (name: string, sdp: string): SdpCase => ({ name, sdp, expect: '' });
   const bad = (name: string, sdp: string): SdpCase => ({ name, sdp, expect: '400' });
   const no = (name: string, sdp: string): SdpCase => ({ name, sdp, expect: '488' });
+  /** DTLS-SRTP that cannot show a SAS: refused by calls.requireSas, accepted without it. */
+  const noSas = (name: string, sdp: string): SdpCase => ({ name, sdp, expect: '488', expectNoSas: '' });
   const cases: SdpCase[] = [
     // --- valid shapes (CRLF and LF, RFC 8866 §5 accepts both) ---
     ok('Chromium offer (audio + ZRTP data channel)', crlf(chromiumOffer())),
@@ -114,10 +135,19 @@ export function sdpCases(): SdpCase[] {
     ok('Linphone ZRTP offer RTP/SAVP', crlf(linphoneZrtp('RTP/SAVP'))),
     ok('Linphone ZRTP offer RTP/SAVPF', crlf(linphoneZrtp('RTP/SAVPF'))),
     ok('Linphone ZRTP offer, LF', lf(linphoneZrtp())),
-    ok('Linphone DTLS offer, SHA-256 upper case', crlf(linphoneDtls())),
+    noSas('Linphone DTLS offer, SHA-256 upper case (no zrtp-hash)', crlf(linphoneDtls())),
+    noSas('Linphone DTLS answer (setup:active, no zrtp-hash)', crlf(edit(linphoneDtls(), /^a=setup:/, 'a=setup:active'))),
+    noSas('plain WebRTC offer (JsSIP: audio + data channel, no zrtp-hash)', crlf(webrtcWithoutZrtp())),
+    noSas('plain WebRTC answer to a ZRTP offer (setup:active, no zrtp-hash)', crlf(webrtcWithoutZrtp('active'))),
+    noSas('DTLS audio-only offer without zrtp-hash', dtlsWith('audio 9 UDP/TLS/RTP/SAVPF 111', [], false)),
+    noSas('UDP/TLS/RTP/SAVP without zrtp-hash', dtlsWith('audio 9 UDP/TLS/RTP/SAVP 0', [], false)),
+    noSas('DTLS audio with zrtp-hash + DTLS video without', dtlsWith('audio 9 UDP/TLS/RTP/SAVPF 111', ['m=video 9 UDP/TLS/RTP/SAVPF 96', `a=fingerprint:${FP256}`])),
+    noSas('zrtp-hash only at session level on DTLS audio (RFC 6189 §8.1: media level)', crlf(edit(webrtcWithoutZrtp(), /^a=extmap-allow-mixed$/, 'a=extmap-allow-mixed', `a=zrtp-hash:${ZRTP_HASH}`))),
+    noSas('zrtp-hash only in the data channel section', crlf([...webrtcWithoutZrtp(), `a=zrtp-hash:${ZRTP_HASH}`])),
+    ok('DTLS audio without zrtp-hash but disabled (port 0), ZRTP audio active', crlf([...linphoneZrtp(), 'm=audio 0 UDP/TLS/RTP/SAVPF 111', `a=fingerprint:${FP256}`])),
     ok('Linphone ZRTP with a rejected video stream (port 0, RTP/AVP)', crlf([...linphoneZrtp(), 'm=video 0 RTP/AVP 96'])),
     ok('Linphone ZRTP audio + ZRTP video', crlf([...linphoneZrtp(), 'm=video 9078 RTP/AVP 96', `a=zrtp-hash:${ZRTP_HASH}`])),
-    ok('DTLS audio + DTLS video', dtlsWith('audio 9 UDP/TLS/RTP/SAVPF 111', ['m=video 9 UDP/TLS/RTP/SAVPF 96', `a=fingerprint:${FP256}`])),
+    ok('DTLS audio + DTLS video, each with zrtp-hash', dtlsWith('audio 9 UDP/TLS/RTP/SAVPF 111', ['m=video 9 UDP/TLS/RTP/SAVPF 96', `a=fingerprint:${FP256}`, `a=zrtp-hash:${ZRTP_HASH}`])),
     ok('UDP/TLS/RTP/SAVP', dtlsWith('audio 9 UDP/TLS/RTP/SAVP 0')),
     ok('port 65535', dtlsWith('audio 65535 UDP/TLS/RTP/SAVPF 111')),
     ok('port 1', dtlsWith('audio 1 UDP/TLS/RTP/SAVPF 111')),
@@ -133,7 +163,8 @@ export function sdpCases(): SdpCase[] {
     ok('zrtp-hash version 1.10, upper-case hex', zrtpWithHash(ZRTP_HASH.toUpperCase())),
     ok('trailing blank line after the last line', crlf(chromiumOffer()) + '\r\n'),
     ok('data channel DTLS/SCTP webrtc-datachannel', crlf(chromiumOffer().map((l) => l.replace('UDP/DTLS/SCTP', 'DTLS/SCTP')))),
-    ok('bundle-only DTLS video with port 0', crlf([...chromiumOffer(), 'm=video 0 UDP/TLS/RTP/SAVPF 96', 'a=bundle-only', `a=fingerprint:${FP256}`])),
+    ok('bundle-only DTLS video with port 0', crlf([...chromiumOffer(), 'm=video 0 UDP/TLS/RTP/SAVPF 96', 'a=bundle-only', `a=fingerprint:${FP256}`, `a=zrtp-hash:${ZRTP_HASH}`])),
+    noSas('bundle-only DTLS video with port 0, no zrtp-hash (an active stream)', crlf([...chromiumOffer(), 'm=video 0 UDP/TLS/RTP/SAVPF 96', 'a=bundle-only', `a=fingerprint:${FP256}`])),
     ok('a=msid-semantic with a space after the colon', dtlsWith('audio 9 UDP/TLS/RTP/SAVPF 111', ['a=msid-semantic: WMS x'])),
     ok('UTF-8 session name', crlf(edit(linphoneZrtp(), /^s=/, 's=Anruf für Jörg'))),
 

@@ -25,8 +25,11 @@ export interface Rig {
   live: CallerDialog | null;
 }
 
-export async function startRig(opts: { kamailioTemplateDir?: string; calleeOverWss?: boolean } = {}): Promise<Rig> {
-  const t = await startTestStack({}, opts.kamailioTemplateDir ? { kamailioTemplateDir: opts.kamailioTemplateDir } : {});
+export async function startRig(opts: { kamailioTemplateDir?: string; calleeOverWss?: boolean; requireSas?: boolean } = {}): Promise<Rig> {
+  const t = await startTestStack(
+    opts.requireSas === undefined ? {} : { calls: { requireSas: opts.requireSas } },
+    opts.kamailioTemplateDir ? { kamailioTemplateDir: opts.kamailioTemplateDir } : {},
+  );
   const domain = t.config.domain;
   for (const [ext, password] of [['301', 'caller-secret-301'], ['302', 'callee-secret-302']] as const) {
     await createAccountRow(t.stack.db, { extension: ext, username: `u${ext}`, displayName: ext, password, domain });
@@ -262,6 +265,19 @@ export const DIRECTIONS: Record<string, Direction> = {
     }
   },
 };
+
+/** Runs every case in one direction, then checks that no refused body reached either UA. */
+export async function runTable(rig: Rig, direction: string, cases: SdpCase[], label: string): Promise<void> {
+  for (const c of cases) {
+    try {
+      await (DIRECTIONS[direction] as Direction)(rig, c);
+    } catch (err) {
+      throw new Error(`${label}, ${direction} / ${c.name}: ${(err as Error).message}`);
+    }
+  }
+  expect(refusedBodiesSeen(rig.calleeConn, cases)).toEqual([]);
+  expect(refusedBodiesSeen(rig.callerConn, cases)).toEqual([]);
+}
 
 /** Bodies a UA saw that the policy refuses (must be none). */
 export function refusedBodiesSeen(conn: RawSipConnection, cases: SdpCase[]): string[] {

@@ -146,11 +146,17 @@ export function buildRequest(o: BuildRequestOptions): string {
 
 const FINGERPRINT = Array.from({ length: 32 }, (_, i) => ((i * 37 + 11) & 0xff).toString(16).padStart(2, '0').toUpperCase()).join(':');
 
-/** A WebRTC-style offer/answer: DTLS-SRTP (a=fingerprint, RFC 8122) over ICE. */
-export function dtlsSdp(sessionId = Date.now()): string {
+/**
+ * A WebRTC-style offer/answer as the web softphone sends it: DTLS-SRTP (a=fingerprint, RFC
+ * 8122) over ICE, with the a=zrtp-hash of its ZRTP Hello (RFC 6189 §8.1) that the default
+ * calls.requireSas policy asks for. `zrtpHash: false` gives a plain WebRTC (JsSIP) body.
+ */
+export function dtlsSdp(sessionId = Date.now(), opts: { zrtpHash?: boolean } = {}): string {
   return [
     'v=0', `o=- ${sessionId} 2 IN IP4 127.0.0.1`, 's=-', 't=0 0', 'a=group:BUNDLE 0',
-    'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'c=IN IP4 0.0.0.0', 'a=rtcp:9 IN IP4 0.0.0.0',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+    ...((opts.zrtpHash ?? true) ? [`a=zrtp-hash:1.10 ${randomBytes(32).toString('hex')}`] : []),
+    'c=IN IP4 0.0.0.0', 'a=rtcp:9 IN IP4 0.0.0.0',
     `a=ice-ufrag:${randomBytes(3).toString('hex')}`, `a=ice-pwd:${randomBytes(12).toString('hex')}`,
     `a=fingerprint:sha-256 ${FINGERPRINT}`, 'a=setup:actpass', 'a=mid:0', 'a=sendrecv', 'a=rtcp-mux',
     'a=rtpmap:111 opus/48000/2', '',
