@@ -9,6 +9,7 @@
  * their own process groups with a parent-death signal, so they never outlive this process.
  */
 import { loadConfig } from '../config/index.ts';
+import { nativePhoneHostWarning } from '../provisioning/host-check.ts';
 import { startStack, type RunningStack } from '../stack/index.ts';
 
 function log(line: string): void {
@@ -64,6 +65,8 @@ async function main(): Promise<void> {
     log(`  first administrator: username "${stack.firstAdmin.username}", password "${stack.firstAdmin.password}"`);
     log(`    (shown on every start until that administrator changes the password; file ${config.dataDir}/secrets/first-admin.json)`);
   }
+  // issue 16: Linphone verifies only DNS names (mbedTLS ignores IP SANs); say so where the operator looks.
+  for (const line of nativePhoneHostWarning(config)) log(line);
   log('Press Ctrl-C to stop.');
 }
 

@@ -80,6 +80,10 @@ describe('npm start entry', () => {
     expect(out).toMatch(/softphone: +https:\/\/127\.0\.0\.1:\d+\//);
     expect(out).toMatch(/admin page: +https:\/\/127\.0\.0\.1:\d+\/admin\//);
     expect(out).toMatch(/first administrator: username "[^"]+", password "[^"]+"/);
+    // issue 16: the default 127.0.0.1 / susurro.local cannot be verified by native phones
+    expect(out).toContain('[susurro] WARNING: native phones (Linphone) will not connect with this configuration:');
+    expect(out).toContain('publicHost "127.0.0.1" is an IP address');
+    expect(out).toContain('See docs/native-phones.md');
     expect(processesMentioning(dir).length).toBeGreaterThan(2);
 
     child.kill('SIGTERM');
