@@ -45,10 +45,11 @@ export function linphoneSections(p: LinphoneProvisioning): Array<[string, Array<
       'sip',
       [
         ['default_proxy', '0'],
-        // No UDP or TCP listening: SIP over TLS only (-1 = any local port for TLS).
+        // SIP over TLS only, outgoing connections only: UDP and TCP off (0), TLS "don't bind" (-2,
+        // LC_SIP_TRANSPORT_DONTBIND: the phone opens no listening port; verified with liblinphone 5.1).
         ['sip_port', '0'],
         ['sip_tcp_port', '0'],
-        ['sip_tls_port', '-1'],
+        ['sip_tls_port', '-2'],
         ['verify_server_certs', '1'],
         ['verify_server_cn', '1'],
         // ZRTP (RFC 6189) mandatory: no call without it, the SAS is shown on every call.

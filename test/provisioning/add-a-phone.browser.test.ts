@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { launchChromium, type LaunchedChromium } from '../support/browser.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { decodeQrPng } from '../support/qr-decode.ts';
+
+/**
+ * "Add a phone" on the admin page (issue 16) in Debian's Chromium against the real stack:
+ * the QR code as rendered on screen decodes (jsQR) to the link shown beside it, the link
+ * serves the Linphone XML, and revoking the phone on the page makes it answer 403.
+ * Screenshot: test-artifacts/admin-add-a-phone.png.
+ */
+const artifacts = new URL('../../test-artifacts/', import.meta.url).pathname;
+let t: TestStack;
+let chromium: LaunchedChromium;
+let page: Page;
+
+beforeAll(async () => {
+  t = await startTestStack();
+  chromium = await launchChromium({ extraArgs: ['--ignore-certificate-errors'] });
+  page = await chromium.browser.newPage({ viewport: { width: 1100, height: 900 } });
+  page.on('dialog', (d) => void d.accept());
+});
+afterAll(async () => {
+  await chromium?.close();
+  await t?.stop();
+});
+
+async function fetchStatus(url: string): Promise<{ status: number; body: string }> {
+  const { request } = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca: t.caPem }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('admin page: Add a phone', () => {
+  it('creates a link with a QR code that decodes to it; revoking it on the page makes the link answer 403', async () => {
+    const base = `https://127.0.0.1:${t.config.ports.admin}`;
+    await page.goto(`${base}/admin/`);
+    await page.getByLabel('Administrator name').fill(t.stack.firstAdmin!.username);
+    await page.getByLabel('Password', { exact: true }).fill(t.stack.firstAdmin!.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText('Logged in as admin').waitFor();
+    await page.getByLabel('Extension').fill('201');
+    await page.getByLabel('User name').fill('alice');
+    await page.getByLabel('Display name').fill('Alice Liddell');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('button', { name: /I have passed it on/ }).click();
+
+    await page.getByRole('button', { name: 'Add a phone for Alice Liddell (201)' }).click();
+    await page.locator('#phone-panel').waitFor({ state: 'visible' });
+    const unlabelled = await page.$$eval('#phone-panel input', (els) => els.filter((e) => !(e as HTMLInputElement).labels?.length).map((e) => e.id));
+    expect(unlabelled).toEqual([]);
+    await page.getByLabel('Name of the phone').fill('Alice <i>Pixel</i>');
+    await page.getByRole('button', { name: 'Create link and QR code' }).click();
+    await page.locator('#phone-result').waitFor({ state: 'visible' });
+    const url = (await page.textContent('#phone-url'))!;
+    expect(url).toMatch(new RegExp(`^https://127\\.0\\.0\\.1:${t.config.ports.admin}/provisioning/[A-Za-z0-9_-]{43}$`));
+    await page.getByRole('cell', { name: 'Alice <i>Pixel</i>', exact: true }).waitFor();
+
+    // what the screen shows: a screenshot of the QR element, decoded
+    const shot = await page.locator('#phone-qr').screenshot();
+    expect(decodeQrPng(shot)).toBe(url);
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'admin-add-a-phone.png'), fullPage: true });
+
+    const xml = await fetchStatus(url);
+    expect(xml.status).toBe(200);
+    expect(xml.body).toContain('sip:201@');
+
+    await page.getByRole('button', { name: 'Revoke the phone Alice <i>Pixel</i>' }).click();
+    await expect.poll(() => page.textContent('#status')).toContain('Revoked the phone “Alice <i>Pixel</i>”.');
+    await page.getByRole('cell', { name: 'revoked', exact: true }).first().waitFor();
+    expect((await fetchStatus(url)).status).toBe(403);
+    await page.screenshot({ path: join(artifacts, 'admin-add-a-phone-revoked.png'), fullPage: true });
+  });
+});
