@@ -94,6 +94,11 @@ export function linphoneSections(p: LinphoneProvisioning): Array<[string, Array<
       ],
     ],
     ['net', [['nat_policy_ref', NAT_POLICY_REF]]],
+    // Random local RTP ports (-1): with ICE and TURN no fixed port is needed, and two phones on
+    // one host (the e2e test; a desktop with two profiles) would otherwise both take 7078.
+    ['rtp', [['audio_rtp_port', '-1'], ['video_rtp_port', '-1']]],
+    // Voice only: susurro has no encrypted video path to verify.
+    ['video', [['capture', '0'], ['display', '0'], ['automatically_initiate', '0'], ['automatically_accept', '0']]],
     ['audio_codec_0', [['mime', 'opus'], ['rate', '48000'], ['channels', '2'], ['enabled', '1']]],
     ['audio_codec_1', [['mime', 'PCMU'], ['rate', '8000'], ['channels', '1'], ['enabled', '1']]],
     ['misc', [['config-uri', p.provisioningUrl], ['transient_provisioning', '0']]],

@@ -20,7 +20,7 @@ let page: Page;
 beforeAll(async () => {
   t = await startTestStack();
   chromium = await launchChromium({ extraArgs: ['--ignore-certificate-errors'] });
-  page = await chromium.browser.newPage({ viewport: { width: 1100, height: 900 } });
+  page = await chromium.browser.newPage();
   page.on('dialog', (d) => void d.accept());
 });
 afterAll(async () => {
