@@ -1,7 +1,7 @@
 import { openTurnCredentialStore } from '../../src/media-relay/credential-store.ts';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpsRequest, type Server } from 'node:https';
+import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -12,6 +12,7 @@ import { migrate, openDatabase, type Db } from '../../src/db/index.ts';
 import { ensureTlsMaterial } from '../../src/tls/dev-ca.ts';
 import type { FastifyInstance } from 'fastify';
 import { freePort } from '../support/ports.ts';
+import { httpsGet } from '../support/https-get.ts';
 import { apiClient } from './live-rig.ts';
 
 /**
@@ -161,17 +162,7 @@ describe('CLI (npm run admin)', () => {
     const url = /https:\/\/\S+\/provisioning\/[A-Za-z0-9_-]{43}/.exec(add.stdout)?.[0];
     expect(url).toBeDefined();
     expect(add.stdout).toMatch(/[█▀▄]{10}/); // the QR code, drawn with half blocks
-    const get = (u: string) =>
-      new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = httpsRequest(u, { ca }, (res) => {
-          let body = '';
-          res.on('data', (c) => (body += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        });
-        req.on('error', reject);
-        req.end();
-      });
-    const xml = await get(url!);
+    const xml = await httpsGet(url!, ca);
     expect(xml.status).toBe(200);
     expect(xml.body).toContain('<entry name="reg_identity" overwrite="true">&quot;Carol&quot; &lt;sip:203@');
     const list = JSON.parse((await cli(['devices', 'list', '203', '--json'])).stdout);
@@ -179,7 +170,7 @@ describe('CLI (npm run admin)', () => {
     const rev = await cli(['devices', 'revoke', String(list.items[0].id)]);
     // the harness has no coturn CLI: the live cancel fails and the CLI says so (exit 3)
     expect([rev.code, rev.stdout]).toEqual([3, expect.stringContaining('revoked; TURN sessions: failed: no coturn control channel')]);
-    expect((await get(url!)).status).toBe(403);
+    expect((await httpsGet(url!, ca)).status).toBe(403);
   }, 120_000);
 
   it('usage errors exit 2', async () => {

@@ -5,6 +5,7 @@ import type { Page } from 'playwright-core';
 import { launchChromium, type LaunchedChromium } from '../support/browser.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { decodeQrPng } from '../support/qr-decode.ts';
+import { httpsGet } from '../support/https-get.ts';
 
 /**
  * "Add a phone" on the admin page (issue 16) in Debian's Chromium against the real stack:
@@ -27,19 +28,6 @@ afterAll(async () => {
   await chromium?.close();
   await t?.stop();
 });
-
-async function fetchStatus(url: string): Promise<{ status: number; body: string }> {
-  const { request } = await import('node:https');
-  return new Promise((resolve, reject) => {
-    const req = request(url, { ca: t.caPem }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('admin page: Add a phone', () => {
   it('creates a link with a QR code that decodes to it; revoking it on the page makes the link answer 403', async () => {
@@ -72,14 +60,14 @@ describe('admin page: Add a phone', () => {
     mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'admin-add-a-phone.png'), fullPage: true });
 
-    const xml = await fetchStatus(url);
+    const xml = await httpsGet(url, t.caPem);
     expect(xml.status).toBe(200);
     expect(xml.body).toContain('sip:201@');
 
     await page.getByRole('button', { name: 'Revoke the phone Alice <i>Pixel</i>' }).click();
     await expect.poll(() => page.textContent('#status')).toContain('Revoked the phone “Alice <i>Pixel</i>”.');
     await page.getByRole('cell', { name: 'revoked', exact: true }).first().waitFor();
-    expect((await fetchStatus(url)).status).toBe(403);
+    expect((await httpsGet(url, t.caPem)).status).toBe(403);
     await page.screenshot({ path: join(artifacts, 'admin-add-a-phone-revoked.png'), fullPage: true });
   });
 });

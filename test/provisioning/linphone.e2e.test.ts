@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpsGet } from '../support/https-get.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { adminApiFor, type Api } from '../admin-api/live-rig.ts';
 import { startLinphonec, startPhoneNamespace, type Linphonec, type PhoneNamespace } from './linphonec.ts';
@@ -23,18 +23,6 @@ let work: string;
 let ns: PhoneNamespace;
 let hangUp: { alice: Linphonec; bob: Linphonec } | undefined;
 const phones: Linphonec[] = [];
-
-function get(url: string, ca: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { ca }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 beforeAll(async () => {
   // "localhost" is a DNS name in the dev certificate and resolves to loopback: no hosts edit needed.
@@ -117,9 +105,9 @@ describe('Linphone (linphonec 5.1) provisioned by URL', () => {
     const rev = await api.call('DELETE', `/api/v1/devices/${bob.deviceId}`);
     expect(rev.status).toBe(200);
     expect(rev.body.turn).toBe('ok');
-    expect((await get(bob.url, t.caPem)).status).toBe(403);
+    expect((await httpsGet(bob.url, t.caPem)).status).toBe(403);
     expect(deviceRows(bob.deviceId)).toBe(0);
-    expect((await get(alice.url, t.caPem)).status).toBe(200);
+    expect((await httpsGet(alice.url, t.caPem)).status).toBe(200);
     expect(deviceRows(alice.deviceId)).toBe(1);
   }, 120_000);
 
