@@ -2,12 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeQrPng } from '../support/qr-decode.ts';
 import { tokenHash } from '../../src/admin-api/services/tokens.ts';
 import { startHarness, turnRows, type Harness } from '../admin-api/harness.ts';
+import { startTestPostgres, type TestPostgres } from '../support/postgres.ts';
 
 /**
  * Provisioning links (issue 16) through the real admin service (Fastify inject, SQLite,
- * the real TURN credential store): lifecycle, authorisation, expiry, audit, hashed storage.
+ * the real TURN credential store): lifecycle, authorisation, expiry, audit, hashed storage —
+ * on SQLite and on a private PostgreSQL cluster (the migration runs on both).
  */
 let h: Harness;
+let pg: TestPostgres | undefined;
 const DAY = 86_400_000;
 
 async function account(ext: string, username: string) {
@@ -26,14 +29,18 @@ function entry(xml: string, section: string, name: string): string | undefined {
   return new RegExp(`<entry name="${name}" overwrite="true">([^<]*)</entry>`).exec(sec)?.[1];
 }
 
-beforeAll(async () => {
-  h = await startHarness(null);
-  await account('201', 'alice');
-  await account('202', 'bob');
-});
-afterAll(async () => h?.close());
+describe.each(['sqlite', 'postgres'] as const)('provisioning links on %s', (backend) => {
+  beforeAll(async () => {
+    if (backend === 'postgres') pg = await startTestPostgres('susurro_devices');
+    h = await startHarness(backend === 'postgres' ? () => pg!.url : null);
+    await account('201', 'alice');
+    await account('202', 'bob');
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+    await pg?.stop();
+  });
 
-describe('provisioning links', () => {
   it('create returns the URL once, a QR code that decodes to it, and stores only the hash', async () => {
     const r = await addPhone('201');
     expect(r.url).toMatch(new RegExp(`^https://${h.config.publicHost}:${h.config.ports.admin}/provisioning/[A-Za-z0-9_-]{43}$`));
@@ -128,9 +135,13 @@ describe('provisioning links', () => {
   it('disabling the account stops every device; enabling restores them', async () => {
     await account('203', 'carol');
     const r = await addPhone('203');
-    expect((await fetchXml(r.url)).statusCode).toBe(200);
+    const first = await fetchXml(r.url);
+    expect(first.statusCode).toBe(200);
+    const turnUser = entry(first.body, 'nat_policy_0', 'stun_server_username')!;
+    expect(turnRows(h, turnUser)).toHaveLength(1);
     expect((await h.call('POST', '/api/v1/accounts/203/disable')).statusCode).toBe(200);
     expect((await fetchXml(r.url)).statusCode).toBe(403);
+    expect(turnRows(h, turnUser)).toEqual([]); // the device's relay credential went with the account
     const cannotAdd = await h.call('POST', '/api/v1/accounts/203/devices', { body: { label: 'x' } });
     expect(cannotAdd.statusCode).toBe(403);
     expect(cannotAdd.json().code).toBe('SUSURRO_API_ACCOUNT_DISABLED');
