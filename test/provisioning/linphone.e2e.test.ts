@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +111,33 @@ describe('Linphone (linphonec 5.1) provisioned by URL', () => {
     expect((await httpsGet(alice.url, t.caPem)).status).toBe(200);
     expect(deviceRows(alice.deviceId)).toBe(1);
   }, 120_000);
+
+  it('a phone that does not trust the server certificate gets no configuration and does not register', async () => {
+    // Attack: a man in the middle with another CA's certificate. Here the phone is given a CA that
+    // did not sign the server certificate, the mirror image; the first test is the positive control.
+    const other = join(work, 'other-ca');
+    mkdirSync(other, { recursive: true });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=not the susurro CA',
+      '-keyout', join(other, 'key.pem'), '-out', join(other, 'ca.pem'), '-days', '1'], { stdio: 'ignore' });
+    const wrongNs = await startPhoneNamespace(other, readFileSync(join(other, 'ca.pem'), 'utf8'), [t.config.ports.sipTls, t.config.ports.admin]);
+    try {
+      const acc = await api.call('POST', '/api/v1/accounts', { extension: '203', username: 'carol', displayName: 'carol' });
+      expect(acc.status).toBe(201);
+      const dev = await api.call('POST', '/api/v1/accounts/203/devices', { label: 'untrusting phone' });
+      const carol = startLinphonec(wrongNs, '203', dev.body.url);
+      phones.push(carol);
+      await expect.poll(() => carol.log(), { timeout: 20_000, interval: 500 }).toMatch(/Certificate verification failed|certificate.*not.trusted|flags=\[not-trusted/i);
+      carol.send('status register');
+      await carol.waitFor(/registered=/, 5_000);
+      expect(carol.output()).not.toMatch(/registered, identity=/);
+      expect(carol.log()).not.toContain('Set sip|media_encryption_mandatory = 1'); // no configuration applied
+      // the device never fetched: the server saw no successful download
+      const list = await api.call('GET', '/api/v1/accounts/203/devices');
+      expect(list.body.items[0].lastFetchedAt).toBeNull();
+    } finally {
+      await wrongNs.stop();
+    }
+  }, 60_000);
 
   // Known failure on this branch, issue 16 "in-dialog routing": Kamailio relays the BYE to the
   // SIP/TLS callee with a Via of its WSS listener, the callee's 200 goes to a new TLS connection
