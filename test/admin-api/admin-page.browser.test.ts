@@ -6,6 +6,7 @@ import { launchChromium, type LaunchedChromium } from '../support/browser.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import type { Phone } from '../support/sip-client.ts';
 import { disconnected, registeredPhone } from './live-rig.ts';
+import { createAccountOnAdminPage, logInOnAdminPage } from './admin-page-steps.ts';
 
 /**
  * The admin page in Debian's Chromium (headless) against the real stack: log in,
@@ -43,16 +44,9 @@ describe('admin page', () => {
     await page.getByLabel('Password', { exact: true }).fill('wrong-password-here');
     await page.getByRole('button', { name: 'Log in' }).click();
     await expect.poll(() => page.textContent('#error')).toContain('wrong user name or password');
-    await page.getByLabel('Password', { exact: true }).fill(t.stack.firstAdmin!.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText('Logged in as admin').waitFor();
+    await logInOnAdminPage(page, t.stack.firstAdmin!);
 
-    await page.getByLabel('Extension').fill('201');
-    await page.getByLabel('User name').fill('alice');
-    await page.getByLabel('Display name').fill('Alice <b>Liddell</b>');
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.locator('#secret-panel').waitFor({ state: 'visible' });
-    const password = (await page.textContent('#secret-value'))!;
+    const password = await createAccountOnAdminPage(page, { extension: '201', username: 'alice', displayName: 'Alice <b>Liddell</b>' });
     expect(password).toMatch(/^[0-9a-z]{5}(-[0-9a-z]{5}){3}$/);
     // Markup in names is shown as text, never interpreted.
     await page.getByRole('cell', { name: 'Alice <b>Liddell</b>', exact: true }).waitFor();

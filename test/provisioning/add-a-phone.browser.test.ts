@@ -6,6 +6,7 @@ import { launchChromium, type LaunchedChromium } from '../support/browser.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { decodeQrPng } from '../support/qr-decode.ts';
 import { httpsGet } from '../support/https-get.ts';
+import { createAccountOnAdminPage, logInOnAdminPage } from '../admin-api/admin-page-steps.ts';
 
 /**
  * "Add a phone" on the admin page (issue 16) in Debian's Chromium against the real stack:
@@ -33,14 +34,8 @@ describe('admin page: Add a phone', () => {
   it('creates a link with a QR code that decodes to it; revoking it on the page makes the link answer 403', async () => {
     const base = `https://127.0.0.1:${t.config.ports.admin}`;
     await page.goto(`${base}/admin/`);
-    await page.getByLabel('Administrator name').fill(t.stack.firstAdmin!.username);
-    await page.getByLabel('Password', { exact: true }).fill(t.stack.firstAdmin!.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText('Logged in as admin').waitFor();
-    await page.getByLabel('Extension').fill('201');
-    await page.getByLabel('User name').fill('alice');
-    await page.getByLabel('Display name').fill('Alice Liddell');
-    await page.getByRole('button', { name: 'Create account' }).click();
+    await logInOnAdminPage(page, t.stack.firstAdmin!);
+    await createAccountOnAdminPage(page, { extension: '201', username: 'alice', displayName: 'Alice Liddell' });
     await page.getByRole('button', { name: /I have passed it on/ }).click();
 
     await page.getByRole('button', { name: 'Add a phone for Alice Liddell (201)' }).click();
