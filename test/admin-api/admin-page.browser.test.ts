@@ -2,11 +2,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { launchChromium, type LaunchedChromium } from '../support/browser.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import type { LaunchedChromium } from '../support/browser.ts';
+import type { TestStack } from '../support/stack.ts';
 import type { Phone } from '../support/sip-client.ts';
 import { disconnected, registeredPhone } from './live-rig.ts';
-import { createAccountOnAdminPage, logInOnAdminPage } from './admin-page-steps.ts';
+import { createAccountOnAdminPage, logInOnAdminPage, openAdminPage } from './admin-page-steps.ts';
 
 /**
  * The admin page in Debian's Chromium (headless) against the real stack: log in,
@@ -20,10 +20,7 @@ let page: Page;
 const phones: Phone[] = [];
 
 beforeAll(async () => {
-  t = await startTestStack();
-  chromium = await launchChromium({ extraArgs: ['--ignore-certificate-errors'] });
-  page = await chromium.browser.newPage();
-  page.on('dialog', (d) => void d.accept());
+  ({ t, chromium, page } = await openAdminPage());
 });
 afterAll(async () => {
   for (const p of phones) await p.stop().catch(() => {});
@@ -33,8 +30,6 @@ afterAll(async () => {
 
 describe('admin page', () => {
   it('log in, create (one-time password), revoke', async () => {
-    const base = `https://127.0.0.1:${t.config.ports.admin}`;
-    await page.goto(`${base}/admin/`);
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     // Every form control has a label.
     const unlabelled = await page.$$eval('input', (els) => els.filter((e) => !(e as HTMLInputElement).labels?.length).map((e) => e.id));

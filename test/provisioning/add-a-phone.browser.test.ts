@@ -2,11 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { launchChromium, type LaunchedChromium } from '../support/browser.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import type { LaunchedChromium } from '../support/browser.ts';
+import type { TestStack } from '../support/stack.ts';
 import { decodeQrPng } from '../support/qr-decode.ts';
 import { httpsGet } from '../support/https-get.ts';
-import { createAccountOnAdminPage, logInOnAdminPage } from '../admin-api/admin-page-steps.ts';
+import { createAccountOnAdminPage, logInOnAdminPage, openAdminPage } from '../admin-api/admin-page-steps.ts';
 
 /**
  * "Add a phone" on the admin page (issue 16) in Debian's Chromium against the real stack:
@@ -20,10 +20,7 @@ let chromium: LaunchedChromium;
 let page: Page;
 
 beforeAll(async () => {
-  t = await startTestStack();
-  chromium = await launchChromium({ extraArgs: ['--ignore-certificate-errors'] });
-  page = await chromium.browser.newPage();
-  page.on('dialog', (d) => void d.accept());
+  ({ t, chromium, page } = await openAdminPage());
 });
 afterAll(async () => {
   await chromium?.close();
@@ -32,8 +29,6 @@ afterAll(async () => {
 
 describe('admin page: Add a phone', () => {
   it('creates a link with a QR code that decodes to it; revoking it on the page makes the link answer 403', async () => {
-    const base = `https://127.0.0.1:${t.config.ports.admin}`;
-    await page.goto(`${base}/admin/`);
     await logInOnAdminPage(page, t.stack.firstAdmin!);
     await createAccountOnAdminPage(page, { extension: '201', username: 'alice', displayName: 'Alice Liddell' });
     await page.getByRole('button', { name: /I have passed it on/ }).click();
