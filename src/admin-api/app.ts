@@ -20,6 +20,7 @@ import { adminsRoutes } from './routes/admins.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { healthRoutes } from './routes/health.ts';
 import { phoneRoutes } from './routes/phone.ts';
+import { provisioningAdminRoutes, provisioningFetchRoutes } from './routes/provisioning.ts';
 import type { AppDeps, AppOptions } from './types.ts';
 
 /**
@@ -31,6 +32,8 @@ import type { AppDeps, AppOptions } from './types.ts';
  *   /api/v1/accounts         staff accounts (create, list, reset, disable = revoke, enable, delete)
  *   /api/v1/audit            append-only audit log
  *   /api/v1/phone/*          softphone login, directory, TURN credentials
+ *   /api/v1/…/devices        native phones' provisioning links (issue 16)
+ *   /provisioning/<token>    Linphone remote provisioning XML (the token is the credential)
  *   /docs, /docs/json        OpenAPI
  *   /admin/                  admin page; /  the softphone (softphone-web/dist)
  */
@@ -45,6 +48,7 @@ export function defaultOptions(): AppOptions {
     softphoneDir: join(REPO_ROOT, 'softphone-web', 'dist'),
     liveActionTimeoutMs: 2_000,
     turnSweepIntervalMs: 60_000,
+    provisioningTurnTtlSeconds: 7 * 24 * 3600,
   };
 }
 
@@ -124,10 +128,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(auditRoutes);
       await api.register(phoneRoutes);
       await api.register(bansRoutes); // issue #7: Kamailio's SIP bans (list, lift)
+      await api.register(provisioningAdminRoutes); // issue 16: native phones' provisioning links
     },
     { prefix: '/api/v1' },
   );
 
+  await app.register(provisioningFetchRoutes); // GET /provisioning/<token> (Linphone XML)
   await app.register(fastifyStatic, { root: ADMIN_WEB_DIR, prefix: '/admin/', index: 'index.html' });
   app.get('/admin', { schema: { hide: true } }, (_req, reply) => reply.redirect('/admin/', 301));
   if (options.softphoneDir && existsSync(options.softphoneDir)) {

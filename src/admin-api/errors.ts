@@ -17,6 +17,7 @@ export const ApiErrors = {
   SUSURRO_API_BAD_CREDENTIALS: createError('SUSURRO_API_BAD_CREDENTIALS', 'wrong user name or password', 401),
   SUSURRO_API_ADMIN_DISABLED: createError('SUSURRO_API_ADMIN_DISABLED', 'this administrator is disabled', 403),
   SUSURRO_API_ACCOUNT_DISABLED: createError('SUSURRO_API_ACCOUNT_DISABLED', 'this account is disabled', 403),
+  SUSURRO_API_PROVISIONING_DENIED: createError('SUSURRO_API_PROVISIONING_DENIED', 'provisioning link unknown, expired or revoked; ask your administrator for a new one', 403),
   SUSURRO_API_NOT_FOUND: createError('SUSURRO_API_NOT_FOUND', '%s not found', 404),
   SUSURRO_API_CONFLICT: createError('SUSURRO_API_CONFLICT', '%s', 409),
   SUSURRO_API_LAST_ADMIN: createError('SUSURRO_API_LAST_ADMIN', 'refused: %s', 409),

@@ -52,4 +52,6 @@ export interface AppOptions {
   liveActionTimeoutMs: number;
   /** How often expired TURN credentials are deleted and their allocations cancelled. Default 60 s. */
   turnSweepIntervalMs: number;
+  /** Lifetime of the TURN credential in each provisioning fetch (Linphone re-fetches at every start). Default 7 days. */
+  provisioningTurnTtlSeconds: number;
 }

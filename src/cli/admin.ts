@@ -7,6 +7,7 @@
  *   npm run admin -- accounts show|reset|disable|enable|delete 201
  *   npm run admin -- admins list | admins create --user bob | admins disable|enable bob
  *   npm run admin -- audit [--limit 50] [--offset 0] [--target 201] [--actor admin]
+ *   npm run admin -- devices list 201 | devices add 201 --label "Pixel" [--days 30] | devices revoke 7
  *   npm run admin -- passwd | logout
  * Global: --json (machine-readable output), --url https://host:8444, --ca <pem file>.
  * The session token is stored in $XDG_CONFIG_HOME/susurro/session.json (~/.config by
@@ -21,6 +22,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.ts';
+import { qrTerminal } from '../provisioning/qr.ts';
 
 class UsageError extends Error {}
 class ApiError extends Error {
@@ -49,6 +51,8 @@ const USAGE = `usage: npm run admin -- <command> [options]
   accounts show|reset|disable|enable|delete EXT     (reset: [--password-stdin])
   admins list | admins create --user NAME [--password-stdin] | admins disable|enable NAME
   audit [--limit N] [--offset N] [--target T] [--actor A] [--action A]
+  devices list EXT | devices add EXT --label TEXT [--days N] | devices revoke ID
+                                             native phones: provisioning link + QR code (docs/native-phones.md)
 global options: --json  --url https://HOST:PORT  --ca FILE`;
 
 function configDir(): string {
@@ -168,6 +172,8 @@ async function main(argv: string[]): Promise<number> {
       target: { type: 'string' },
       actor: { type: 'string' },
       action: { type: 'string' },
+      label: { type: 'string' },
+      days: { type: 'string' },
       'password-stdin': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -294,6 +300,31 @@ async function main(argv: string[]): Promise<number> {
       const rows = r.items.map((e: any) => ({ ...e, detail: e.detail ? JSON.stringify(e.detail) : '' }));
       out(`${table(rows, ['at', 'actor', 'action', 'target', 'outcome', 'sourceIp', 'detail'])}\n(${r.items.length} of ${r.total})`, r);
       return 0;
+    }
+    case 'devices list': {
+      const r = await call(base, 'GET', `/api/v1/accounts/${needArg('extension')}/devices`);
+      out(table(r.items, ['id', 'label', 'status', 'createdAt', 'expiresAt', 'lastFetchedAt', 'createdBy']), r);
+      return 0;
+    }
+    case 'devices add': {
+      const ext = needArg('extension');
+      if (!values.label) throw new UsageError('devices add needs --label (e.g. --label "Alice\'s Pixel")');
+      const ttlDays = values.days === undefined ? undefined : Number(values.days);
+      if (ttlDays !== undefined && !Number.isInteger(ttlDays)) throw new UsageError('--days must be a whole number');
+      const r = await call(base, 'POST', `/api/v1/accounts/${ext}/devices`, { label: values.label, ...(ttlDays ? { ttlDays } : {}) });
+      const qr = await qrTerminal(r.url);
+      out(
+        `${qr}\nprovisioning link for ${r.device.extension} "${r.device.label}" (device ${r.device.id}, valid until ${r.device.expiresAt}):\n${r.url}\n` +
+          '(shown once; whoever has it can configure a phone as this account: hand it over in person, revoke with `devices revoke ' +
+          `${r.device.id}\`)`,
+        r,
+      );
+      return 0;
+    }
+    case 'devices revoke': {
+      const r = await call(base, 'DELETE', `/api/v1/devices/${needArg('device id')}`);
+      out(`device ${r.device.id} "${r.device.label}" revoked; TURN sessions: ${r.turn}`, r);
+      return r.turn === 'ok' ? 0 : 3;
     }
     default:
       throw new UsageError(`unknown command "${positionals.join(' ')}"\n${USAGE}`);

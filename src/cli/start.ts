@@ -9,6 +9,7 @@
  * their own process groups with a parent-death signal, so they never outlive this process.
  */
 import { loadConfig, localTrial } from '../config/index.ts';
+import { nativePhoneHostWarning } from '../provisioning/host-check.ts';
 import { startStack, type RunningStack } from '../stack/index.ts';
 
 function log(line: string): void {
@@ -70,6 +71,8 @@ async function main(): Promise<void> {
   } else if (stack.firstAdmin) {
     log(`  first administrator "${stack.firstAdmin.username}": password in ${stack.firstAdminFile} until it is changed (admin page, "Your password")`);
   }
+  // issue 16: Linphone verifies only DNS names (mbedTLS ignores IP SANs); say so where the operator looks.
+  for (const line of nativePhoneHostWarning(config)) log(line);
   log('Press Ctrl-C to stop.');
 }
 

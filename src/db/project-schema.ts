@@ -94,4 +94,25 @@ CREATE INDEX susurro_audit_at_idx ON susurro_audit (at);
 ${appendOnly(kind, 'susurro_audit')}
 `,
   },
+  {
+    // Issue 16: per-device provisioning tokens for native phones (src/provisioning/).
+    // Only the SHA-256 of the token is stored (like susurro_phone_token); revoked rows stay
+    // (revoked_at set) so the list shows what was handed out; deleting the account removes them.
+    id: 'susurro:002-provisioning-token',
+    sql: (kind) => `
+CREATE TABLE susurro_provisioning_token (
+  id ${pk(kind)},
+  token_hash VARCHAR(64) NOT NULL,
+  account_id INTEGER NOT NULL REFERENCES susurro_account (id) ON DELETE CASCADE,
+  label VARCHAR(64) NOT NULL,
+  created_at VARCHAR(32) NOT NULL,
+  created_by VARCHAR(64) NOT NULL,
+  expires_at VARCHAR(32) NOT NULL,
+  revoked_at VARCHAR(32),
+  last_fetched_at VARCHAR(32),
+  CONSTRAINT susurro_provisioning_token_hash_key UNIQUE (token_hash)
+);
+CREATE INDEX susurro_provisioning_token_account_idx ON susurro_provisioning_token (account_id);
+`,
+  },
 ];

@@ -2,10 +2,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { launchChromium, type LaunchedChromium } from '../support/browser.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import type { LaunchedChromium } from '../support/browser.ts';
+import type { TestStack } from '../support/stack.ts';
 import type { Phone } from '../support/sip-client.ts';
 import { disconnected, registeredPhone } from './live-rig.ts';
+import { createAccountOnAdminPage, logInOnAdminPage, openAdminPage } from './admin-page-steps.ts';
 
 /**
  * The admin page in Debian's Chromium (headless) against the real stack: log in,
@@ -19,10 +20,7 @@ let page: Page;
 const phones: Phone[] = [];
 
 beforeAll(async () => {
-  t = await startTestStack();
-  chromium = await launchChromium({ extraArgs: ['--ignore-certificate-errors'] });
-  page = await chromium.browser.newPage();
-  page.on('dialog', (d) => void d.accept());
+  ({ t, chromium, page } = await openAdminPage());
 });
 afterAll(async () => {
   for (const p of phones) await p.stop().catch(() => {});
@@ -32,8 +30,6 @@ afterAll(async () => {
 
 describe('admin page', () => {
   it('log in, create (one-time password), revoke', async () => {
-    const base = `https://127.0.0.1:${t.config.ports.admin}`;
-    await page.goto(`${base}/admin/`);
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     // Every form control has a label.
     const unlabelled = await page.$$eval('input', (els) => els.filter((e) => !(e as HTMLInputElement).labels?.length).map((e) => e.id));
@@ -43,19 +39,12 @@ describe('admin page', () => {
     await page.getByLabel('Password', { exact: true }).fill('wrong-password-here');
     await page.getByRole('button', { name: 'Log in' }).click();
     await expect.poll(() => page.textContent('#error')).toContain('wrong user name or password');
-    await page.getByLabel('Password', { exact: true }).fill(t.stack.firstAdmin!.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText('Logged in as admin').waitFor();
+    await logInOnAdminPage(page, t.stack.firstAdmin!);
     // issue 14 item 5: until the first administrator chooses a password, a banner says so.
     await page.locator('#given-password-banner').waitFor({ state: 'visible' });
     expect(await page.textContent('#given-password-banner')).toContain('first started');
 
-    await page.getByLabel('Extension').fill('201');
-    await page.getByLabel('User name').fill('alice');
-    await page.getByLabel('Display name').fill('Alice <b>Liddell</b>');
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.locator('#secret-panel').waitFor({ state: 'visible' });
-    const password = (await page.textContent('#secret-value'))!;
+    const password = await createAccountOnAdminPage(page, { extension: '201', username: 'alice', displayName: 'Alice <b>Liddell</b>' });
     expect(password).toMatch(/^[0-9a-z]{5}(-[0-9a-z]{5}){3}$/);
     // Markup in names is shown as text, never interpreted.
     await page.getByRole('cell', { name: 'Alice <b>Liddell</b>', exact: true }).waitFor();

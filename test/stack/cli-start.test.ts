@@ -84,6 +84,10 @@ describe('npm start entry', () => {
     const shown = /first administrator: username "[^"]+", password "([^"]+)"/.exec(out);
     expect(shown).not.toBeNull();
     expect(out).toContain('(shown this once;');
+    // issue 16: the default 127.0.0.1 / susurro.local cannot be verified by native phones
+    expect(out).toContain('[susurro] WARNING: native phones (Linphone) will not connect with this configuration:');
+    expect(out).toContain('publicHost "127.0.0.1" is an IP address');
+    expect(out).toContain('See docs/native-phones.md');
     expect(processesMentioning(dir).length).toBeGreaterThan(2);
 
     child.kill('SIGTERM');

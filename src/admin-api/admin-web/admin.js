@@ -112,6 +112,9 @@ async function loadAccounts() {
       })),
     );
     if (a.status === 'active') {
+      const phone = button('Add a phone', 'secondary', () => run(async () => openPhones(a)));
+      phone.setAttribute('aria-label', `Add a phone for ${who}`);
+      actions.append(phone);
       const b = button('Revoke', 'danger', () => run(async () => {
         if (!confirm(`Revoke ${who}? Their calls end and the phone is cut off now.`)) return;
         const r2 = await api('POST', `/api/v1/accounts/${a.extension}/disable`);
@@ -139,6 +142,53 @@ async function loadAccounts() {
   $('page-info').textContent = `Page ${page} of ${pages}`;
   $('prev').disabled = offset === 0;
   $('next').disabled = offset + PAGE >= r.total;
+}
+
+// "Add a phone" (issue 16): provisioning links for Linphone, one per device.
+let phoneAccount = null;
+
+async function openPhones(a) {
+  phoneAccount = a;
+  $('phone-for').textContent = `${a.displayName} (${a.extension})`;
+  $('phone-result').hidden = true;
+  $('phone-qr').removeAttribute('src');
+  $('phone-url').textContent = '';
+  $('phone-label').value = '';
+  $('phone-panel').hidden = false;
+  await loadDevices();
+  $('phone-panel').focus();
+}
+
+const STATUS_TEXT = { active: 'active', expired: 'expired', revoked: 'revoked' };
+
+async function loadDevices() {
+  const r = await api('GET', `/api/v1/accounts/${phoneAccount.extension}/devices`);
+  const tbody = $('devices').querySelector('tbody');
+  tbody.replaceChildren();
+  for (const d of r.items) {
+    const tr = document.createElement('tr');
+    for (const v of [d.label, STATUS_TEXT[d.status], d.expiresAt.slice(0, 10), d.lastFetchedAt ? d.lastFetchedAt.replace('T', ' ').slice(0, 16) : 'never']) {
+      const td = document.createElement('td');
+      td.textContent = v;
+      tr.append(td);
+    }
+    const actions = document.createElement('td');
+    if (d.status !== 'revoked') {
+      const b = button('Revoke', 'danger', () => run(async () => {
+        if (!confirm(`Revoke the phone “${d.label}”? Its link stops working and its relay access ends.`)) return;
+        const r2 = await api('DELETE', `/api/v1/devices/${d.id}`);
+        say(r2.turn === 'ok'
+          ? `Revoked the phone “${d.label}”.`
+          : `Revoked the phone “${d.label}”, but its relay sessions could not be cancelled (${r2.turn}); new ones are refused.`);
+        await loadDevices();
+      }));
+      b.setAttribute('aria-label', `Revoke the phone ${d.label}`);
+      actions.append(b);
+    }
+    tr.append(actions);
+    tbody.append(tr);
+  }
+  $('devices').querySelector('caption').textContent = `Phones of this account: ${r.items.length}`;
 }
 
 async function loadAudit() {
@@ -215,6 +265,29 @@ document.addEventListener('DOMContentLoaded', () => {
   $('prev').addEventListener('click', () => { offset = Math.max(0, offset - PAGE); run(async () => {}); });
   $('next').addEventListener('click', () => { offset += PAGE; run(async () => {}); });
   $('audit-refresh').addEventListener('click', () => run(async () => {}));
+  $('phone-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    run(async () => {
+      const r = await api('POST', `/api/v1/accounts/${phoneAccount.extension}/devices`, {
+        label: $('phone-label').value,
+        ttlDays: Number($('phone-days').value),
+      });
+      $('phone-qr').src = r.qrPng;
+      $('phone-url').textContent = r.url;
+      $('phone-result').hidden = false;
+      say(`Link for the phone “${r.device.label}” created; valid until ${r.device.expiresAt.slice(0, 10)}.`);
+      await loadDevices();
+    });
+  });
+  $('phone-copy').addEventListener('click', () => {
+    navigator.clipboard?.writeText($('phone-url').textContent).then(() => say('Link copied.'), () => say('Select the link and copy it.'));
+  });
+  $('phone-close').addEventListener('click', () => {
+    $('phone-panel').hidden = true;
+    $('phone-qr').removeAttribute('src');
+    $('phone-url').textContent = '';
+    phoneAccount = null;
+  });
   $('secret-copy').addEventListener('click', () => {
     navigator.clipboard?.writeText($('secret-value').textContent ?? '').then(() => say('Copied.'), () => say('Copy not available: select the text.'));
   });
