@@ -207,11 +207,16 @@ export class SecurityWatch {
     await this.security.setSasVerified(true).catch(() => undefined);
   }
 
-  /** Tell the peer, clear V, end the call (the BYE carries the reason too). */
+  /**
+   * Clear V, then tell the peer and end the call (the BYE carries the reason too). V first:
+   * once the peer knows, its BYE may end our call before a later write could run.
+   */
   private async reportMismatch(): Promise<void> {
-    if (!this.security || !this.call.view.security || this.call.view.phase !== 'secure') return;
-    this.security.sendSasVerdict('mismatch');
-    await this.security.setSasVerified(false).catch(() => undefined);
+    const security = this.security;
+    if (!security || !this.call.view.security || this.call.view.phase !== 'secure') return;
+    await security.setSasVerified(false).catch(() => undefined);
+    if (this.call.view.phase !== 'secure') return; // ended meanwhile (V is cleared all the same)
+    security.sendSasVerdict('mismatch');
     this.call.end({ kind: 'sas-mismatch' });
   }
 
