@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, login, openPhone, startWorld, type Person, type World } from './harness.ts';
+import { ARTIFACTS, hangUp, login, openPhone, placeCall, startWorld, type Person, type World } from './harness.ts';
 import { holdZrtpText, injectSip, injectZrtpText, sipLog, zrtpTextSent } from './webrtc-probe.ts';
 import { spellSas } from '../../softphone-web/src/i18n/sas-spelling.ts';
 
@@ -30,16 +30,6 @@ const status = (p: Page) => p.getByTestId('security-status').getAttribute('data-
 const title = (p: Page) => p.getByTestId('security-title').innerText();
 const waitStatus = (p: Page, s: string) => p.locator(`[data-testid="security-status"][data-status="${s}"]`).waitFor({ timeout: 5000 });
 
-async function placeCall(from: Page, to: Page, ext: string): Promise<string> {
-  await from.getByTestId(`call-${ext}`).click();
-  await to.getByTestId('answer').waitFor({ timeout: 10_000 });
-  await to.getByTestId('answer').click();
-  await Promise.all([from, to].map((p) => p.getByTestId('sas').waitFor({ timeout: 15_000 })));
-  const sas = await from.getByTestId('sas').innerText();
-  expect(await to.getByTestId('sas').innerText()).toBe(sas);
-  return sas;
-}
-
 /** The default check: the colleague reads `heard` aloud, the user picks it among three. */
 async function pickHeard(p: Page, heard: string): Promise<void> {
   await p.getByTestId('sas-pick').click();
@@ -48,14 +38,6 @@ async function pickHeard(p: Page, heard: string): Promise<void> {
   expect(choices).toHaveLength(3);
   expect(choices.filter((x) => x === heard)).toHaveLength(1);
   await p.getByTestId('sas-choice').nth(choices.indexOf(heard)).click();
-}
-
-async function hangUp(from: Page, other: Page): Promise<void> {
-  await from.getByTestId('hangup').click();
-  for (const p of [from, other]) {
-    await p.getByTestId('call-ended').waitFor({ timeout: 5000 });
-    await p.getByTestId('back').click();
-  }
 }
 
 /** A SIP message to `victim` inside its current dialog (ids from its own SIP log). */

@@ -49,9 +49,9 @@ function phaseText(call: CallView, t: Translate): string {
 }
 
 /** The code itself, large and monospaced; under a B32 code each character's spoken form. */
-function sasCode(sec: NonNullable<CallView['security']>, t: Translate, lang: Language): HTMLElement[] {
+function sasCode(sec: NonNullable<CallView['security']>, t: Translate, lang: Language, spell = true): HTMLElement[] {
   const code = h('p', { class: `sas sas-${sec.sasType.toLowerCase()}`, 'data-testid': 'sas', 'aria-describedby': 'sas-hint', lang: 'en' }, sec.sas);
-  if (sec.sasType !== 'B32') return [code]; // B256: PGP words, already speakable
+  if (sec.sasType !== 'B32' || !spell) return [code]; // B256: PGP words, already speakable
   const spelling = h('ul', { class: 'sas-spelling', 'data-testid': 'sas-spelling', 'aria-label': t('call.sasSpelling'), lang },
     ...spellSas(sec.sas, lang).map(([ch, spoken]) =>
       h('li', {}, h('span', { class: 'sas-char', lang: 'en' }, ch), ' — ', h('span', { class: 'sas-spoken' }, spoken))));
@@ -74,11 +74,11 @@ function sasPanel(call: CallView, t: Translate, ctx: ScreenContext): HTMLElement
       h('p', { id: 'sas-wrong-hint', class: 'sas-hint' }, t('call.somethingWrongHint')));
 
   // Verified (both confirmed, or on an earlier call): the code stays visible, and so does a way out.
-  if (sec.verification !== 'unverified') return card(' sas-settled', title, ...sasCode(sec, t, lang), somethingWrong());
+  if (sec.verification !== 'unverified') return card(' sas-settled', title, ...sasCode(sec, t, lang, false), somethingWrong());
   // DTLS fingerprints differ: never verifiable; only "does not match".
   if (sec.auxMismatch) return card('', title, ...sasCode(sec, t, lang), mismatch());
-  // We confirmed: keep our code up so we can read it to the colleague who has not yet.
-  if (sec.localConfirmed) return card(' sas-settled', title, ...sasCode(sec, t, lang), somethingWrong());
+  // We confirmed: our code stays large, to read it to the colleague who has not yet.
+  if (sec.localConfirmed) return card('', title, ...sasCode(sec, t, lang), mismatch());
 
   if (sec.choices) {
     // The default check: own code hidden, pick the one heard among three.
