@@ -164,8 +164,12 @@ describe('mutual SAS confirmation', () => {
     const before = (await sipLog(c)).length;
     await injectSip(c, await inDialogRequest(c, 'INFO', 'application/susurro-sas', genuine!));
     await injectSip(c, await inDialogRequest(c, 'MESSAGE', 'text/plain', genuine!));
-    const seen = (await sipLog(c)).slice(before).filter((m) => m.dir === 'in').map((m) => m.text.split(' ')[0]);
-    expect(seen).toEqual(['INFO', 'MESSAGE']); // both reached the page's SIP stack
+    const after = (await sipLog(c)).slice(before);
+    expect(after.filter((m) => m.dir === 'in').map((m) => m.text.split(' ')[0])).toEqual(['INFO', 'MESSAGE']);
+    // sip.js parsed and answered both (so they did reach the page's SIP stack), e.g. "SIP/2.0 200 OK" to the INFO.
+    const answers = after.filter((m) => m.dir === 'out' && /^SIP\/2\.0 \d{3}/.test(m.text)).map((m) => `${m.text.split('\r\n')[0]} / ${/^CSeq:\s*\d+ (\w+)/im.exec(m.text)?.[1]}`);
+    process.stdout.write(`[sas] answers to the injected SIP requests: ${JSON.stringify(answers)}\n`);
+    expect(answers.map((x) => x.split(' / ')[1]).sort()).toEqual(['INFO', 'MESSAGE']);
     // 2. What a DTLS-terminating MitM could put on the channel: forged MAC, flipped verdict, a higher counter.
     const last = genuine!.at(-1) === '0' ? '1' : '0';
     for (const forged of [genuine!.slice(0, -1) + last, genuine!.replace(/ 1 /, ' 2 '), `susurro-sas/1 match 1 ${'ab'.repeat(32)}`]) {
