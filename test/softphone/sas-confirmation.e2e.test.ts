@@ -98,6 +98,8 @@ describe('mutual SAS confirmation', () => {
     expect(await title(a)).toBe('You confirmed — waiting for Bob Ferreira');
     await waitStatus(b, 'peer-confirmed');
     expect(await title(b)).toBe('Alice Núñez confirmed — compare the code');
+    // Screen readers hear it too (assertive live region): it arrives without any action on Bob's side.
+    await b.waitForFunction(() => document.getElementById('announcer')?.textContent === 'Alice Núñez confirmed — compare the code', undefined, { timeout: 3000 });
     await shot(a, '02-caller-waiting');
     await shot(b, '03-callee-told');
 

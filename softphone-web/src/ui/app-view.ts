@@ -49,7 +49,12 @@ export function mountApp(root: HTMLElement, store: Store, controller: PhoneContr
       else if (c.phase === 'not-secure') announce(t('call.notSecure'));
       else if (c.phase === 'secure' && c.security) announce(`${t('call.sasTitle')}: ${c.security.sas.split('').join(' ')}`);
     }
-    if (c && p && c.security && p.security && securityStatus(c) !== securityStatus(p) && c.security.verification === 'verified') announce(t('call.bothConfirmed'));
+    if (c && p && c.security && p.security && securityStatus(c) !== securityStatus(p)) {
+      // The colleague's confirmation arrives without any action here: say it.
+      const now = securityStatus(c);
+      if (now === 'verified') announce(t('call.bothConfirmed'));
+      else if (now === 'peer-confirmed') announce(t('call.peerConfirmed', { name: c.peer.displayName }));
+    }
   });
   store.subscribe((s) => render(s));
   render(store.state);
