@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, adminRequest, expectToneBothWays, heardTone, login, mediaCounters, openPhone, remoteTone, selectedPair, startWorld, type Person, type World } from './harness.ts';
+import { ARTIFACTS, adminRequest, expectToneBothWays, hangUp, placeCall, heardTone, login, mediaCounters, openPhone, remoteTone, selectedPair, startWorld, type Person, type World } from './harness.ts';
 
 const alice: Person = { extension: '201', username: 'alice', displayName: 'Alice Núñez', password: 'Tr0ub4dor-Kestrel-Mango-41', toneHz: 440 };
 const bob: Person = { extension: '202', username: 'bob', displayName: 'Bob Ferreira', password: 'Correct-Horse-Battery-9412', toneHz: 1000 };
@@ -19,21 +19,6 @@ let a: Page;
 let b: Page;
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-
-async function placeCall(from: Page, to: Page, ext: string): Promise<void> {
-  await from.getByTestId(`call-${ext}`).click();
-  await to.getByTestId('answer').waitFor({ timeout: 10_000 });
-  await to.getByTestId('answer').click();
-  await Promise.all([from, to].map((p) => p.getByTestId('sas').waitFor({ timeout: 15_000 })));
-}
-
-async function hangUp(from: Page, other: Page): Promise<void> {
-  await from.getByTestId('hangup').click();
-  for (const p of [from, other]) {
-    await p.getByTestId('call-ended').waitFor({ timeout: 5000 });
-    await p.getByTestId('back').click();
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'susurro-softphone-'));
@@ -94,7 +79,7 @@ describe('softphone end to end', () => {
     await b.getByTestId('back').click();
   });
 
-  it('first call: same SAS on both sides, audio decrypted both ways, relay only, verified after both confirm', async () => {
+  it('first call: same SAS on both sides, audio decrypted both ways, relay only, verified only after both confirm', async () => {
     await a.getByTestId('call-202').click();
     await b.getByTestId('answer').waitFor({ timeout: 10_000 });
     expect(await b.getByTestId('peer-name').innerText()).toBe('Alice Núñez');
@@ -138,9 +123,17 @@ describe('softphone end to end', () => {
       expect(pair!.remotePort).toBeLessThanOrEqual(relayMax);
     }
 
-    // Alice confirms with yes/no; Bob uses the stronger check: his own code is hidden and he
-    // picks the one Alice reads among three.
+    // Alice uses the yes/no fallback (opened on purpose; the pick check is the default). Her
+    // "matches" alone verifies nothing: she waits, Bob is told.
+    expect(await a.getByTestId('sas-match').count()).toBe(0);
+    await a.getByTestId('sas-yesno').click();
     await a.getByTestId('sas-match').click();
+    await a.locator('[data-testid="security-status"][data-status="confirmed-waiting"]').waitFor();
+    await b.locator('[data-testid="security-status"][data-status="peer-confirmed"]').waitFor();
+    expect(await a.getByTestId('security-title').innerText()).toBe('You confirmed — waiting for Bob Ferreira');
+    expect(await b.getByTestId('security-title').innerText()).toBe('Alice Núñez confirmed — compare the code');
+    // Bob uses the default, stronger check: his own code is hidden and he picks the one Alice
+    // reads among three.
     await b.getByTestId('sas-pick').click();
     expect(await b.getByTestId('sas').count()).toBe(0);
     const choices = await b.getByTestId('sas-choice').allInnerTexts();
@@ -151,6 +144,7 @@ describe('softphone end to end', () => {
     await b.getByTestId('sas-choice').filter({ hasText: sasA }).click();
     await a.locator('[data-testid="security-status"][data-status="verified"]').waitFor();
     await b.locator('[data-testid="security-status"][data-status="verified"]').waitFor();
+    for (const p of [a, b]) expect(await p.getByTestId('security-title').innerText()).toBe('Both confirmed');
     await shot(a, '06-verified');
     await hangUp(a, b);
 
@@ -239,9 +233,11 @@ describe('softphone end to end', () => {
     expect(await b.getByTestId('security-status').getAttribute('data-status')).toBe('unverified');
     expect(await a.getByTestId('sas').innerText()).toBe(await b.getByTestId('sas').innerText());
     await shot(a, '07b-cache-mismatch');
-    // Verifying again restores continuity for the next call.
-    await a.getByTestId('sas-match').click();
-    await b.getByTestId('sas-match').click();
+    // Verifying again (both sides, yes/no fallback) restores continuity for the next call.
+    for (const p of [a, b]) {
+      await p.getByTestId('sas-yesno').click();
+      await p.getByTestId('sas-match').click();
+    }
     await a.locator('[data-testid="security-status"][data-status="verified"]').waitFor();
     expect(await a.getByTestId('cache-mismatch').count()).toBe(0);
     await hangUp(a, b);

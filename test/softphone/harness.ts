@@ -132,6 +132,26 @@ export async function login(page: Page, person: Person): Promise<void> {
   await page.locator('[data-testid="connection"][data-state="registered"]').waitFor({ timeout: 15_000 });
 }
 
+/** `from` calls `ext` (on `to`), `to` answers; resolves with the SAS once both screens show it, equal. */
+export async function placeCall(from: Page, to: Page, ext: string): Promise<string> {
+  await from.getByTestId(`call-${ext}`).click();
+  await to.getByTestId('answer').waitFor({ timeout: 10_000 });
+  await to.getByTestId('answer').click();
+  await Promise.all([from, to].map((p) => p.getByTestId('sas').waitFor({ timeout: 15_000 })));
+  const sas = await from.getByTestId('sas').innerText();
+  expect(await to.getByTestId('sas').innerText()).toBe(sas);
+  return sas;
+}
+
+/** `from` hangs up; both see the ended screen and go back home. */
+export async function hangUp(from: Page, other: Page): Promise<void> {
+  await from.getByTestId('hangup').click();
+  for (const p of [from, other]) {
+    await p.getByTestId('call-ended').waitFor({ timeout: 5000 });
+    await p.getByTestId('back').click();
+  }
+}
+
 /** Two people's phones, logged in, in a world of their own (see startLoggedInPair). */
 export interface LoggedInPair {
   world: World;

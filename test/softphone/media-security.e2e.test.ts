@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, heardTone, login, mediaCounters, remoteTone, startLoggedInPair, type LoggedInPair, type Person, type World } from './harness.ts';
+import { ARTIFACTS, hangUp, heardTone, login, mediaCounters, remoteTone, startLoggedInPair, type LoggedInPair, type Person, type World } from './harness.ts';
 import { blockZrtp, zrtpSendsDropped } from './webrtc-probe.ts';
 
 const run = promisify(execFile);
@@ -41,14 +41,6 @@ function entropy(chunks: Buffer[]): number {
   let h = 0;
   for (const k of counts) if (k) h -= (k / n) * Math.log2(k / n);
   return h;
-}
-
-async function hangUp(from: Page, other: Page): Promise<void> {
-  await from.getByTestId('hangup').click();
-  for (const p of [from, other]) {
-    await p.getByTestId('call-ended').waitFor({ timeout: 5000 });
-    await p.getByTestId('back').click();
-  }
 }
 
 describe('what leaves the phones', () => {

@@ -8,7 +8,13 @@
  *    message (`blockZrtp`), the fault the fail-closed test needs, or to flip one bit of the
  *    ZRTP Hello it sends (`tamperHello`), an on-path attacker's edit — the product cannot tell;
  *  - Worker: the SFrame worker (named "sframe") is kept, so its own counters can be asked
- *    for with the worker protocol's 'get-stats' (src/media-crypto/worker-protocol.ts).
+ *    for with the worker protocol's 'get-stats' (src/media-crypto/worker-protocol.ts);
+ *  - text frames on the "zrtp" channel (the softphone's SAS confirmations): every one sent is
+ *    recorded, and can be held back (`holdZrtpText`) so the peer never gets it; the test can
+ *    deliver any text as if it had arrived on the channel (`injectZrtpText`);
+ *  - WebSocket: the SIP connection is kept, with every text frame in and out, so a test can
+ *    deliver a SIP message as if the server had sent it (`injectSip`) — what a malicious
+ *    signalling server can do.
  */
 import type { Page } from 'playwright-core';
 
@@ -20,13 +26,21 @@ interface Probe {
   tamperHello: boolean;
   hellosTampered: number;
   timeline: Record<string, number>;
+  zrtpChannels: RTCDataChannel[];
+  zrtpTextSent: string[];
+  holdZrtpText: boolean;
+  sockets: WebSocket[];
+  sip: Array<{ dir: 'in' | 'out'; text: string }>;
 }
 
 /** Runs in the page before any of its scripts (serialised by playwright: self-contained). */
 function probeInitScript(): void {
   const g = globalThis as unknown as Record<string, unknown>;
   if (g.__susurroProbe) return;
-  const probe: Probe = { pcs: [], workers: [], blockZrtp: false, zrtpSendsDropped: 0, tamperHello: false, hellosTampered: 0, timeline: {} };
+  const probe: Probe = {
+    pcs: [], workers: [], blockZrtp: false, zrtpSendsDropped: 0, tamperHello: false, hellosTampered: 0, timeline: {},
+    zrtpChannels: [], zrtpTextSent: [], holdZrtpText: false, sockets: [], sip: [],
+  };
   Object.defineProperty(g, '__susurroProbe', { value: probe });
   const at = () => performance.timeOrigin + performance.now();
   const mark = (name: string) => (probe.timeline[name] ??= at());
@@ -53,9 +67,15 @@ function probeInitScript(): void {
   proto.createDataChannel = function (this: RTCPeerConnection, label: string, init?: RTCDataChannelInit) {
     const channel = nativeCreateDataChannel.call(this, label, init);
     if (label === 'zrtp') {
+      probe.zrtpChannels.push(channel);
       channel.addEventListener('open', () => mark('channelOpen'));
       const nativeSend = channel.send.bind(channel) as (data: unknown) => void;
       channel.send = ((data: unknown) => {
+        if (typeof data === 'string') {
+          probe.zrtpTextSent.push(data);
+          if (!probe.holdZrtpText) nativeSend(data);
+          return;
+        }
         if (probe.blockZrtp) {
           probe.zrtpSendsDropped++;
           return;
@@ -94,6 +114,19 @@ function probeInitScript(): void {
     }
   }
   g.Worker = ProbedWorker;
+  const NativeWebSocket = WebSocket;
+  class ProbedWebSocket extends NativeWebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      probe.sockets.push(this);
+      this.addEventListener('message', (e: MessageEvent) => typeof e.data === 'string' && probe.sip.push({ dir: 'in', text: e.data }));
+    }
+    override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+      if (typeof data === 'string') probe.sip.push({ dir: 'out', text: data });
+      super.send(data);
+    }
+  }
+  g.WebSocket = ProbedWebSocket;
 }
 
 /** Install the probe on a page (before its first navigation, or reload after). */
@@ -111,6 +144,39 @@ export async function blockZrtp(page: Page, on: boolean): Promise<void> {
 /** From now on, flip one bit of every ZRTP Hello the page sends (or stop doing so). */
 export async function tamperHello(page: Page, on: boolean): Promise<void> {
   await page.evaluate((v) => ((globalThis as any).__susurroProbe.tamperHello = v), on);
+}
+
+/** From now on, record but do not send the text frames (SAS confirmations) on the ZRTP channel. */
+export async function holdZrtpText(page: Page, on: boolean): Promise<void> {
+  await page.evaluate((v) => ((globalThis as any).__susurroProbe.holdZrtpText = v), on);
+}
+
+/** Every text frame the page sent (or tried to send, when held) on its ZRTP channels. */
+export function zrtpTextSent(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...(globalThis as any).__susurroProbe.zrtpTextSent]);
+}
+
+/** Deliver `text` to the page as if it had arrived on its newest ZRTP channel. */
+export async function injectZrtpText(page: Page, text: string): Promise<void> {
+  await page.evaluate((data) => {
+    const channel = ((globalThis as any).__susurroProbe.zrtpChannels as RTCDataChannel[]).at(-1);
+    if (!channel) throw new Error('no ZRTP channel');
+    channel.dispatchEvent(new MessageEvent('message', { data }));
+  }, text);
+}
+
+/** The SIP text frames the page sent and received on its WebSocket(s), in order. */
+export function sipLog(page: Page): Promise<Array<{ dir: 'in' | 'out'; text: string }>> {
+  return page.evaluate(() => [...(globalThis as any).__susurroProbe.sip]);
+}
+
+/** Deliver a SIP message to the page as if the server had sent it on its newest WebSocket. */
+export async function injectSip(page: Page, message: string): Promise<void> {
+  await page.evaluate((data) => {
+    const ws = ((globalThis as any).__susurroProbe.sockets as WebSocket[]).at(-1);
+    if (!ws || ws.readyState !== WebSocket.OPEN) throw new Error('no open SIP WebSocket');
+    ws.dispatchEvent(new MessageEvent('message', { data }));
+  }, message);
 }
 
 /** How many Hellos were altered (proves the attack happened). */

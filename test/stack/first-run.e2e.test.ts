@@ -239,8 +239,11 @@ describe('first run with no configuration (README "Try it on one machine")', () 
         expect(port).toBeLessThanOrEqual(49400);
       }
     }
-    await a.getByTestId('sas-match').click();
-    await b.getByTestId('sas-match').click();
+    // The default check: each picks the code the other reads aloud (issue #15); verified once both did.
+    for (const p of [a, b]) {
+      await p.getByTestId('sas-pick').click();
+      await p.locator('[data-testid="sas-choice"]', { hasText: new RegExp(`^${sasA}$`) }).click();
+    }
     await a.locator('[data-testid="security-status"][data-status="verified"]').waitFor();
     await b.locator('[data-testid="security-status"][data-status="verified"]').waitFor();
     await a.screenshot({ path: join(ARTIFACTS, 'alice-verified.png'), fullPage: true });

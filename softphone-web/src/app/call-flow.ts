@@ -80,6 +80,7 @@ export class CallFlow {
       onSecure: (info) => this.call === call && watch.onSecure(info),
       onFailure: (failure) => this.call === call && watch.onFailure(failure),
       onPeerGone: () => this.call === call && watch.onPeerGone(),
+      onPeerVerdict: (verdict) => this.call === call && void watch.onPeerVerdict(verdict),
     });
     call.security = security;
     watch.attach(security);

@@ -109,7 +109,7 @@ export class PhoneController {
     this.calls.toggleMute();
   }
 
-  /** "Matches" (true) or "Does not match" (false) on the SAS screen. */
+  /** "Matches" (true, the yes/no fallback) or "Does not match" (false) on the SAS screen. */
   async confirmSas(matches: boolean): Promise<void> {
     await this.calls.watch?.confirmSas(matches);
   }
@@ -122,6 +122,16 @@ export class PhoneController {
   /** The listener's pick among three: only the true SAS counts as a match. */
   async pickSas(choice: string): Promise<void> {
     await this.calls.watch?.pickSas(choice);
+  }
+
+  /** Open (or close) the plain yes/no fallback of the SAS panel. */
+  sasYesNo(on: boolean): void {
+    this.calls.watch?.yesNoMode(on);
+  }
+
+  /** "Something is wrong" on a verified call: clears the V flag and ends it like a mismatch. */
+  async somethingWrong(): Promise<void> {
+    await this.calls.watch?.somethingWrong();
   }
 
   /** From an ended call back to the directory (or the login screen when signed out). */

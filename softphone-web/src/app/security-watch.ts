@@ -4,13 +4,19 @@ import type { SecureCallInfo, SecurityFailure } from '../security/call-security.
 import type { MediaCryptoStats } from '../security/media-protection.ts';
 import { MediaWatchdog } from '../security/media-watchdog.ts';
 import { sasChoices } from '../security/sas-choices.ts';
+import type { SasVerdict } from '../security/sas-confirmation.ts';
 import type { CallView } from './state.ts';
 import type { Cancel, Scheduler } from './scheduler.ts';
 
 /**
  * The security side of one call: ZRTP progress and failure (with the reason in words), the
- * SAS panel (confirm, "does not match", the pick-among-three check), the securing deadline
- * and the SFrame watchdog. It changes the call only through WatchedCall, so it can be tested
+ * SAS panel (the pick-among-three check, the yes/no fallback, "does not match", "something is
+ * wrong"), mutual confirmation, the securing deadline and the SFrame watchdog.
+ *
+ * Mutual confirmation (issue #15): our verdict goes to the peer over the ZRTP data channel,
+ * authenticated (sas-confirmation.ts); the peer's arrives the same way, never from signalling.
+ * "Verified" — on screen and as the cache's V flag (RFC 6189 §7.1) — needs both "matches".
+ * A "does not match" from either side clears V and ends the call on both. It changes the call only through WatchedCall, so it can be tested
  * with a fake call and a fake clock.
  */
 
@@ -29,7 +35,10 @@ export interface WatchedCall {
 
 /** What the watch needs of the call's CallSecurity. */
 export interface WatchedSecurity {
-  confirmSas(matches: boolean): Promise<void>;
+  /** Tell the peer our verdict, authenticated by the ZRTP session (sas-confirmation.ts). */
+  sendSasVerdict(verdict: SasVerdict): void;
+  /** Persist the cache's SAS verified flag V (RFC 6189 §7.1), or clear it. */
+  setSasVerified(verified: boolean): Promise<void>;
   mediaStats(): MediaCryptoStats;
 }
 
@@ -123,6 +132,9 @@ export class SecurityWatch {
         cacheMismatch: info.cacheMismatch,
         auxMismatch,
         choices: null,
+        localConfirmed: false,
+        peerConfirmed: false,
+        yesNo: false,
       },
     }));
     this.startWatchdog();
@@ -134,22 +146,50 @@ export class SecurityWatch {
     this.schedule(this.opts.scheduler.after(this.opts.peerGoneGraceMs ?? 300, () => this.call.end({ kind: 'normal' })));
   }
 
-  /** "Matches" (true) or "Does not match" (false) on the SAS screen. */
+  /** Our "matches" (true) or "does not match" (false), from the pick check or the yes/no fallback. */
   async confirmSas(matches: boolean): Promise<void> {
     const sec = this.call.view.security;
-    if (!this.security || !sec) return;
-    if (matches && sec.auxMismatch) return; // never verifiable
-    await this.security.confirmSas(matches).catch(() => undefined);
-    if (matches) this.call.update((c) => ({ ...c, security: c.security && { ...c.security, verification: 'verified', cacheMismatch: false, choices: null } }));
-    else this.call.end({ kind: 'sas-mismatch' });
+    if (!this.security || !sec || this.call.view.phase !== 'secure') return;
+    if (!matches) return this.reportMismatch();
+    // A fingerprint-swapped call is never verifiable; a settled one needs nothing more.
+    if (sec.auxMismatch || sec.verification !== 'unverified' || sec.localConfirmed) return;
+    this.security.sendSasVerdict('match');
+    this.call.update((c) => ({ ...c, security: c.security && { ...c.security, localConfirmed: true, choices: null, yesNo: false } }));
+    await this.settleIfMutual();
   }
 
-  /** Switch the SAS panel to the pick-among-three check (or back). */
+  /** "Something is wrong" on a verified (or verified-before) call: same as "does not match". */
+  async somethingWrong(): Promise<void> {
+    await this.reportMismatch();
+  }
+
+  /** The peer's authenticated verdict arrived over the ZRTP channel. */
+  async onPeerVerdict(verdict: SasVerdict): Promise<void> {
+    const sec = this.call.view.security;
+    if (!this.security || !sec || this.call.view.phase !== 'secure') return;
+    if (verdict === 'mismatch') {
+      await this.security.setSasVerified(false).catch(() => undefined);
+      this.call.end({ kind: 'peer-sas-mismatch' });
+      return;
+    }
+    if (sec.auxMismatch || sec.peerConfirmed) return;
+    this.call.update((c) => ({ ...c, security: c.security && { ...c.security, peerConfirmed: true } }));
+    await this.settleIfMutual();
+  }
+
+  /** Switch the SAS panel to the pick-among-three check (or back to our own code). */
   pickSasMode(on: boolean): void {
     const sec = this.call.view.security;
-    if (!sec || sec.verification !== 'unverified' || sec.auxMismatch) return;
+    if (!sec || sec.verification !== 'unverified' || sec.auxMismatch || sec.localConfirmed) return;
     const choices = on ? sasChoices(sec.sas, sec.sasType, this.opts.random) : null;
-    this.call.update((c) => ({ ...c, security: c.security && { ...c.security, choices } }));
+    this.call.update((c) => ({ ...c, security: c.security && { ...c.security, choices, yesNo: false } }));
+  }
+
+  /** Show (or hide) the plain yes/no fallback (accessibility), secondary to the pick check. */
+  yesNoMode(on: boolean): void {
+    const sec = this.call.view.security;
+    if (!sec || sec.verification !== 'unverified' || sec.auxMismatch || sec.localConfirmed) return;
+    this.call.update((c) => ({ ...c, security: c.security && { ...c.security, yesNo: on, choices: null } }));
   }
 
   /** The listener's pick: only the true SAS counts as a match. */
@@ -157,6 +197,27 @@ export class SecurityWatch {
     const sec = this.call.view.security;
     if (!sec?.choices) return;
     await this.confirmSas(choice === sec.sas);
+  }
+
+  /** Both said "matches": now, and only now, the call is verified and V is stored (§7.1). */
+  private async settleIfMutual(): Promise<void> {
+    const sec = this.call.view.security;
+    if (!this.security || !sec || !sec.localConfirmed || !sec.peerConfirmed || sec.verification !== 'unverified') return;
+    this.call.update((c) => ({ ...c, security: c.security && { ...c.security, verification: 'verified', cacheMismatch: false } }));
+    await this.security.setSasVerified(true).catch(() => undefined);
+  }
+
+  /**
+   * Clear V, then tell the peer and end the call (the BYE carries the reason too). V first:
+   * once the peer knows, its BYE may end our call before a later write could run.
+   */
+  private async reportMismatch(): Promise<void> {
+    const security = this.security;
+    if (!security || !this.call.view.security || this.call.view.phase !== 'secure') return;
+    await security.setSasVerified(false).catch(() => undefined);
+    if (this.call.view.phase !== 'secure') return; // ended meanwhile (V is cleared all the same)
+    security.sendSasVerdict('mismatch');
+    this.call.end({ kind: 'sas-mismatch' });
   }
 
   /** The call ended: no timer of this call fires any more. */

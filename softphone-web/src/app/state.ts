@@ -16,7 +16,7 @@ export type CallPhase =
   | 'not-secure' // ZRTP failed or never started: no audio leaves (fail closed)
   | 'ended';
 
-/** How far the people on the call trust the keys. */
+/** How far the people on the call trust the keys: 'verified' only once both confirmed. */
 export type Verification = 'unverified' | 'verified' | 'verified-before';
 
 export interface CallSecurityView {
@@ -29,6 +29,12 @@ export interface CallSecurityView {
   auxMismatch: boolean;
   /** Non-null while the listener picks the heard code among three (own code hidden). */
   choices: string[] | null;
+  /** We said "matches" (sent to the peer, authenticated). */
+  localConfirmed: boolean;
+  /** The peer's authenticated "matches" arrived over the ZRTP channel. */
+  peerConfirmed: boolean;
+  /** The plain yes/no fallback is open (accessibility); the pick check is the default. */
+  yesNo: boolean;
 }
 
 export interface CallView {

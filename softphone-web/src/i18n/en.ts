@@ -106,6 +106,20 @@ export const en = {
   'end.peerMediaFailed': '{name}’s phone could not set up the audio connection, so the call could not start.',
   'end.peerMicrophone': '{name}’s phone cannot use its microphone, so the call could not start.',
   'end.missed': 'Missed call from {name}.',
+  'call.confirmedWaiting': 'You confirmed — waiting for {name}',
+  'call.confirmedWaitingHint': 'The call is verified only when {name} confirms the same code too. Read your code aloud to them.',
+  'call.peerConfirmed': '{name} confirmed — compare the code',
+  'call.peerConfirmedHint': '{name} says the code matches. Check it yourself before you say anything sensitive.',
+  'call.bothConfirmed': 'Both confirmed',
+  'call.bothConfirmedHint': 'You and {name} confirmed the same code. Nobody is in the middle.',
+  'call.sasReadAloud': 'Read your code aloud. Then your colleague reads theirs and you pick the one you heard.',
+  'call.sasSpelling': 'How to say each character',
+  'call.sasPickHeard': 'Pick the code you heard',
+  'call.sasYesNo': 'I cannot use the pick check: answer yes or no',
+  'call.sasYesNoHint': 'Only if you compared the code your colleague read aloud with yours, character by character.',
+  'call.sasYesNoClose': 'Back to the pick check',
+  'call.somethingWrong': 'Something is wrong',
+  'call.somethingWrongHint': 'Ends the call and forgets that this colleague was verified.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -5,6 +5,7 @@ import { messageChannelLink } from '../../../src/zrtp/transport/message-channel.
 import { auxSecretFromDescriptions } from './aux-secret.ts';
 import { extractZrtpHash, withZrtpHash } from './sdp-security-attributes.ts';
 import type { MediaProtection } from './media-protection.ts';
+import { SasConfirmation, type SasVerdict } from './sas-confirmation.ts';
 
 /**
  * Everything that makes one call end-to-end secure, bound to its RTCPeerConnection:
@@ -18,7 +19,10 @@ import type { MediaProtection } from './media-protection.ts';
  *  3. signalling binding: a=zrtp-hash of our Hello goes into our SDP, the peer's Hello is
  *     checked against theirs (RFC 6189 §8.1); both DTLS fingerprints feed the aux secret
  *     (aux-secret.ts), so a fingerprint-swapping MitM yields auxSecretMatched === false;
- *  4. keys: onSecure → MediaProtection.setKeys; the SAS and cache status go to the UI.
+ *  4. keys: onSecure → MediaProtection.setKeys; the SAS and cache status go to the UI;
+ *  5. mutual SAS confirmation: verdicts travel as authenticated text frames on the same
+ *     channel (sas-confirmation.ts; ZRTP's frames are binary), keyed from the session's
+ *     ExportedKey — a verdict never comes from signalling.
  *
  * ZRTP starts when the data channel opens (both descriptions are known by then: the
  * channel rides the DTLS connection that needs both fingerprints).
@@ -45,6 +49,8 @@ export interface CallSecurityDelegate {
   onFailure?(failure: SecurityFailure): void;
   /** The ZRTP channel closed after keys were agreed: the peer's connection is gone. */
   onPeerGone?(): void;
+  /** The peer's verdict on the SAS, authenticated by this ZRTP session. */
+  onPeerVerdict?(verdict: SasVerdict): void;
 }
 
 export interface CallSecurityOptions {
@@ -56,6 +62,8 @@ export interface CallSecurityOptions {
 
 /** Data channel id both ends pre-negotiate for ZRTP (RFC 8831 §6.5 negotiated channels). */
 export const ZRTP_CHANNEL_ID = 0;
+/** Text frames kept while the keys are not agreed yet (a fast peer's verdict); more are dropped. */
+const MAX_EARLY_VERDICTS = 4;
 
 export class CallSecurity {
   private readonly session: ZrtpSession;
@@ -72,6 +80,9 @@ export class CallSecurity {
   private secureResult: ZrtpSecureResult | null = null;
   private detach: (() => void) | null = null;
   private link: ReturnType<typeof messageChannelLink> | null = null;
+  private confirmation: SasConfirmation | null = null;
+  private readonly earlyVerdicts: string[] = [];
+  private verdictsOpen = false;
 
   constructor(private readonly opts: CallSecurityOptions) {
     this.session = new ZrtpSession({
@@ -127,6 +138,9 @@ export class CallSecurity {
       send: (bytes) => channel.send(new Uint8Array(bytes)),
       addEventListener: (type, listener) => channel.addEventListener(type, listener),
       removeEventListener: (type, listener) => channel.removeEventListener(type, listener),
+    });
+    channel.addEventListener('message', (event) => {
+      if (typeof event.data === 'string') this.receiveVerdict(event.data);
     });
     channel.addEventListener('open', () => this.maybeStart());
     channel.addEventListener('close', () => {
@@ -191,6 +205,15 @@ export class CallSecurity {
   private async handleSecure(result: ZrtpSecureResult): Promise<void> {
     if (this.done) return;
     this.secureResult = result;
+    // Derived before anything else may wipe the exported key.
+    this.confirmation = new SasConfirmation({
+      hash: result.hash,
+      exportedKey: result.exportedKey,
+      sasHash: result.sasHash,
+      role: result.role,
+      zid: this.opts.zid,
+      peerZid: result.peerZid,
+    });
     try {
       await this.opts.protection.setKeys(result);
     } catch (err) {
@@ -206,12 +229,32 @@ export class CallSecurity {
       cacheMismatch: result.cacheMismatch,
       auxSecretMatched: result.auxSecretMatched,
     });
+    // Verdicts are read only from now on: the UI has the SAS to compare.
+    this.verdictsOpen = true;
+    for (const frame of this.earlyVerdicts.splice(0)) this.receiveVerdict(frame);
   }
 
-  /** The humans compared the SAS (RFC 6189 §7.1): persist the V flag, or clear it. */
-  async confirmSas(matches: boolean): Promise<void> {
-    if (!this.secureResult) throw new Error('confirmSas: the call is not secure yet');
-    await this.session.setSasVerified(matches);
+  /** Our verdict to the peer, sealed with this session's key (sas-confirmation.ts). */
+  sendSasVerdict(verdict: SasVerdict): void {
+    if (!this.confirmation || !this.verdictsOpen || !this.channel || this.channel.readyState !== 'open') return;
+    this.channel.send(this.confirmation.seal(verdict));
+  }
+
+  /** Both humans compared the SAS (RFC 6189 §7.1): persist the V flag, or clear it. */
+  async setSasVerified(verified: boolean): Promise<void> {
+    if (!this.secureResult) throw new Error('setSasVerified: the call is not secure yet');
+    await this.session.setSasVerified(verified);
+  }
+
+  /** A text frame from the channel: the peer's verdict if authentic, else dropped. */
+  private receiveVerdict(frame: string): void {
+    if (this.done) return;
+    if (!this.confirmation || !this.verdictsOpen) {
+      if (this.earlyVerdicts.length < MAX_EARLY_VERDICTS) this.earlyVerdicts.push(frame);
+      return;
+    }
+    const verdict = this.confirmation.open(frame);
+    if (verdict) this.opts.delegate.onPeerVerdict?.(verdict);
   }
 
   private fail(failure: SecurityFailure): void {
@@ -229,6 +272,7 @@ export class CallSecurity {
       /* already closed */
     }
     this.auxSecret?.fill(0);
+    this.confirmation?.close();
     this.opts.protection.close();
   }
 }

@@ -36,7 +36,7 @@ export function mountApp(root: HTMLElement, store: Store, controller: PhoneContr
     const target = focusKey ? root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focusKey)}"]`) : null;
     if (target) target.focus();
     else if (state.screen === 'login') root.querySelector<HTMLElement>(state.login.error ? '#login-password' : '#login-extension')?.focus();
-    else if (state.screen === 'call') root.querySelector<HTMLElement>('[data-testid="answer"],[data-testid="sas-match"],[data-testid="back"],[data-testid="hangup"]')?.focus();
+    else if (state.screen === 'call') root.querySelector<HTMLElement>('[data-testid="answer"],[data-testid="sas-pick"],[data-testid="sas-match"],[data-testid="back"],[data-testid="hangup"]')?.focus();
   };
   // Screen-reader announcements for the moments that matter (aria-live="assertive").
   store.subscribe((s, prev) => {
@@ -49,7 +49,12 @@ export function mountApp(root: HTMLElement, store: Store, controller: PhoneContr
       else if (c.phase === 'not-secure') announce(t('call.notSecure'));
       else if (c.phase === 'secure' && c.security) announce(`${t('call.sasTitle')}: ${c.security.sas.split('').join(' ')}`);
     }
-    if (c && p && c.security && p.security && securityStatus(c) !== securityStatus(p) && c.security.verification === 'verified') announce(t('call.verified'));
+    if (c && p && c.security && p.security && securityStatus(c) !== securityStatus(p)) {
+      // The colleague's confirmation arrives without any action here: say it.
+      const now = securityStatus(c);
+      if (now === 'verified') announce(t('call.bothConfirmed'));
+      else if (now === 'peer-confirmed') announce(t('call.peerConfirmed', { name: c.peer.displayName }));
+    }
   });
   store.subscribe((s) => render(s));
   render(store.state);

@@ -1,20 +1,25 @@
 import { h, icon, initials, formatDuration } from './dom.ts';
 import type { ScreenContext } from './screen-context.ts';
 import type { CallView } from '../app/state.ts';
-import type { MessageKey, Translate } from '../i18n/index.ts';
+import type { Language, MessageKey, Translate } from '../i18n/index.ts';
+import { spellSas } from '../i18n/sas-spelling.ts';
 
 /**
  * The security status is always visible and always distinct: colour + icon + words,
  * so it does not rely on colour alone (WCAG 1.4.1). Unverified never looks verified.
  */
-type Status = 'pending' | 'securing' | 'not-secure' | 'unverified' | 'verified' | 'verified-before' | 'flagged';
+type Status = 'pending' | 'securing' | 'not-secure' | 'unverified' | 'confirmed-waiting' | 'peer-confirmed' | 'verified' | 'verified-before' | 'flagged';
 
 export function securityStatus(call: CallView): Status {
   if (call.phase === 'not-secure') return 'not-secure';
   if (call.phase === 'securing' || call.phase === 'connecting') return 'securing';
   if (call.phase === 'secure' && call.security) {
-    if (call.security.auxMismatch) return 'flagged';
-    return call.security.verification;
+    const sec = call.security;
+    if (sec.auxMismatch) return 'flagged';
+    // Half a confirmation is still unverified; the screen says whose is missing.
+    if (sec.verification === 'unverified' && sec.localConfirmed) return 'confirmed-waiting';
+    if (sec.verification === 'unverified' && sec.peerConfirmed) return 'peer-confirmed';
+    return sec.verification;
   }
   return 'pending';
 }
@@ -23,7 +28,9 @@ const STATUS: Record<Exclude<Status, 'pending'>, { icon: string; title: MessageK
   securing: { icon: 'lock', title: 'call.securing', hint: 'call.securingHint' },
   'not-secure': { icon: 'unlock', title: 'call.notSecure', hint: 'call.notSecureHint' },
   unverified: { icon: 'lock', title: 'call.unverified', hint: 'call.unverifiedHint' },
-  verified: { icon: 'shieldCheck', title: 'call.verified', hint: 'call.verifiedHint' },
+  'confirmed-waiting': { icon: 'lock', title: 'call.confirmedWaiting', hint: 'call.confirmedWaitingHint' },
+  'peer-confirmed': { icon: 'lock', title: 'call.peerConfirmed', hint: 'call.peerConfirmedHint' },
+  verified: { icon: 'shieldCheck', title: 'call.bothConfirmed', hint: 'call.bothConfirmedHint' },
   'verified-before': { icon: 'shieldCheck', title: 'call.verifiedBefore', hint: 'call.verifiedBeforeHint' },
   flagged: { icon: 'warning', title: 'call.flagged', hint: 'call.auxMismatch' },
 };
@@ -41,44 +48,65 @@ function phaseText(call: CallView, t: Translate): string {
   }
 }
 
+/** The code itself, large and monospaced; under a B32 code each character's spoken form. */
+function sasCode(sec: NonNullable<CallView['security']>, t: Translate, lang: Language, spell = true): HTMLElement[] {
+  const code = h('p', { class: `sas sas-${sec.sasType.toLowerCase()}`, 'data-testid': 'sas', 'aria-describedby': 'sas-hint', lang: 'en' }, sec.sas);
+  if (sec.sasType !== 'B32' || !spell) return [code]; // B256: PGP words, already speakable
+  const spelling = h('ul', { class: 'sas-spelling', 'data-testid': 'sas-spelling', 'aria-label': t('call.sasSpelling'), lang },
+    ...spellSas(sec.sas, lang).map(([ch, spoken]) =>
+      h('li', {}, h('span', { class: 'sas-char', lang: 'en' }, ch), ' — ', h('span', { class: 'sas-spoken' }, spoken))));
+  return [code, spelling];
+}
+
 function sasPanel(call: CallView, t: Translate, ctx: ScreenContext): HTMLElement | null {
   const sec = call.security;
   if (call.phase !== 'secure' || !sec) return null;
-  const settled = sec.verification !== 'unverified';
-  if (sec.choices && !settled) {
-    // Stronger check: own code hidden, pick the one heard among three.
-    return h(
-      'section',
-      { class: 'card sas-card', 'aria-labelledby': 'sas-title' },
-      h('h2', { id: 'sas-title', class: 'section-title' }, t('call.sasPick')),
+  const { controller } = ctx;
+  const lang = ctx.state.lang;
+  const title = h('h2', { id: 'sas-title', class: 'section-title' }, t('call.sasTitle'));
+  const card = (extra: string, ...children: (HTMLElement | null)[]) =>
+    h('section', { class: `card sas-card${extra}`, 'aria-labelledby': 'sas-title' }, ...children);
+  const mismatch = () =>
+    h('button', { type: 'button', class: 'btn btn-danger-outline btn-block', 'data-testid': 'sas-mismatch', onclick: () => void controller.confirmSas(false) }, icon('warning'), t('call.sasMismatch'));
+  const somethingWrong = () =>
+    h('div', { class: 'sas-wrong' },
+      h('button', { type: 'button', class: 'btn btn-danger-outline btn-block', 'data-testid': 'sas-wrong', 'aria-describedby': 'sas-wrong-hint', onclick: () => void controller.somethingWrong() }, icon('warning'), t('call.somethingWrong')),
+      h('p', { id: 'sas-wrong-hint', class: 'sas-hint' }, t('call.somethingWrongHint')));
+
+  // Verified (both confirmed, or on an earlier call): the code stays visible, and so does a way out.
+  if (sec.verification !== 'unverified') return card(' sas-settled', title, ...sasCode(sec, t, lang, false), somethingWrong());
+  // DTLS fingerprints differ: never verifiable; only "does not match".
+  if (sec.auxMismatch) return card('', title, ...sasCode(sec, t, lang), mismatch());
+  // We confirmed: our code stays large, to read it to the colleague who has not yet.
+  if (sec.localConfirmed) return card('', title, ...sasCode(sec, t, lang), mismatch());
+
+  if (sec.choices) {
+    // The default check: own code hidden, pick the one heard among three.
+    return card('',
+      h('h2', { id: 'sas-title', class: 'section-title' }, t('call.sasPickHeard')),
       h('p', { class: 'sas-hint' }, t('call.sasPickHint')),
       h('div', { class: 'sas-choices', role: 'group', 'aria-labelledby': 'sas-title' },
         ...sec.choices.map((code, i) =>
           h('button', { type: 'button', class: `btn sas-choice sas-${sec.sasType.toLowerCase()}`, lang: 'en', 'data-testid': 'sas-choice', 'data-focus-key': `sas-choice-${i}`,
-            'aria-label': t('call.sasPickChoice', { code: sec.sasType === 'B32' ? code.split('').join(' ') : code }), onclick: () => void ctx.controller.pickSas(code) }, code))),
-      h('button', { type: 'button', class: 'btn btn-ghost btn-block', 'data-testid': 'sas-show-mine', onclick: () => ctx.controller.pickSasMode(false) }, t('call.sasShowMine')),
+            'aria-label': t('call.sasPickChoice', { code: sec.sasType === 'B32' ? code.split('').join(' ') : code }), onclick: () => void controller.pickSas(code) }, code))),
+      h('button', { type: 'button', class: 'btn btn-ghost btn-block', 'data-testid': 'sas-show-mine', onclick: () => controller.pickSasMode(false) }, t('call.sasShowMine')),
     );
   }
-  const code = h('p', { class: `sas sas-${sec.sasType.toLowerCase()}`, 'data-testid': 'sas', 'aria-describedby': 'sas-hint', lang: 'en' }, sec.sas);
-  return h(
-    'section',
-    { class: `card sas-card${settled ? ' sas-settled' : ''}`, 'aria-labelledby': 'sas-title' },
-    h('h2', { id: 'sas-title', class: 'section-title' }, t('call.sasTitle')),
-    code,
-    settled || sec.auxMismatch ? null : h('p', { id: 'sas-hint', class: 'sas-hint' }, t('call.sasHint')),
-    settled
-      ? null
-      : h(
-          'div',
-          { class: `sas-actions${sec.auxMismatch ? ' sas-actions-single' : ''}` },
-          sec.auxMismatch
-            ? null
-            : h('button', { type: 'button', class: 'btn btn-success', 'data-testid': 'sas-match', 'data-focus-key': 'sas-match', onclick: () => void ctx.controller.confirmSas(true) }, icon('shieldCheck'), t('call.sasMatches')),
-          h('button', { type: 'button', class: 'btn btn-danger-outline', 'data-testid': 'sas-mismatch', onclick: () => void ctx.controller.confirmSas(false) }, icon('warning'), t('call.sasMismatch')),
-        ),
-    settled || sec.auxMismatch
-      ? null
-      : h('button', { type: 'button', class: 'btn btn-ghost btn-block sas-pick', 'data-testid': 'sas-pick', onclick: () => ctx.controller.pickSasMode(true) }, t('call.sasPick')),
+  if (sec.yesNo) {
+    // The accessibility fallback, opened on purpose.
+    return card('', title, ...sasCode(sec, t, lang),
+      h('p', { id: 'sas-hint', class: 'sas-hint' }, t('call.sasYesNoHint')),
+      h('div', { class: 'sas-actions' },
+        h('button', { type: 'button', class: 'btn btn-success', 'data-testid': 'sas-match', 'data-focus-key': 'sas-match', onclick: () => void controller.confirmSas(true) }, icon('shieldCheck'), t('call.sasMatches')),
+        h('button', { type: 'button', class: 'btn btn-danger-outline', 'data-testid': 'sas-mismatch', onclick: () => void controller.confirmSas(false) }, icon('warning'), t('call.sasMismatch'))),
+      h('button', { type: 'button', class: 'btn btn-ghost btn-block sas-secondary', 'data-testid': 'sas-yesno-close', onclick: () => controller.sasYesNo(false) }, t('call.sasYesNoClose')),
+    );
+  }
+  return card('', title, ...sasCode(sec, t, lang),
+    h('p', { id: 'sas-hint', class: 'sas-hint' }, t('call.sasReadAloud')),
+    h('button', { type: 'button', class: 'btn btn-primary btn-block', 'data-testid': 'sas-pick', 'data-focus-key': 'sas-pick', onclick: () => controller.pickSasMode(true) }, t('call.sasPickHeard')),
+    mismatch(),
+    h('button', { type: 'button', class: 'btn btn-ghost btn-block sas-secondary', 'data-testid': 'sas-yesno', onclick: () => controller.sasYesNo(true) }, t('call.sasYesNo')),
   );
 }
 
@@ -108,7 +136,7 @@ export function callScreen(ctx: ScreenContext): HTMLElement {
           'div',
           { class: `status status-${status}`, role: 'status', 'aria-live': 'polite', 'data-testid': 'security-status', 'data-status': status },
           status === 'securing' ? h('span', { class: 'spinner', 'aria-hidden': 'true' }) : icon(STATUS[status].icon, 'icon icon-md'),
-          h('div', {}, h('p', { class: 'status-title' }, t(STATUS[status].title)), h('p', { class: 'status-hint', 'data-testid': 'security-hint' }, t(status === 'not-secure' ? (call.securityFailure ?? STATUS[status].hint) : STATUS[status].hint))),
+          h('div', {}, h('p', { class: 'status-title', 'data-testid': 'security-title' }, t(STATUS[status].title, { name: call.peer.displayName })), h('p', { class: 'status-hint', 'data-testid': 'security-hint' }, t(status === 'not-secure' ? (call.securityFailure ?? STATUS[status].hint) : STATUS[status].hint, { name: call.peer.displayName }))),
         );
   const warning =
     call.phase === 'secure' && call.security?.cacheMismatch

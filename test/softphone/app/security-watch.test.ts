@@ -3,6 +3,7 @@ import { SecurityWatch, securityFailureMessage, SECURING_TIMEOUT_MS, type Watche
 import type { CallView } from '../../../softphone-web/src/app/state.ts';
 import type { SecureCallInfo } from '../../../softphone-web/src/security/call-security.ts';
 import type { CallEndReason } from '../../../softphone-web/src/sip/call-end-reason.ts';
+import type { SasVerdict } from '../../../softphone-web/src/security/sas-confirmation.ts';
 import { ManualScheduler, settle } from './manual-scheduler.ts';
 
 function fakeCall(phase: CallView['phase'] = 'connecting') {
@@ -29,7 +30,12 @@ function fakeCall(phase: CallView['phase'] = 'connecting') {
 
 function fakeSecurity() {
   const media = { framesEncrypted: 0, framesDecrypted: 0, droppedNoKey: 0, droppedAuth: 0 };
-  return { media, confirmSas: vi.fn(async (_matches: boolean) => undefined), mediaStats: () => ({ ...media }) };
+  return {
+    media,
+    sendSasVerdict: vi.fn((_verdict: SasVerdict) => undefined),
+    setSasVerified: vi.fn(async (_verified: boolean) => undefined),
+    mediaStats: () => ({ ...media }),
+  };
 }
 
 const info = (over: Partial<SecureCallInfo> = {}): SecureCallInfo => ({
@@ -97,47 +103,125 @@ describe('SecurityWatch: failure reasons reach the screen', () => {
   });
 });
 
-describe('SecurityWatch: SAS', () => {
-  it('shows the SAS unverified, then verified after "Matches" (and persists the V flag)', async () => {
+describe('SecurityWatch: SAS, mutual confirmation', () => {
+  it('our "matches" alone is not verified: it is sent to the peer, the screen waits, V is not stored', async () => {
     const { c, security, watch } = setup('securing');
     watch.onSecure(info());
-    expect(c.view.security).toMatchObject({ sas: 'qi4k', verification: 'unverified', auxMismatch: false });
+    expect(c.view.security).toMatchObject({ sas: 'qi4k', verification: 'unverified', auxMismatch: false, localConfirmed: false, peerConfirmed: false });
     await watch.confirmSas(true);
-    expect(security.confirmSas).toHaveBeenCalledWith(true);
-    expect(c.view.security?.verification).toBe('verified');
+    expect(security.sendSasVerdict.mock.calls).toEqual([['match']]);
+    expect(c.view.security).toMatchObject({ verification: 'unverified', localConfirmed: true, peerConfirmed: false });
+    expect(security.setSasVerified).not.toHaveBeenCalled();
+    // A second press sends nothing more.
+    await watch.confirmSas(true);
+    expect(security.sendSasVerdict).toHaveBeenCalledTimes(1);
+    // The peer's authenticated "matches" completes it: now verified, and V stored once.
+    await watch.onPeerVerdict('match');
+    expect(c.view.security).toMatchObject({ verification: 'verified', localConfirmed: true, peerConfirmed: true });
+    expect(security.setSasVerified.mock.calls).toEqual([[true]]);
     expect(c.ended).toEqual([]);
   });
 
-  it('"Does not match" clears the V flag and ends the call as a SAS mismatch', async () => {
+  it('the peer confirming first shows it, but only our own confirmation verifies', async () => {
     const { c, security, watch } = setup('securing');
-    watch.onSecure(info({ previouslyVerified: true }));
-    expect(c.view.security?.verification).toBe('verified-before');
+    watch.onSecure(info());
+    await watch.onPeerVerdict('match');
+    expect(c.view.security).toMatchObject({ verification: 'unverified', localConfirmed: false, peerConfirmed: true });
+    await watch.onPeerVerdict('match'); // a repeat changes nothing
+    expect(security.setSasVerified).not.toHaveBeenCalled();
+    watch.pickSasMode(true);
+    await watch.pickSas('qi4k');
+    expect(c.view.security?.verification).toBe('verified');
+    expect(security.setSasVerified.mock.calls).toEqual([[true]]);
+  });
+
+  it('the peer\'s "does not match" clears V and ends the call as the peer\'s mismatch, also on a verified-before call', async () => {
+    for (const previouslyVerified of [false, true]) {
+      const { c, security, watch } = setup('securing');
+      watch.onSecure(info({ previouslyVerified }));
+      await watch.onPeerVerdict('mismatch');
+      expect(security.setSasVerified.mock.calls).toEqual([[false]]);
+      expect(c.ended).toEqual([{ kind: 'peer-sas-mismatch' }]);
+    }
+  });
+
+  it('"Does not match" tells the peer, clears the V flag and ends the call as a SAS mismatch', async () => {
+    const { c, security, watch } = setup('securing');
+    watch.onSecure(info());
     await watch.confirmSas(false);
-    expect(security.confirmSas).toHaveBeenCalledWith(false);
+    expect(security.sendSasVerdict.mock.calls).toEqual([['mismatch']]);
+    expect(security.setSasVerified.mock.calls).toEqual([[false]]);
     expect(c.ended).toEqual([{ kind: 'sas-mismatch' }]);
   });
 
-  it('a DTLS-fingerprint mismatch (aux secret) mutes the microphone and can never be confirmed', async () => {
+  it('"Something is wrong" on a verified-before call does the same', async () => {
+    const { c, security, watch } = setup('securing');
+    watch.onSecure(info({ previouslyVerified: true }));
+    expect(c.view.security?.verification).toBe('verified-before');
+    await watch.somethingWrong();
+    expect(security.sendSasVerdict.mock.calls).toEqual([['mismatch']]);
+    expect(security.setSasVerified.mock.calls).toEqual([[false]]);
+    expect(c.ended).toEqual([{ kind: 'sas-mismatch' }]);
+  });
+
+  it('a cache mismatch is never "verified before", and mutual confirmation clears the warning', async () => {
+    const { c, watch } = setup('securing');
+    watch.onSecure(info({ previouslyVerified: true, cacheMismatch: true }));
+    expect(c.view.security).toMatchObject({ verification: 'unverified', cacheMismatch: true });
+    await watch.confirmSas(true);
+    expect(c.view.security?.cacheMismatch).toBe(true);
+    await watch.onPeerVerdict('match');
+    expect(c.view.security).toMatchObject({ verification: 'verified', cacheMismatch: false });
+  });
+
+  it('a DTLS-fingerprint mismatch (aux secret) mutes the microphone and can never be confirmed, by us or by the peer', async () => {
     const { c, security, watch } = setup('securing');
     watch.onSecure(info({ auxSecretMatched: false, previouslyVerified: true }));
     expect(c.microphone).toEqual([false]);
     expect(c.view.security).toMatchObject({ verification: 'unverified', auxMismatch: true });
     await watch.confirmSas(true);
+    await watch.onPeerVerdict('match');
     watch.pickSasMode(true);
-    expect(security.confirmSas).not.toHaveBeenCalled();
-    expect(c.view.security?.verification).toBe('unverified');
-    expect(c.view.security?.choices).toBeNull();
+    watch.yesNoMode(true);
+    expect(security.sendSasVerdict).not.toHaveBeenCalled();
+    expect(security.setSasVerified).not.toHaveBeenCalled();
+    expect(c.view.security).toMatchObject({ verification: 'unverified', choices: null, yesNo: false, peerConfirmed: false });
   });
 
   it('the pick-among-three check offers the true code once; a wrong pick is a mismatch', async () => {
-    const { c, watch } = setup('securing');
+    const { c, security, watch } = setup('securing');
     watch.onSecure(info());
     watch.pickSasMode(true);
     const choices = c.view.security!.choices!;
     expect(choices).toHaveLength(3);
     expect(choices.filter((x) => x === 'qi4k')).toHaveLength(1);
     await watch.pickSas(choices.find((x) => x !== 'qi4k')!);
+    expect(security.sendSasVerdict.mock.calls).toEqual([['mismatch']]);
     expect(c.ended).toEqual([{ kind: 'sas-mismatch' }]);
+  });
+
+  it('the yes/no fallback opens on request and closes the pick check (one at a time)', () => {
+    const { c, watch } = setup('securing');
+    watch.onSecure(info());
+    watch.pickSasMode(true);
+    watch.yesNoMode(true);
+    expect(c.view.security).toMatchObject({ yesNo: true, choices: null });
+    watch.pickSasMode(true);
+    expect(c.view.security?.yesNo).toBe(false);
+    expect(c.view.security?.choices).toHaveLength(3);
+  });
+
+  it('verdicts before the SAS is shown, or after the call ended, do nothing', async () => {
+    const { c, security, watch } = setup('securing');
+    await watch.onPeerVerdict('mismatch');
+    await watch.confirmSas(true);
+    expect(c.ended).toEqual([]);
+    watch.onSecure(info());
+    c.call.end({ kind: 'normal' });
+    await watch.onPeerVerdict('match');
+    await watch.confirmSas(true);
+    expect(security.sendSasVerdict).not.toHaveBeenCalled();
+    expect(security.setSasVerified).not.toHaveBeenCalled();
   });
 });
 
