@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, adminRequest, expectToneBothWays, heardTone, login, mediaCounters, openPhone, remoteTone, selectedPair, startWorld, type Person, type World } from './harness.ts';
+import { ARTIFACTS, adminRequest, expectToneBothWays, hangUp, heardTone, login, placeCall, mediaCounters, openPhone, remoteTone, selectedPair, startWorld, type Person, type World } from './harness.ts';
 
 const alice: Person = { extension: '201', username: 'alice', displayName: 'Alice Núñez', password: 'Tr0ub4dor-Kestrel-Mango-41', toneHz: 440 };
 const bob: Person = { extension: '202', username: 'bob', displayName: 'Bob Ferreira', password: 'Correct-Horse-Battery-9412', toneHz: 1000 };
@@ -19,21 +19,6 @@ let a: Page;
 let b: Page;
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-
-async function placeCall(from: Page, to: Page, ext: string): Promise<void> {
-  await from.getByTestId(`call-${ext}`).click();
-  await to.getByTestId('answer').waitFor({ timeout: 10_000 });
-  await to.getByTestId('answer').click();
-  await Promise.all([from, to].map((p) => p.getByTestId('sas').waitFor({ timeout: 15_000 })));
-}
-
-async function hangUp(from: Page, other: Page): Promise<void> {
-  await from.getByTestId('hangup').click();
-  for (const p of [from, other]) {
-    await p.getByTestId('call-ended').waitFor({ timeout: 5000 });
-    await p.getByTestId('back').click();
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'susurro-softphone-'));

@@ -21,7 +21,7 @@ export interface PhonePage {
   screenshot(file: string): Promise<void>;
   /** Run `source` in every document before its own scripts (install before navigating). */
   addInitScript(source: string): Promise<void>;
-  /** Add a classic <script> with this source to the current document. */
+  /** Run a script's source in the current document through the driver (not subject to the page's CSP). */
   addScript(source: string): Promise<void>;
 }
 
@@ -37,7 +37,7 @@ export function fromPlaywright(page: PlaywrightPage): PhonePage {
     evaluate: <R, A>(fn: (arg: A) => R | Promise<R>, arg?: A) => page.evaluate(fn as (arg: unknown) => Promise<R>, arg as unknown),
     screenshot: async (file) => void (await page.screenshot({ path: file, fullPage: true })),
     addInitScript: async (source) => void (await page.addInitScript({ content: source })),
-    addScript: async (source) => void (await page.addScriptTag({ content: source })),
+    addScript: async (source) => void (await page.evaluate(source)),
   };
 }
 
@@ -51,7 +51,7 @@ export function fromPuppeteer(page: PuppeteerPage): PhonePage {
     evaluate: <R, A>(fn: (arg: A) => R | Promise<R>, arg?: A) => page.evaluate(fn as (arg: unknown) => Promise<R>, arg as unknown) as Promise<R>,
     screenshot: async (file) => void (await page.screenshot({ path: file as `${string}.png`, fullPage: true })),
     addInitScript: async (source) => void (await page.evaluateOnNewDocument(source)),
-    addScript: async (source) => void (await page.addScriptTag({ content: source })),
+    addScript: async (source) => void (await page.evaluate(source)),
   };
 }
 
