@@ -31,9 +31,10 @@ const DEAD_PROXY = { host: '127.0.0.1', port: 9 };
  *  - media: Firefox's fake media source instead of a microphone (a sine tone; its frequency is
  *    `media.navigator.audio.fake_frequency`, default 1000 Hz, set per person by launchFirefox), no
  *    permission prompt, autoplay allowed for the remote <audio> and WebAudio;
- *  - WebRTC on loopback: Firefox gathers no loopback candidates (and refuses a TURN server on
- *    127.0.0.1) unless `media.peerconnection.ice.loopback` is on — the stack's local-trial coturn
- *    listens on 127.0.0.1; ICE stays relay-only (the softphone's iceTransportPolicy);
+ *  - WebRTC on loopback: Firefox gathers no loopback candidates unless
+ *    `media.peerconnection.ice.loopback` is on — the stack's local-trial coturn listens and relays
+ *    on 127.0.0.1 (without the pref the call ends with "The audio connection failed."); ICE stays
+ *    relay-only (the softphone's iceTransportPolicy);
  *  - no traffic anywhere but loopback: telemetry, pings, captive portal and connectivity checks,
  *    push, DNS prefetch/DoH, experiments and add-on/system updates off; and every HTTP(S)/WebSocket
  *    request to anything but 127.0.0.1/localhost goes through a proxy on the discard port, so a pref
@@ -62,6 +63,10 @@ export const FIREFOX_PREFS: Readonly<Record<string, string | number | boolean>> 
   'network.prefetch-next': false,
   'network.predictor.enabled': false,
   'network.trr.mode': 5,
+  // Remote settings ignore puppeteer's dummy server outside automation builds and look up
+  // firefox.settings.services.mozilla.com (measured: ~40 DNS queries in 25 s): every name
+  // Firefox resolves is answered 127.0.0.1, nothing is asked of the machine's resolver.
+  'network.dns.forceResolve': '127.0.0.1',
   'dom.push.enabled': false,
   'dom.push.connection.enabled': false,
   'dom.push.serverURL': '',
