@@ -71,6 +71,9 @@ const PACKAGES = {
     'libnss3-tools', 'curl',
     // the unit test of sdp-policy.lua runs it in the Lua version app_lua embeds
     'lua5.1',
+    // the Firefox <-> Chromium e2e (test/softphone/firefox.e2e.test.ts) drives Debian's Firefox ESR;
+    // headless Firefox runs WebAudio only with an audio backend: a PulseAudio null sink
+    'firefox-esr', 'pulseaudio',
   ],
 };
 

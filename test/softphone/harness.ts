@@ -14,8 +14,10 @@ import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import type { DeepPartial, SusurroConfig } from '../../src/config/index.ts';
-import { launchChromium, makeToneWav, type LaunchedChromium } from '../support/browser.ts';
-import { installWebRtcProbe } from './webrtc-probe.ts';
+import { launchChromium, makeToneWav } from '../support/browser.ts';
+import { installWebRtcProbe, webRtcProbeSource } from './webrtc-probe.ts';
+import { launchFirefox } from '../support/firefox.ts';
+import { asPhone, fromPuppeteer, type PhonePage } from './phone-page.ts';
 
 export { mediaCounters, selectedPair } from './webrtc-probe.ts';
 
@@ -82,7 +84,8 @@ export interface Person {
 export interface World {
   stack: TestStack;
   adminToken: string;
-  browsers: LaunchedChromium[];
+  /** Every browser the world's phones run in (Chromium and Firefox), closed by stop(). */
+  browsers: Array<{ close(): Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -90,7 +93,7 @@ export interface World {
 export async function startWorld(people: Person[], overrides: DeepPartial<SusurroConfig> = {}): Promise<World> {
   await buildSoftphone();
   const stack = await startTestStack(overrides);
-  const browsers: LaunchedChromium[] = [];
+  const browsers: World['browsers'] = [];
   const stop = async () => {
     for (const b of browsers) await b.close().catch(() => undefined);
     await stack.stop();
@@ -125,31 +128,70 @@ export async function openPhone(world: World, person: Person, dir: string): Prom
   return page;
 }
 
-export async function login(page: Page, person: Person): Promise<void> {
-  await page.getByTestId('login-extension').fill(person.extension);
-  await page.getByTestId('login-password').fill(person.password);
-  await page.getByTestId('login-submit').click();
-  await page.locator('[data-testid="connection"][data-state="registered"]').waitFor({ timeout: 15_000 });
+/**
+ * A person's phone in Firefox ESR (puppeteer-core, WebDriver BiDi): the profile trusts the stack's
+ * CA (no certificate errors ignored), the fake microphone plays the person's tone,
+ * the same WebRTC probe as in Chromium.
+ */
+export async function openFirefoxPhone(world: World, person: Person): Promise<PhonePage> {
+  const firefox = await launchFirefox({ caPem: world.stack.caPem, toneHz: person.toneHz });
+  world.browsers.push(firefox);
+  const page = await firefox.browser.newPage();
+  await page.setViewport({ width: 390, height: 780 });
+  page.on('pageerror', (e) => process.stderr.write(`[${person.extension} firefox pageerror] ${e instanceof Error ? e.message : String(e)}\n`));
+  if (process.env.SUSURRO_FIREFOX_CONSOLE) page.on('console', (m) => process.stderr.write(`[${person.extension} firefox console] ${m.text()}\n`));
+  const phone = fromPuppeteer(page);
+  await phone.addInitScript(webRtcProbeSource());
+  await page.goto(world.stack.stack.urls.softphone);
+  return phone;
+}
+
+export async function login(page: Page | PhonePage, person: Person): Promise<void> {
+  const phone = asPhone(page);
+  await phone.fill('login-extension', person.extension);
+  await phone.fill('login-password', person.password);
+  await phone.click('login-submit');
+  await phone.waitFor('[data-testid="connection"][data-state="registered"]', 15_000);
 }
 
 /** `from` calls `ext` (on `to`), `to` answers; resolves with the SAS once both screens show it, equal. */
-export async function placeCall(from: Page, to: Page, ext: string): Promise<string> {
-  await from.getByTestId(`call-${ext}`).click();
-  await to.getByTestId('answer').waitFor({ timeout: 10_000 });
-  await to.getByTestId('answer').click();
-  await Promise.all([from, to].map((p) => p.getByTestId('sas').waitFor({ timeout: 15_000 })));
-  const sas = await from.getByTestId('sas').innerText();
-  expect(await to.getByTestId('sas').innerText()).toBe(sas);
+export async function placeCall(from: Page | PhonePage, to: Page | PhonePage, ext: string): Promise<string> {
+  const [caller, callee] = [asPhone(from), asPhone(to)];
+  await caller.click(`call-${ext}`);
+  await callee.waitFor('[data-testid="answer"]', 10_000);
+  await callee.click('answer');
+  await Promise.all([caller, callee].map((p) => p.waitFor('[data-testid="sas"]', 15_000)));
+  const sas = await caller.text('sas');
+  expect(await callee.text('sas')).toBe(sas);
   return sas;
 }
 
 /** `from` hangs up; both see the ended screen and go back home. */
-export async function hangUp(from: Page, other: Page): Promise<void> {
-  await from.getByTestId('hangup').click();
-  for (const p of [from, other]) {
-    await p.getByTestId('call-ended').waitFor({ timeout: 5000 });
-    await p.getByTestId('back').click();
+export async function hangUp(from: Page | PhonePage, other: Page | PhonePage): Promise<void> {
+  const phones = [asPhone(from), asPhone(other)];
+  await phones[0]!.click('hangup');
+  for (const p of phones) {
+    await p.waitFor('[data-testid="call-ended"]', 5000);
+    await p.click('back');
   }
+}
+
+/** The default confirmation (issue 15): open "pick the code you heard" and pick `heard`, the code the colleague read aloud. */
+export async function pickHeardCode(page: Page | PhonePage, heard: string): Promise<void> {
+  const phone = asPhone(page);
+  await phone.click('sas-pick');
+  await phone.waitFor('[data-testid="sas-choice"]', 5000);
+  const picked = await phone.evaluate((code: string) => {
+    const choice = [...document.querySelectorAll<HTMLElement>('[data-testid="sas-choice"]')].find((e) => e.innerText.trim() === code);
+    choice?.click();
+    return choice !== undefined;
+  }, heard);
+  expect(picked).toBe(true);
+}
+
+/** The security status (data-status of the security-status element) of a call screen. */
+export function securityStatus(page: Page | PhonePage): Promise<string | null> {
+  return asPhone(page).evaluate(() => document.querySelector('[data-testid="security-status"]')?.getAttribute('data-status') ?? null);
 }
 
 /** Two people's phones, logged in, in a world of their own (see startLoggedInPair). */
@@ -192,8 +234,8 @@ export async function startLoggedInPair(first: Person, second: Person, tmpPrefix
  * Dominant frequency of the call's remote audio, measured in the page with an AnalyserNode
  * on the remote track (what the person would hear), and its level above the noise floor.
  */
-export async function remoteTone(page: Page, ms = 1500): Promise<{ peakHz: number; peakDb: number; medianDb: number }> {
-  return page.evaluate(async (duration) => {
+export async function remoteTone(page: Page | PhonePage, ms = 1500): Promise<{ peakHz: number; peakDb: number; medianDb: number }> {
+  return asPhone(page).evaluate(async (duration: number) => {
     const audio = document.querySelector('audio[data-testid="remote-audio"]') as HTMLAudioElement;
     const stream = audio.srcObject as MediaStream;
     const ctx = new AudioContext();
@@ -222,14 +264,14 @@ export async function remoteTone(page: Page, ms = 1500): Promise<{ peakHz: numbe
  * Measures the remote audio until `hz` stands out (peak within 30 Hz, 20 dB above the median),
  * at most `tries` windows: on a loaded machine audio can take a moment to settle after set-up.
  */
-export async function heardTone(page: Page, hz: number, tries = 4): Promise<{ peakHz: number; peakDb: number; medianDb: number }> {
+export async function heardTone(page: Page | PhonePage, hz: number, tries = 4): Promise<{ peakHz: number; peakDb: number; medianDb: number }> {
   let last = await remoteTone(page, 800);
   for (let i = 1; i < tries && !(Math.abs(last.peakHz - hz) < 30 && last.peakDb - last.medianDb > 20); i++) last = await remoteTone(page, 800);
   return last;
 }
 
 /** Each page hears the other's tone (within 30 Hz, 20 dB above the median): `a` hears `bHz`, `b` hears `aHz`. */
-export async function expectToneBothWays(a: Page, aHz: number, b: Page, bHz: number): Promise<void> {
+export async function expectToneBothWays(a: Page | PhonePage, aHz: number, b: Page | PhonePage, bHz: number): Promise<void> {
   const heardByA = await heardTone(a, bHz);
   const heardByB = await heardTone(b, aHz);
   expect(Math.abs(heardByA.peakHz - bHz)).toBeLessThan(30);

@@ -17,6 +17,7 @@
  *    signalling server can do.
  */
 import type { Page } from 'playwright-core';
+import { asPhone, type PhonePage } from './phone-page.ts';
 
 interface Probe {
   pcs: RTCPeerConnection[];
@@ -133,7 +134,12 @@ function probeInitScript(): void {
 export async function installWebRtcProbe(page: Page): Promise<void> {
   // Under tsx (the benchmarks) esbuild's keepNames wraps named classes and functions in
   // __name(…), a helper the page does not have: give the script a local one.
-  await page.addInitScript({ content: `{ const __name = (target) => target; (${probeInitScript.toString()})(); }` });
+  await page.addInitScript({ content: webRtcProbeSource() });
+}
+
+/** The probe as a script source, for drivers other than playwright (PhonePage.addInitScript). */
+export function webRtcProbeSource(): string {
+  return `{ const __name = (target) => target; (${probeInitScript.toString()})(); }`;
 }
 
 /** From now on, drop (or stop dropping) everything the page sends on its ZRTP data channel. */
@@ -203,8 +209,8 @@ export function senderTracksEnabled(page: Page): Promise<Array<boolean | undefin
 }
 
 /** The selected ICE candidate pair of the newest peer connection (getStats). */
-export async function selectedPair(page: Page): Promise<{ local: string; remote: string; localPort: number; remotePort: number; remoteAddress: string; localRelayProtocol: string } | null> {
-  return page.evaluate(async () => {
+export async function selectedPair(page: Page | PhonePage): Promise<{ local: string; remote: string; localPort: number; remotePort: number; remoteAddress: string; localRelayProtocol: string } | null> {
+  return asPhone(page).evaluate(async () => {
     const pc = (globalThis as any).__susurroProbe.pcs.at(-1) as RTCPeerConnection | undefined;
     if (!pc) return null;
     const stats = await pc.getStats();
@@ -225,8 +231,8 @@ export async function selectedPair(page: Page): Promise<{ local: string; remote:
  * 'get-stats' request (an id the app never uses), plus the audio RTP packets the newest peer
  * connection sent. null when the page has no SFrame worker.
  */
-export async function mediaCounters(page: Page): Promise<{ framesEncrypted: number; framesDecrypted: number; droppedNoKey: number; droppedAuth: number; rtpPacketsSent: number } | null> {
-  return page.evaluate(async () => {
+export async function mediaCounters(page: Page | PhonePage): Promise<{ framesEncrypted: number; framesDecrypted: number; droppedNoKey: number; droppedAuth: number; rtpPacketsSent: number } | null> {
+  return asPhone(page).evaluate(async () => {
     const probe = (globalThis as any).__susurroProbe;
     const worker = probe.workers.at(-1) as Worker | undefined;
     if (!worker) return null;

@@ -21,7 +21,7 @@ export function matchesQuery(c: Colleague, query: string): boolean {
 export function homeScreen({ state, t, controller, languageSwitch }: ScreenContext): HTMLElement {
   const account = state.account!;
   const online = state.connection === 'registered';
-  const list = h('ul', { class: 'directory', 'aria-labelledby': 'directory-title', 'data-testid': 'directory' });
+  const list = h('ul', { id: 'directory', class: 'directory', 'aria-labelledby': 'directory-title', 'data-testid': 'directory' });
   const empty = h('p', { class: 'empty', role: 'status' });
   const search = h('input', {
     id: 'search', type: 'search', placeholder: t('home.searchPlaceholder'), autocomplete: 'off',
