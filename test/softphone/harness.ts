@@ -132,6 +132,12 @@ export async function login(page: Page, person: Person): Promise<void> {
   await page.locator('[data-testid="connection"][data-state="registered"]').waitFor({ timeout: 15_000 });
 }
 
+/** Reload a signed-in page: the sign-in survives the reload (saved-session.ts), the phone registers again. */
+export async function reloadSignedIn(page: Page): Promise<void> {
+  await page.reload();
+  await page.locator('[data-testid="connection"][data-state="registered"]').waitFor({ timeout: 15_000 });
+}
+
 /** Two people's phones, logged in, in a world of their own (see startLoggedInPair). */
 export interface LoggedInPair {
   world: World;

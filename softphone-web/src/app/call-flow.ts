@@ -57,6 +57,9 @@ const SECURING_FAILURE_DETAIL: Partial<Record<MessageKey, MessageKey>> = {
   'call.notSecure.failed': 'end.why.failed',
 };
 
+/** How long a ZRTP channel the peer closed waits for the peer's BYE before this side ends the call. */
+const PEER_BYE_GRACE_MS = 300;
+
 /** RFC 3326 §2: a CANCEL with `Reason: SIP;cause=200` means another branch (device) answered. */
 export function answeredElsewhere(reasonHeaders: readonly string[]): boolean {
   return reasonHeaders.some((h) => h.split(',').some((r) => /^\s*SIP\s*;(?:[^;]*;)*\s*cause\s*=\s*200\s*(?:;|$)/i.test(r)));
@@ -233,7 +236,10 @@ export class CallFlow {
         // on both sides (the BYE says why), rather than left up and silent.
         if (this.call === call && before !== 'not-secure' && call.view.phase === 'not-secure') {
           const detail = call.view.securityFailure ?? 'timeout';
-          this.deps.scheduler.after(0, () => {
+          // A channel closed by the peer usually means the peer is ending the call: its BYE
+          // (with the reason) gets a moment to arrive first.
+          const grace = detail === 'call.notSecure.channelClosed' ? PEER_BYE_GRACE_MS : 0;
+          this.deps.scheduler.after(grace, () => {
             if (this.call === call) this.hangup({ kind: 'zrtp-failed', detail });
           });
         }
