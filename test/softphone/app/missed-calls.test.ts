@@ -1,10 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { MAX_MISSED_CALLS, MissedCallLog } from '../../../softphone-web/src/app/missed-calls.ts';
-
-function storage() {
-  const map = new Map<string, string>();
-  return { map, getItem: (k: string) => map.get(k) ?? null, setItem: (k: string, v: string) => void map.set(k, v), removeItem: (k: string) => void map.delete(k) };
-}
+import { memoryStorage as storage } from './memory-storage.ts';
 
 describe('MissedCallLog (this device only, per account)', () => {
   it('keeps notices per account, newest first, until dismissed', () => {

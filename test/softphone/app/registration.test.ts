@@ -5,12 +5,7 @@ import { initialState, Store } from '../../../softphone-web/src/app/state.ts';
 import type { PhoneAgentOptions } from '../../../softphone-web/src/sip/phone-agent.ts';
 import { ManualScheduler, settle } from './manual-scheduler.ts';
 import { SealedSessionStorage } from '../../../softphone-web/src/app/saved-session.ts';
-
-/** sessionStorage of one tab, as a Map. */
-function memoryStorage() {
-  const map = new Map<string, string>();
-  return { map, getItem: (k: string) => map.get(k) ?? null, setItem: (k: string, v: string) => void map.set(k, v), removeItem: (k: string) => void map.delete(k) };
-}
+import { memoryStorage } from './memory-storage.ts';
 
 const turn = (n: number) => ({ urls: ['turn:127.0.0.1:3478?transport=udp'], username: `u${n}`, credential: `c${n}`, ttl: 600 });
 const session = (): PhoneSession => ({
