@@ -25,6 +25,22 @@ let a: Page; // Ines
 let b: Page; // Jon
 let c: Page; // Kim, later Jon's second device
 const invitesSentByA: string[] = [];
+const cancelsReceivedByC: string[] = [];
+
+/**
+ * Test-side fault for one page load (chosen by a sessionStorage key of this test's own; the
+ * product has no such switch): the page's 'pagehide' listeners are never registered, as when
+ * a browser is killed — no BYE can say why the call ended.
+ */
+function dropPagehide(): void {
+  if (sessionStorage.getItem('call-honesty.no-pagehide') !== '1') return;
+  sessionStorage.removeItem('call-honesty.no-pagehide');
+  const native = EventTarget.prototype.addEventListener;
+  globalThis.addEventListener = function (this: unknown, type: string, ...rest: unknown[]) {
+    if (type === 'pagehide') return;
+    return (native as (...a: unknown[]) => void).call(this ?? globalThis, type, ...rest);
+  } as typeof globalThis.addEventListener;
+}
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 const endedMessage = (p: Page) => p.getByTestId('call-ended-message').innerText();
@@ -65,6 +81,13 @@ beforeAll(async () => {
   );
   b = await openPhone(world, jon, dir);
   c = await openPhone(world, kim, dir);
+  c.on('websocket', (ws) =>
+    ws.on('framereceived', (f) => {
+      const text = typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8');
+      if (text.startsWith('CANCEL ')) cancelsReceivedByC.push(text);
+    }),
+  );
+  await a.addInitScript(dropPagehide);
   await login(a, ines);
   await login(b, jon);
   await login(c, kim);
@@ -185,6 +208,21 @@ describe('a reload mid-call', () => {
     await back(a, b);
   });
 
+  it('a page that goes without a BYE (no pagehide, as in a crash): the other side says the connection was lost', async () => {
+    // this load of Ines's page has no pagehide listener (and is signed in by the saved session)
+    await a.evaluate(() => sessionStorage.setItem('call-honesty.no-pagehide', '1'));
+    await a.reload();
+    await a.locator('[data-testid="connection"][data-state="registered"]').waitFor({ timeout: 15_000 });
+    await answeredCall(a, b, '242');
+    await a.reload(); // goes without a BYE
+    await b.getByTestId('call-ended').waitFor({ timeout: 15_000 });
+    expect(await reasonOf(b)).toBe('end.peerGone');
+    expect(await endedMessage(b)).toBe('The connection to Ines Soto’s phone was lost (its page or browser closed without ending the call), so the call ended.');
+    await shot(b, '35b-peer-gone');
+    await a.locator('[data-testid="connection"][data-state="registered"]').waitFor({ timeout: 15_000 });
+    await back(b);
+  });
+
   it('control: signing out drops the saved sign-in, so a reload shows the login screen', async () => {
     await c.getByTestId('logout').click();
     await c.getByTestId('login-submit').waitFor();
@@ -217,6 +255,9 @@ describe('a call answered on another device of the same account', () => {
     await c.getByTestId('call-ended').waitFor({ timeout: 10_000 });
     expect(await reasonOf(c)).toBe('end.answeredElsewhere');
     expect(await endedMessage(c)).toBe('Answered on another device.');
+    // what Kamailio's tm sent this device (RFC 3326), and the unanswered control's CANCEL had not
+    expect(cancelsReceivedByC.at(-1)).toMatch(/^Reason: SIP;cause=200;text="Call completed elsewhere"\r$/m);
+    expect(cancelsReceivedByC.at(-2)).not.toMatch(/cause=200/);
     await shot(c, '37-answered-elsewhere');
     await Promise.all([a, b].map((p) => p.getByTestId('sas').waitFor({ timeout: 15_000 })));
     await c.getByTestId('back').click();

@@ -72,6 +72,8 @@ interface ActiveCall {
   security: CallSecurity | null;
   watch: SecurityWatch;
   endReason: CallEndReason | null;
+  /** The ZRTP channel closed after the keys were agreed (the peer's connection went). */
+  peerGone: boolean;
 }
 
 const AUDIO_ONLY: MediaStreamConstraints = { audio: true, video: false };
@@ -103,7 +105,11 @@ export class CallFlow {
       onSecuring: () => this.call === call && watch.onSecuring(),
       onSecure: (info) => this.call === call && watch.onSecure(info),
       onFailure: (failure) => this.call === call && watch.onFailure(failure),
-      onPeerGone: () => this.call === call && watch.onPeerGone(),
+      onPeerGone: () => {
+        if (this.call !== call) return;
+        call.peerGone = true;
+        watch.onPeerGone();
+      },
     });
     call.security = security;
     watch.attach(security);
@@ -245,13 +251,14 @@ export class CallFlow {
         }
       },
       end: (reason) => {
-        if (this.call === call) this.hangup(reason);
+        // The watch ends a call whose peer went without a BYE (its grace elapsed): say so.
+        if (this.call === call) this.hangup(call.peerGone && reason.kind === 'normal' ? { kind: 'peer-gone' } : reason);
       },
       setMicrophone: (on) => this.secureSdh(call)?.enableSenderTracks(on),
       rtpCounters: async () => (await this.secureSdh(call)?.audioRtpCounters()) ?? null,
     };
     const watch = new SecurityWatch(handle, { scheduler: this.deps.scheduler, random: this.deps.random, securingTimeoutMs: this.deps.securingTimeoutMs });
-    const call: ActiveCall = { view, session, direction, security: null, watch, endReason: null };
+    const call: ActiveCall = { view, session, direction, security: null, watch, endReason: null, peerGone: false };
     this.call = call;
     session.delegate = {
       onCancel: (cancel) => {
@@ -341,6 +348,6 @@ export class CallFlow {
     call.security?.close(); // also when its session description handler was never built
     // The revoked client finds out why: probe the token (a BYE from Kamailio's dialog
     // end carries no reason of its own).
-    if (final.kind === 'normal' || final.kind === 'connection-lost') this.deps.onUnexplainedEnd();
+    if (final.kind === 'normal' || final.kind === 'connection-lost' || final.kind === 'peer-gone') this.deps.onUnexplainedEnd();
   }
 }

@@ -120,6 +120,7 @@ export const en = {
   'end.answeredElsewhere': 'Answered on another device.',
   'end.peerLeft': '{name} closed or reloaded the softphone page, so the call ended.',
   'end.pageClosed': 'The call ended because this page was closed or reloaded.',
+  'end.peerGone': 'The connection to {name}’s phone was lost (its page or browser closed without ending the call), so the call ended.',
   'end.peerZrtpFailed': '{name}’s phone ended the call because the encryption could not be set up. No audio was sent.',
   'end.why.timeout': 'The key agreement did not finish in time.',
   'end.why.noHash': 'The other phone did not announce its security details, so the call could not be bound to it.',

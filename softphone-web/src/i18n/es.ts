@@ -119,6 +119,7 @@ export const es: Messages = {
   'end.answeredElsewhere': 'Contestada en otro dispositivo.',
   'end.peerLeft': '{name} cerró o recargó la página del teléfono, así que la llamada terminó.',
   'end.pageClosed': 'La llamada terminó porque se cerró o recargó esta página.',
+  'end.peerGone': 'Se perdió la conexión con el teléfono de {name} (su página o navegador se cerró sin terminar la llamada), así que la llamada terminó.',
   'end.peerZrtpFailed': 'El teléfono de {name} cortó la llamada porque no se pudo establecer el cifrado. No se envió audio.',
   'end.why.timeout': 'El acuerdo de claves no terminó a tiempo.',
   'end.why.noHash': 'El otro teléfono no anunció sus datos de seguridad, así que la llamada no se pudo vincular a él.',

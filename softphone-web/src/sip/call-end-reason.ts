@@ -28,6 +28,8 @@ export type CallEndReason =
   | { kind: 'page-closed' }
   /** The peer's page was closed or reloaded mid-call (its BYE said so). */
   | { kind: 'peer-left' }
+  /** The peer's secure channel closed and no BYE came (its page or browser went without one). */
+  | { kind: 'peer-gone' }
   /** The peer ended the call because ZRTP did not make it secure (its BYE said so). */
   | { kind: 'peer-zrtp-failed' }
   /** Our INVITE was refused because the callee cannot show a SAS (Kamailio calls.requireSas). */
@@ -151,6 +153,8 @@ export function reasonMessage(reason: CallEndReason): MessageKey {
       return 'end.pageClosed';
     case 'peer-left':
       return 'end.peerLeft';
+    case 'peer-gone':
+      return 'end.peerGone';
     case 'peer-zrtp-failed':
       return 'end.peerZrtpFailed';
     case 'verified-only':

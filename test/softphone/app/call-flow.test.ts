@@ -259,6 +259,25 @@ describe('CallFlow: an answered call', () => {
     expect(t.store.state.call?.ended?.message).toBe('end.watchdog');
   });
 
+  it('a peer gone without a BYE (secure channel closed, grace over) ends the call saying so', async () => {
+    let delegate: { onPeerGone?(): void } | undefined;
+    const t = setup({
+      createSecurity: (d) => {
+        delegate = d;
+        return { close: vi.fn() } as never;
+      },
+    });
+    const inv = fakeInvitation(() => undefined);
+    t.flow.incoming(inv as never);
+    await t.flow.answer();
+    t.flow.securityFor(inv as never);
+    delegate!.onPeerGone!();
+    t.clock.advance(299);
+    expect(t.flow.active).toBe(true); // the peer's BYE (with its reason) may still come
+    t.clock.advance(1);
+    expect(t.store.state.call?.ended?.message).toBe('end.peerGone');
+  });
+
   it('a page closed mid-call BYEs with page-closed; the peer reads that its colleague left', async () => {
     const t = setup();
     const inv = fakeInvitation(() => undefined);
