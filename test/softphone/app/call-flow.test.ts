@@ -154,6 +154,15 @@ describe('CallFlow: an incoming call this phone cannot take is answered, with th
     expect(t.onMissed).toHaveBeenCalledOnce();
   });
 
+  it('a page closed while a call rings answers it 480 with page-closed, so the caller reads why', () => {
+    const t = setup();
+    const inv = fakeInvitation(() => undefined);
+    t.flow.incoming(inv as never);
+    t.flow.hangup({ kind: 'page-closed' });
+    expect(inv.reject).toHaveBeenCalledWith({ statusCode: 480, extraHeaders: ['X-Susurro-End-Reason: page-closed'] });
+    expect(t.onMissed).not.toHaveBeenCalled();
+  });
+
   it('declining sends 603 once', () => {
     const t = setup();
     const inv = fakeInvitation(() => undefined);

@@ -68,6 +68,8 @@ describe('call end reasons', () => {
     expect(reasonFromPeerBye('zrtp-failed')).toEqual({ kind: 'peer-zrtp-failed' });
     expect(reasonFromPeerBye('page-closed')).toEqual({ kind: 'peer-left' });
     expect(incomingRejectStatus({ kind: 'page-closed' })).toBe(480);
+    expect(reasonFromPeerResponse(480, 'page-closed')).toEqual({ kind: 'peer-left' }); // closed while ringing
+    expect(reasonFromPeerResponse(480, undefined)).toEqual({ kind: 'sip', status: 480 });
     const t = translator('en');
     expect(t(reasonMessage({ kind: 'peer-left' }), { name: 'Bob' })).toBe('Bob closed or reloaded the softphone page, so the call ended.');
     expect(t(reasonMessage({ kind: 'peer-zrtp-failed' }), { name: 'Bob' })).toBe('Bob’s phone ended the call because the encryption could not be set up. No audio was sent.');
