@@ -12,6 +12,8 @@ import { IndexedDbRetainedSecretCache } from './security/indexeddb-secret-cache.
 import { sframeProtectionFactory } from './security/sframe-protection.ts';
 import { sframePeerConnectionConfig } from '../../src/media-crypto/page.ts';
 import { mountApp } from './ui/app-view.ts';
+import { SealedSessionStorage } from './app/saved-session.ts';
+import { SECURING_TIMEOUT_MS } from './app/security-watch.ts';
 
 /**
  * Entry point: the only place where defaults are wired (STYLE.md §4) — the real fetch,
@@ -45,14 +47,24 @@ const announce = (text: string) => {
   scheduler.after(50, () => (announcer.textContent = text));
 };
 
+// This device's identity (ZID, wrapping key), opened once and shared by the call security and
+// the sealed sign-in that survives a reload.
+let deviceIdentity: ReturnType<typeof openDevice> | null = null;
+function openDevice() {
+  return (async () => {
+    const deviceStore = await DeviceStore.open();
+    return { deviceStore, identity: await loadDeviceIdentity(deviceStore) };
+  })();
+}
+const device = () => (deviceIdentity ??= openDevice());
+
 const controller = new PhoneController({
   store,
   api: new PhoneApi(location.origin, (input, init) => fetch(input, init)),
   scheduler,
   agentFactory: (options) => new PhoneAgent(options),
   device: async () => {
-    const deviceStore = await DeviceStore.open();
-    const identity = await loadDeviceIdentity(deviceStore);
+    const { deviceStore, identity } = await device();
     return { zid: identity.zid, cache: new IndexedDbRetainedSecretCache(deviceStore, identity.wrappingKey) };
   },
   protection: sframeProtectionFactory(scheduler),
@@ -62,6 +74,22 @@ const controller = new PhoneController({
   getUserMedia: (constraints) => navigator.mediaDevices.getUserMedia(constraints),
   random: (n) => crypto.getRandomValues(new Uint8Array(n)),
   sframeConfiguration: sframePeerConnectionConfig,
+  localStorage,
+  savedSession: new SealedSessionStorage({
+    storage: sessionStorage,
+    key: async () => (await device()).identity.wrappingKey,
+    now: () => Date.now(),
+    random: (n) => crypto.getRandomValues(new Uint8Array(n)),
+  }),
+  // A call ZRTP has not secured this long after the answer is ended (README "Fail closed").
+  securingTimeoutMs: SECURING_TIMEOUT_MS,
+});
+
+// Reload or close mid-call: the peer is told why (BYE with X-Susurro-End-Reason: page-closed).
+addEventListener('pagehide', () => controller.pageClosing());
+// A page restored from the back/forward cache has no live connection any more: load it afresh.
+addEventListener('pageshow', (e: PageTransitionEvent) => {
+  if (e.persisted) location.reload();
 });
 
 const onLanguage = (lang: Language) => {
@@ -70,3 +98,4 @@ const onLanguage = (lang: Language) => {
 };
 
 mountApp(document.getElementById('app')!, store, controller, announce, onLanguage);
+void controller.restore();

@@ -7,7 +7,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, login, startLoggedInPair, type LoggedInPair, type Person } from './harness.ts';
+import { ARTIFACTS, reloadSignedIn, startLoggedInPair, type LoggedInPair, type Person } from './harness.ts';
 
 const frida: Person = { extension: '231', username: 'frida', displayName: 'Frida Paz', password: 'Cobalt-Lichen-Meteor-17', toneHz: 440 };
 const gael: Person = { extension: '232', username: 'gael', displayName: 'Gael Ruiz', password: 'Nectar-Glacier-Bramble-64', toneHz: 1000 };
@@ -34,8 +34,7 @@ function breakMedia(): void {
 
 async function breakCallee(mode: 'pc' | 'mic' | null): Promise<void> {
   await b.evaluate((m) => (m ? sessionStorage.setItem('callee-media-failure.break', m) : sessionStorage.removeItem('callee-media-failure.break')), mode);
-  await b.reload();
-  await login(b, gael);
+  await reloadSignedIn(b); // the sign-in survives the reload
 }
 
 beforeAll(async () => {

@@ -194,6 +194,12 @@ export function securityStatus(page: Page | PhonePage): Promise<string | null> {
   return asPhone(page).evaluate(() => document.querySelector('[data-testid="security-status"]')?.getAttribute('data-status') ?? null);
 }
 
+/** Reload a signed-in page: the sign-in survives the reload (saved-session.ts), the phone registers again. */
+export async function reloadSignedIn(page: Page): Promise<void> {
+  await page.reload();
+  await page.locator('[data-testid="connection"][data-state="registered"]').waitFor({ timeout: 15_000 });
+}
+
 /** Two people's phones, logged in, in a world of their own (see startLoggedInPair). */
 export interface LoggedInPair {
   world: World;

@@ -3,7 +3,8 @@
  *  - a loopback capture on coturn's relay ports during a call holds only STUN, DTLS and
  *    SRTP (RFC 7983 demultiplexing), with ciphertext-like payloads, in both directions;
  *  - with the ZRTP channel blocked there are no keys: the sender transform drops every
- *    frame (encrypted counter 0), the listener hears nothing, both screens say "not secure".
+ *    frame (encrypted counter 0), the listener hears nothing, and at the securing deadline
+ *    (8 s after the answer) both sides end the call, saying why.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
@@ -11,8 +12,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, hangUp, heardTone, login, mediaCounters, remoteTone, startLoggedInPair, type LoggedInPair, type Person, type World } from './harness.ts';
-import { blockZrtp, zrtpSendsDropped } from './webrtc-probe.ts';
+import { ARTIFACTS, hangUp, heardTone, reloadSignedIn, mediaCounters, remoteTone, startLoggedInPair, type LoggedInPair, type Person, type World } from './harness.ts';
+import { blockZrtp, recordedMediaCounters, recordMediaCounters, zrtpSendsDropped } from './webrtc-probe.ts';
 
 const run = promisify(execFile);
 const dave: Person = { extension: '211', username: 'dave', displayName: 'Dave Ortega', password: 'Lantern-Oyster-Canyon-58', toneHz: 440 };
@@ -107,33 +108,55 @@ describe('what leaves the phones', () => {
     expect(entropy(rtpPayloads)).toBeGreaterThan(7.5);
   });
 
-  it('fails closed when the ZRTP channel is blocked: nothing is sent, nothing heard, "not secure" shown', async () => {
+  it('fails closed when the ZRTP channel is blocked: nothing is sent, nothing heard, then both sides end the call saying why', async () => {
     // The fault comes from the test side (webrtc-probe.ts): Dave's ZRTP data channel drops
     // every message it is asked to send. The product has no switch for this.
     await blockZrtp(a, true);
     try {
       await a.getByTestId('call-212').click();
       await b.getByTestId('answer').click();
-      for (const p of [a, b]) await p.locator('[data-testid="security-status"][data-status="not-secure"]').waitFor({ timeout: 15_000 });
-      await a.screenshot({ path: join(ARTIFACTS, '11-not-secure.png'), fullPage: true });
-      await b.screenshot({ path: join(ARTIFACTS, '11b-not-secure-callee.png'), fullPage: true });
-      expect(await a.getByTestId('sas').count()).toBe(0);
+      const answered = Date.now();
+      // The securing deadline is 8 s after the answer; until then there are no keys.
+      for (const p of [a, b]) await p.locator('[data-testid="security-status"][data-status="securing"]').waitFor({ timeout: 5000 });
+      await a.screenshot({ path: join(ARTIFACTS, '11-securing-blocked.png'), fullPage: true });
+      for (const p of [a, b]) await recordMediaCounters(p, 20_000);
       const heard = await remoteTone(b, 1500);
       const counters = await mediaCounters(a);
       const receiver = await mediaCounters(b);
+      expect(await a.getByTestId('sas').count()).toBe(0);
+      // Then the call is ended on both sides, in words, with X-Susurro-End-Reason for the peer.
+      for (const p of [a, b]) await p.getByTestId('call-ended').waitFor({ timeout: 15_000 });
+      const endedAfterMs = Date.now() - answered;
+      await a.screenshot({ path: join(ARTIFACTS, '11-not-secure-ended.png'), fullPage: true });
+      await b.screenshot({ path: join(ARTIFACTS, '11b-not-secure-ended-callee.png'), fullPage: true });
       const dropped = await zrtpSendsDropped(a);
-      const hints = await Promise.all([a, b].map((p) => p.getByTestId('security-hint').innerText()));
-      process.stdout.write(`[softphone] blocked ZRTP: ${dropped} ZRTP sends dropped; sender ${JSON.stringify(counters)}, receiver ${JSON.stringify(receiver)}, heard ${JSON.stringify(heard)}, hints ${JSON.stringify(hints)}\n`);
+      const recorded = await Promise.all([a, b].map((p) => recordedMediaCounters(p)));
+      const screens = await Promise.all([a, b].map(async (p) => ({
+        reason: await p.getByTestId('call-ended').getAttribute('data-reason'),
+        text: [await p.getByTestId('call-ended-message').innerText(), ...(await p.getByTestId('call-ended-detail').allInnerTexts())].join(' | '),
+      })));
+      process.stdout.write(`[softphone] blocked ZRTP: ended ${endedAfterMs} ms after the answer; ${dropped} ZRTP sends dropped; sender ${JSON.stringify(counters)}, receiver ${JSON.stringify(receiver)}, recorded ${JSON.stringify(recorded)}, heard ${JSON.stringify(heard)}, screens ${JSON.stringify(screens)}\n`);
       expect(dropped).toBeGreaterThan(0); // the block was in effect: the phone did try to run ZRTP
-      for (const p of [a, b]) expect(await p.locator('[data-testid="security-status"] .status-title').innerText()).toBe('Not secure — no audio is being sent');
-      for (const hint of hints) expect(hint).toMatch(/microphone stays silent/);
+      expect(endedAfterMs).toBeGreaterThan(7000); // the deadline, not something else, ended it
+      // Each side ended it itself (timeout) or was told by the other's BYE, and says so exactly.
+      const ownEnd = 'The call was ended because the encryption could not be set up. No audio was sent. | The key agreement did not finish in time.';
+      expect([ownEnd, 'Erin Salas’s phone ended the call because the encryption could not be set up. No audio was sent.']).toContain(screens[0]!.text);
+      expect([ownEnd, 'Dave Ortega’s phone ended the call because the encryption could not be set up. No audio was sent.']).toContain(screens[1]!.text);
+      expect(screens.some((sc) => sc.text === ownEnd)).toBe(true);
       expect(counters!.framesEncrypted).toBe(0);
       expect(counters!.rtpPacketsSent).toBe(0); // no audio RTP left the phone at all
       expect(counters!.droppedNoKey).toBeGreaterThan(50); // frames reached the transform and were dropped
       expect(receiver!.framesDecrypted).toBe(0);
+      // …and over the whole call, to its end
+      for (const r of recorded) {
+        expect(r.samples).toBeGreaterThan(10);
+        expect(r.maxEncrypted).toBe(0);
+        expect(r.maxDecrypted).toBe(0);
+        expect(r.maxRtpSent).toBe(0);
+      }
       // Silence: no peak near the caller's tone standing out of the noise floor.
       expect(Math.abs(heard.peakHz - dave.toneHz) < 30 && heard.peakDb - heard.medianDb > 20).toBe(false);
-      await hangUp(a, b);
+      for (const p of [a, b]) await p.getByTestId('back').click();
     } finally {
       await blockZrtp(a, false);
     }
@@ -155,12 +178,11 @@ describe('what leaves the phones', () => {
   });
 
   it('also encrypts on browsers that only have the older createEncodedStreams API', async () => {
-    for (const [p, person] of [[a, dave], [b, erin]] as const) {
+    for (const p of [a, b]) {
       await p.addInitScript(() => {
         delete (globalThis as { RTCRtpScriptTransform?: unknown }).RTCRtpScriptTransform;
       });
-      await p.reload();
-      await login(p, person);
+      await reloadSignedIn(p);
     }
     expect(await a.evaluate(() => typeof (globalThis as { RTCRtpScriptTransform?: unknown }).RTCRtpScriptTransform)).toBe('undefined');
     await a.getByTestId('call-212').click();

@@ -32,6 +32,8 @@ interface Probe {
   holdZrtpText: boolean;
   sockets: WebSocket[];
   sip: Array<{ dir: 'in' | 'out'; text: string }>;
+  /** Media counters sampled in the page by recordMediaCounters (the last ones outlive the call). */
+  recorded: { samples: number; maxEncrypted: number; maxRtpSent: number; maxDroppedNoKey: number; maxDecrypted: number };
 }
 
 /** Runs in the page before any of its scripts (serialised by playwright: self-contained). */
@@ -41,6 +43,7 @@ function probeInitScript(): void {
   const probe: Probe = {
     pcs: [], workers: [], blockZrtp: false, zrtpSendsDropped: 0, tamperHello: false, hellosTampered: 0, timeline: {},
     zrtpChannels: [], zrtpTextSent: [], holdZrtpText: false, sockets: [], sip: [],
+    recorded: { samples: 0, maxEncrypted: 0, maxRtpSent: 0, maxDroppedNoKey: 0, maxDecrypted: 0 },
   };
   Object.defineProperty(g, '__susurroProbe', { value: probe });
   const at = () => performance.timeOrigin + performance.now();
@@ -109,8 +112,15 @@ function probeInitScript(): void {
         if (message?.type === 'set-keys') mark('keysPosted');
         nativePost(message, transfer ?? []);
       }) as Worker['postMessage'];
-      this.addEventListener('message', (e: MessageEvent<{ type?: string }>) => {
+      this.addEventListener('message', (e: MessageEvent<{ type?: string; stats?: { encrypted: number; decrypted: number; droppedNoKey: number } }>) => {
         if (e.data?.type === 'ack' && probe.timeline.keysPosted) mark('keysAcked');
+        if (e.data?.type === 'stats' && e.data.stats) {
+          const r = probe.recorded;
+          r.samples++;
+          r.maxEncrypted = Math.max(r.maxEncrypted, e.data.stats.encrypted);
+          r.maxDecrypted = Math.max(r.maxDecrypted, e.data.stats.decrypted);
+          r.maxDroppedNoKey = Math.max(r.maxDroppedNoKey, e.data.stats.droppedNoKey);
+        }
       });
     }
   }
@@ -260,4 +270,36 @@ export async function mediaCounters(page: Page | PhonePage): Promise<{ framesEnc
     });
     return { framesEncrypted: stats.encrypted, framesDecrypted: stats.decrypted, droppedNoKey: stats.droppedNoKey, droppedAuth: stats.droppedAuth, rtpPacketsSent };
   });
+}
+
+/**
+ * For a call that ends by itself too quickly to be measured afterwards (the SFrame worker and
+ * the peer connection go with it): from now on, for at most `ms`, the page samples its newest
+ * SFrame worker's counters and its audio RTP packets sent every 100 ms and keeps the maxima.
+ */
+export async function recordMediaCounters(page: Page, ms: number): Promise<void> {
+  await page.evaluate((duration) => {
+    const probe = (globalThis as any).__susurroProbe;
+    probe.recorded = { samples: 0, maxEncrypted: 0, maxRtpSent: 0, maxDroppedNoKey: 0, maxDecrypted: 0 };
+    const until = Date.now() + duration;
+    const timer = setInterval(() => {
+      if (Date.now() > until) return clearInterval(timer);
+      (probe.workers.at(-1) as Worker | undefined)?.postMessage({ type: 'get-stats', id: 2 ** 31 + Math.floor(Math.random() * 2 ** 20) });
+      const pc = probe.pcs.at(-1) as RTCPeerConnection | undefined;
+      if (pc && pc.signalingState !== 'closed') {
+        void pc.getStats().then((report) => {
+          let sent = 0;
+          report.forEach((r: any) => {
+            if (r.type === 'outbound-rtp' && r.kind === 'audio') sent += r.packetsSent ?? 0;
+          });
+          probe.recorded.maxRtpSent = Math.max(probe.recorded.maxRtpSent, sent);
+        }, () => undefined);
+      }
+    }, 100);
+  }, ms);
+}
+
+/** What recordMediaCounters saw: how many worker answers, and the highest counters. */
+export function recordedMediaCounters(page: Page): Promise<Probe['recorded']> {
+  return page.evaluate(() => ({ ...(globalThis as any).__susurroProbe.recorded }));
 }

@@ -8,6 +8,9 @@ import type { RegisteredAgent } from './registration.ts';
 import type { Scheduler } from './scheduler.ts';
 import { SecurityWatch, type WatchedCall } from './security-watch.ts';
 import type { CallView, Store } from './state.ts';
+import { dialTarget } from './dial-target.ts';
+import type { MissedCall } from './missed-calls.ts';
+import type { MessageKey } from '../i18n/index.ts';
 
 /**
  * One call at a time, as a state machine over sip.js's session states (see CallPhase in
@@ -37,7 +40,29 @@ export interface CallFlowDeps {
   ensureFreshTurn: () => Promise<void>;
   /** A call ended without a reason of its own: the account may have been revoked. */
   onUnexplainedEnd: () => void;
+  /** A call this person did not take (rang out, or came while busy): kept on this device. */
+  onMissed: (call: Omit<MissedCall, 'id'>) => void;
+  /** ms ZRTP may take once the call is answered; past it the call is ended (SecurityWatch default 8000). */
   securingTimeoutMs?: number;
+}
+
+/** Why ZRTP did not secure the call, as the second sentence of the ended screen. */
+const SECURING_FAILURE_DETAIL: Partial<Record<MessageKey, MessageKey>> = {
+  'call.notSecure.noHash': 'end.why.noHash',
+  'call.notSecure.channelClosed': 'end.why.channelClosed',
+  'call.notSecure.tampered': 'end.why.tampered',
+  'call.notSecure.incompatible': 'end.why.incompatible',
+  'call.notSecure.noAnswer': 'end.why.noAnswer',
+  'call.notSecure.keys': 'end.why.keys',
+  'call.notSecure.failed': 'end.why.failed',
+};
+
+/** How long a ZRTP channel the peer closed waits for the peer's BYE before this side ends the call. */
+const PEER_BYE_GRACE_MS = 300;
+
+/** RFC 3326 §2: a CANCEL with `Reason: SIP;cause=200` means another branch (device) answered. */
+export function answeredElsewhere(reasonHeaders: readonly string[]): boolean {
+  return reasonHeaders.some((h) => h.split(',').some((r) => /^\s*SIP\s*;(?:[^;]*;)*\s*cause\s*=\s*200\s*(?:;|$)/i.test(r)));
 }
 
 interface ActiveCall {
@@ -47,10 +72,11 @@ interface ActiveCall {
   security: CallSecurity | null;
   watch: SecurityWatch;
   endReason: CallEndReason | null;
+  /** The ZRTP channel closed after the keys were agreed (the peer's connection went). */
+  peerGone: boolean;
 }
 
 const AUDIO_ONLY: MediaStreamConstraints = { audio: true, video: false };
-const EXTENSION = /^[0-9A-Za-z._-]{1,32}$/;
 
 export class CallFlow {
   private call: ActiveCall | null = null;
@@ -79,7 +105,11 @@ export class CallFlow {
       onSecuring: () => this.call === call && watch.onSecuring(),
       onSecure: (info) => this.call === call && watch.onSecure(info),
       onFailure: (failure) => this.call === call && watch.onFailure(failure),
-      onPeerGone: () => this.call === call && watch.onPeerGone(),
+      onPeerGone: () => {
+        if (this.call !== call) return;
+        call.peerGone = true;
+        watch.onPeerGone();
+      },
       onPeerVerdict: (verdict) => this.call === call && void watch.onPeerVerdict(verdict),
     });
     call.security = security;
@@ -96,8 +126,11 @@ export class CallFlow {
 
   async dial(extension: string): Promise<void> {
     const agent = this.deps.agent();
-    const target = extension.trim();
-    if (!agent || this.call || !EXTENSION.test(target)) return;
+    if (!agent || this.call) return;
+    const checked = dialTarget(extension, this.deps.store.state.account?.extension ?? null);
+    this.deps.store.update((s) => ({ ...s, dialError: checked.ok ? null : checked.error }));
+    if (!checked.ok) return;
+    const target = checked.extension;
     await this.deps.ensureFreshTurn();
     const inviter = agent.inviter(target);
     this.begin(inviter, 'outgoing', this.colleague(target), 'dialing');
@@ -109,7 +142,7 @@ export class CallFlow {
             if (response.message.statusCode === 180) this.setPhase(inviter, 'ringing');
           },
           onReject: (response) => {
-            const reason = reasonFromPeerResponse(response.message.statusCode ?? 500, response.message.getHeader(END_REASON_HEADER));
+            const reason = reasonFromPeerResponse(response.message.statusCode ?? 500, response.message.getHeader(END_REASON_HEADER), response.message.reasonPhrase);
             this.finish(reason, inviter);
           },
         },
@@ -121,7 +154,10 @@ export class CallFlow {
 
   incoming(invitation: Invitation): void {
     if (this.call) {
+      // Busy here (RFC 3261 §21.4.24); the person still learns that a colleague tried.
       void invitation.reject({ statusCode: 486 }).catch(() => undefined);
+      const caller = this.colleague(invitation.remoteIdentity.uri.user ?? '?', invitation.remoteIdentity.displayName);
+      this.deps.onMissed({ kind: 'busy', extension: caller.extension, displayName: caller.displayName, at: this.deps.scheduler.now() });
       return;
     }
     const peer = this.colleague(invitation.remoteIdentity.uri.user ?? '?', invitation.remoteIdentity.displayName);
@@ -200,17 +236,35 @@ export class CallFlow {
       get view() {
         return call.view;
       },
-      update: (fn) => this.updateCall(session, fn),
+      update: (fn) => {
+        const before = call.view.phase;
+        this.updateCall(session, fn);
+        // Fail closed all the way: a call ZRTP did not secure (failure or deadline) is ended,
+        // on both sides (the BYE says why), rather than left up and silent.
+        if (this.call === call && before !== 'not-secure' && call.view.phase === 'not-secure') {
+          const detail = call.view.securityFailure ?? 'timeout';
+          // A channel closed by the peer usually means the peer is ending the call: its BYE
+          // (with the reason) gets a moment to arrive first.
+          const grace = detail === 'call.notSecure.channelClosed' ? PEER_BYE_GRACE_MS : 0;
+          this.deps.scheduler.after(grace, () => {
+            if (this.call === call) this.hangup({ kind: 'zrtp-failed', detail });
+          });
+        }
+      },
       end: (reason) => {
-        if (this.call === call) this.hangup(reason);
+        // The watch ends a call whose peer went without a BYE (its grace elapsed): say so.
+        if (this.call === call) this.hangup(call.peerGone && reason.kind === 'normal' ? { kind: 'peer-gone' } : reason);
       },
       setMicrophone: (on) => this.secureSdh(call)?.enableSenderTracks(on),
       rtpCounters: async () => (await this.secureSdh(call)?.audioRtpCounters()) ?? null,
     };
     const watch = new SecurityWatch(handle, { scheduler: this.deps.scheduler, random: this.deps.random, securingTimeoutMs: this.deps.securingTimeoutMs });
-    const call: ActiveCall = { view, session, direction, security: null, watch, endReason: null };
+    const call: ActiveCall = { view, session, direction, security: null, watch, endReason: null, peerGone: false };
     this.call = call;
     session.delegate = {
+      onCancel: (cancel) => {
+        if (answeredElsewhere(cancel.request.getHeaders('Reason'))) call.endReason = { kind: 'answered-elsewhere' };
+      },
       onBye: (bye) => {
         call.endReason = reasonFromPeerBye(bye.request.getHeader(END_REASON_HEADER));
       },
@@ -280,8 +334,10 @@ export class CallFlow {
     if (isBusyLike(final)) this.deps.tones.play('busy');
     else this.deps.tones.stop();
     this.deps.remoteAudio.srcObject = null;
-    const params = { name: call.view.peer.displayName, target: call.view.peer.extension, code: final.kind === 'sip' ? String(final.status) : '' };
-    call.view = { ...call.view, phase: 'ended', ended: { message: reasonMessage(final), params } };
+    const params = { name: call.view.peer.displayName, target: call.view.peer.extension };
+    const detail = final.kind === 'zrtp-failed' ? (SECURING_FAILURE_DETAIL[final.detail as MessageKey] ?? (final.detail === 'timeout' ? 'end.why.timeout' : 'end.why.failed')) : null;
+    call.view = { ...call.view, phase: 'ended', ended: { message: reasonMessage(final), params, detail } };
+    if (final.kind === 'missed') this.deps.onMissed({ kind: 'missed', extension: call.view.peer.extension, displayName: call.view.peer.displayName, at: this.deps.scheduler.now() });
     this.deps.store.update((s) => ({ ...s, call: call.view }));
     const s = call.session;
     if (s.state === SessionState.Established) void s.bye({ requestOptions: { extraHeaders: endReasonHeaders(final) } }).catch(() => undefined);
@@ -293,6 +349,6 @@ export class CallFlow {
     call.security?.close(); // also when its session description handler was never built
     // The revoked client finds out why: probe the token (a BYE from Kamailio's dialog
     // end carries no reason of its own).
-    if (final.kind === 'normal' || final.kind === 'connection-lost') this.deps.onUnexplainedEnd();
+    if (final.kind === 'normal' || final.kind === 'connection-lost' || final.kind === 'peer-gone') this.deps.onUnexplainedEnd();
   }
 }

@@ -9,6 +9,8 @@ import { CallFlow } from './call-flow.ts';
 import { Registration, type AgentFactory } from './registration.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { Store } from './state.ts';
+import { MissedCallLog, type KeyValueStorage } from './missed-calls.ts';
+import type { SavedSessionStore } from './saved-session.ts';
 
 /**
  * What the screens talk to: composes the three parts of the phone — Registration (login,
@@ -31,14 +33,28 @@ export interface ControllerDeps {
   random: (n: number) => Uint8Array;
   /** RTCConfiguration the SFrame transforms need (sframePeerConnectionConfig in the app). */
   sframeConfiguration: () => RTCConfiguration;
+  /** localStorage in the app: the missed-call notices, per account (missed-calls.ts). */
+  localStorage: KeyValueStorage;
+  /** The sign-in kept across a reload (SealedSessionStorage over sessionStorage in the app). */
+  savedSession: SavedSessionStore;
+  /** ms ZRTP may take after the call is answered before the call is ended (default 8000). */
+  securingTimeoutMs?: number;
 }
 
 export class PhoneController {
   private device: { zid: Uint8Array; cache: RetainedSecretCache } | null = null;
   private readonly registration: Registration;
   private readonly calls: CallFlow;
+  private readonly missed: MissedCallLog;
 
   constructor(private readonly deps: ControllerDeps) {
+    this.missed = new MissedCallLog(deps.localStorage);
+    // The notices belong to the account: loaded when one signs in, hidden when one signs out.
+    deps.store.subscribe((s, prev) => {
+      if (s.account?.extension === prev.account?.extension) return;
+      const ext = s.account?.extension;
+      deps.store.update((st) => ({ ...st, missedCalls: ext ? this.missed.list(ext) : [], dialError: null }));
+    });
     this.calls = new CallFlow({
       store: deps.store,
       scheduler: deps.scheduler,
@@ -55,6 +71,11 @@ export class PhoneController {
       agent: () => this.registration.currentAgent,
       ensureFreshTurn: () => this.registration.ensureFreshTurn(),
       onUnexplainedEnd: () => void this.registration.checkRevoked(),
+      onMissed: (entry) => {
+        const ext = deps.store.state.account?.extension;
+        if (ext) deps.store.update((s) => ({ ...s, missedCalls: this.missed.add(ext, entry) }));
+      },
+      securingTimeoutMs: deps.securingTimeoutMs,
     });
     this.registration = new Registration({
       store: deps.store,
@@ -69,6 +90,7 @@ export class PhoneController {
       prepareDevice: async () => {
         this.device ??= await deps.device();
       },
+      savedSession: deps.savedSession,
       delegate: {
         onInvite: (invitation: Invitation) => this.calls.incoming(invitation),
         onRevoked: () => this.calls.hangup({ kind: 'revoked' }),
@@ -83,6 +105,32 @@ export class PhoneController {
 
   logout(): Promise<void> {
     return this.registration.logout();
+  }
+
+  /** On page load: back to the home screen if this tab was signed in before the reload. */
+  restore(): Promise<boolean> {
+    return this.registration.restore();
+  }
+
+  /**
+   * The page is being closed or reloaded: end the call with a reason the peer can show
+   * (BYE / final response with X-Susurro-End-Reason: page-closed) and un-REGISTER. Both are
+   * sent synchronously on the open WebSocket, before the page goes.
+   */
+  pageClosing(): void {
+    this.calls.hangup({ kind: 'page-closed' });
+    this.registration.pageClosing();
+  }
+
+  /** Remove one missed-call notice (this device only). */
+  dismissMissed(id: string): void {
+    const ext = this.deps.store.state.account?.extension;
+    if (ext) this.deps.store.update((s) => ({ ...s, missedCalls: this.missed.dismiss(ext, id) }));
+  }
+
+  /** The user edits the dial box again: the previous refusal no longer applies. */
+  clearDialError(): void {
+    if (this.deps.store.state.dialError) this.deps.store.update((s) => ({ ...s, dialError: null }));
   }
 
   refreshDirectory(): Promise<void> {

@@ -3,6 +3,7 @@ import { PhoneApiError, type PhoneApi, type PhoneSession, type TurnCredentials }
 import type { ConnectionState, PhoneAgentOptions } from '../sip/phone-agent.ts';
 import type { Store } from './state.ts';
 import type { Cancel, Scheduler } from './scheduler.ts';
+import type { SavedSessionStore } from './saved-session.ts';
 
 /**
  * The signed-in part of the phone: login and logout, the SIP registration, the directory,
@@ -38,6 +39,8 @@ export interface RegistrationDeps {
   sessionDescriptionHandlerFactory: SessionDescriptionHandlerFactory;
   /** Called once after the first successful login, before the phone goes online. */
   prepareDevice: () => Promise<void>;
+  /** Keeps the sign-in across a page reload (saved-session.ts), until the token expires. */
+  savedSession: SavedSessionStore;
   delegate: RegistrationDelegate;
 }
 
@@ -79,18 +82,65 @@ export class Registration {
     try {
       const session = await this.deps.api.login(extension.trim(), password);
       await this.deps.prepareDevice();
-      this.session = session;
-      this.turnFetchedAt = scheduler.now();
-      store.update((s) => ({ ...s, screen: 'home', account: session.account, login: { busy: false, error: null, errorParams: {}, notice: null } }));
-      this.startAgent(session, password);
-      void this.refreshDirectory();
-      // TURN credentials are short-lived (ttl); keep a fresh pair for incoming calls.
-      const every = Math.max(MIN_TURN_REFRESH_S, Math.floor(session.turn.ttl / 2)) * 1000;
-      this.cancelTurnRefresh = scheduler.every(every, () => void this.refreshTurn());
+      this.signIn(session, password, scheduler.now());
+      await this.deps.savedSession.save({ session, password }).catch(() => undefined);
     } catch (err) {
       const status = err instanceof PhoneApiError && err.status ? String(err.status) : '?';
       store.update((s) => ({ ...s, login: { busy: false, error: loginErrorKey(err), errorParams: { status }, notice: null } }));
     }
+  }
+
+  /**
+   * After a page reload: sign in again with the sign-in saved by login() (until the token's
+   * expiry), back on the home screen. A token the admin API no longer accepts (revoked or
+   * expired) is dropped and the login screen shown; a network failure keeps the saved
+   * session (the agent reconnects as after any connection loss).
+   */
+  async restore(): Promise<boolean> {
+    const saved = await this.deps.savedSession.load().catch(() => null);
+    if (!saved || this.session) return false;
+    const { store } = this.deps;
+    store.update((s) => ({ ...s, login: { busy: true, error: null, errorParams: {}, notice: null } }));
+    try {
+      await this.deps.api.directory(saved.session.token);
+      await this.deps.prepareDevice();
+    } catch (err) {
+      if (!(err instanceof PhoneApiError && err.kind === 'network')) {
+        this.deps.savedSession.clear();
+        store.update((s) => ({ ...s, login: { busy: false, error: null, errorParams: {}, notice: err instanceof PhoneApiError && err.kind === 'revoked' ? 'end.revoked' : null } }));
+        return false;
+      }
+    }
+    // The saved TURN credential may be near its end: count it as old, so the next call refreshes it.
+    this.signIn(saved.session, saved.password, 0);
+    void this.refreshTurn();
+    return true;
+  }
+
+  /** The signed-in phone: home screen, SIP agent, directory, TURN refresh. */
+  private signIn(session: PhoneSession, password: string, turnFetchedAt: number): void {
+    const { store, scheduler } = this.deps;
+    this.session = session;
+    this.turnFetchedAt = turnFetchedAt;
+    store.update((s) => ({ ...s, screen: 'home', account: session.account, login: { busy: false, error: null, errorParams: {}, notice: null } }));
+    this.startAgent(session, password);
+    void this.refreshDirectory();
+    // TURN credentials are short-lived (ttl); keep a fresh pair for incoming calls.
+    const every = Math.max(MIN_TURN_REFRESH_S, Math.floor(session.turn.ttl / 2)) * 1000;
+    this.cancelTurnRefresh = scheduler.every(every, () => void this.refreshTurn());
+  }
+
+  /**
+   * The page is going away (reload, tab closed): un-REGISTER so no call is forked to this
+   * dead page, but keep the saved sign-in for the reload.
+   */
+  pageClosing(): void {
+    this.cancelTurnRefresh?.();
+    this.cancelTurnRefresh = null;
+    const agent = this.agent;
+    this.agent = null;
+    this.session = null;
+    void agent?.stop();
   }
 
   private startAgent(session: PhoneSession, password: string): void {
@@ -120,6 +170,7 @@ export class Registration {
 
   async logout(notice: 'end.revoked' | null = null): Promise<void> {
     this.deps.delegate.onLogout();
+    this.deps.savedSession.clear();
     this.cancelTurnRefresh?.();
     this.cancelTurnRefresh = null;
     const agent = this.agent;

@@ -1,6 +1,7 @@
 import type { Language, MessageKey } from '../i18n/index.ts';
 import type { Colleague } from '../api/phone-api.ts';
 import type { ConnectionState } from '../sip/phone-agent.ts';
+import type { MissedCall } from './missed-calls.ts';
 
 /**
  * The whole UI state, one plain object. Screens render from it; only the controller
@@ -47,7 +48,8 @@ export interface CallView {
   security: CallSecurityView | null;
   /** Why ZRTP did not secure the call, in words (phase 'not-secure'); null: not failed, or timed out. */
   securityFailure: MessageKey | null;
-  ended: { message: MessageKey; params: Record<string, string> } | null;
+  /** detail: a second sentence saying why (e.g. why the securing failed), or null. */
+  ended: { message: MessageKey; params: Record<string, string>; detail?: MessageKey | null } | null;
 }
 
 export interface AppState {
@@ -58,6 +60,10 @@ export interface AppState {
   connection: ConnectionState;
   directory: Colleague[];
   call: CallView | null;
+  /** Why the dial box refused what was typed (never sent), or null. */
+  dialError: MessageKey | null;
+  /** Calls this account did not take, newest first (this device only, missed-calls.ts). */
+  missedCalls: MissedCall[];
 }
 
 export function initialState(lang: Language): AppState {
@@ -69,6 +75,8 @@ export function initialState(lang: Language): AppState {
     connection: 'offline',
     directory: [],
     call: null,
+    dialError: null,
+    missedCalls: [],
   };
 }
 

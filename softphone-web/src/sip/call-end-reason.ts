@@ -21,7 +21,19 @@ export type CallEndReason =
   | { kind: 'peer-media-failed' }
   /** The callee's phone answered our INVITE that it cannot use its microphone. */
   | { kind: 'peer-microphone' }
-  | { kind: 'missed' };
+  | { kind: 'missed' }
+  /** Another device of this account answered (CANCEL with Reason: SIP;cause=200, RFC 3326). */
+  | { kind: 'answered-elsewhere' }
+  /** This page is being closed or reloaded mid-call. */
+  | { kind: 'page-closed' }
+  /** The peer's page was closed or reloaded mid-call (its BYE said so). */
+  | { kind: 'peer-left' }
+  /** The peer's secure channel closed and no BYE came (its page or browser went without one). */
+  | { kind: 'peer-gone' }
+  /** The peer ended the call because ZRTP did not make it secure (its BYE said so). */
+  | { kind: 'peer-zrtp-failed' }
+  /** Our INVITE was refused because the callee cannot show a SAS (Kamailio calls.requireSas). */
+  | { kind: 'verified-only' };
 
 /**
  * Header our BYE, or our final response to an INVITE we cannot take, carries when the user
@@ -39,6 +51,10 @@ export function endReasonHeaderValue(reason: CallEndReason): string | null {
       return 'media-failed';
     case 'microphone':
       return 'microphone-unavailable';
+    case 'zrtp-failed':
+      return 'zrtp-failed';
+    case 'page-closed':
+      return 'page-closed';
     default:
       return null;
   }
@@ -55,13 +71,26 @@ export function reasonFromPeerBye(header: string | undefined): CallEndReason {
   if (header === 'sas-mismatch') return { kind: 'peer-sas-mismatch' };
   if (header === 'media-failed') return { kind: 'media-failed' };
   if (header === 'microphone-unavailable') return { kind: 'peer-microphone' };
+  if (header === 'zrtp-failed') return { kind: 'peer-zrtp-failed' };
+  if (header === 'page-closed') return { kind: 'peer-left' };
   return { kind: 'normal' };
 }
 
-/** What a final response to our INVITE means: the callee's own reason first, else its status. */
-export function reasonFromPeerResponse(status: number, header: string | undefined): CallEndReason {
+/**
+ * Kamailio's media policy refuses a call that cannot show a security code with this reason
+ * phrase (kamailio-config/sdp-policy.lua SAS_REFUSED; the cfg keeps it on relayed 488s).
+ */
+const VERIFIED_ONLY_PHRASE = /^Not Acceptable Here: verified calls only/;
+
+/**
+ * What a final response to our INVITE means: the callee's own reason first, else its status
+ * (and, for a 488, Kamailio's "verified calls only" reason phrase).
+ */
+export function reasonFromPeerResponse(status: number, header: string | undefined, reasonPhrase = ''): CallEndReason {
   if (header === 'media-failed') return { kind: 'peer-media-failed' };
   if (header === 'microphone-unavailable') return { kind: 'peer-microphone' };
+  if (header === 'page-closed') return { kind: 'peer-left' };
+  if (status === 488 && VERIFIED_ONLY_PHRASE.test(reasonPhrase)) return { kind: 'verified-only' };
   return status === 603 ? { kind: 'rejected' } : { kind: 'sip', status };
 }
 
@@ -79,6 +108,7 @@ export function incomingRejectStatus(reason: CallEndReason): number {
       return 488;
     case 'revoked':
     case 'connection-lost':
+    case 'page-closed':
       return 480;
     case 'normal':
     case 'rejected':
@@ -117,36 +147,70 @@ export function reasonMessage(reason: CallEndReason): MessageKey {
       return 'end.peerMicrophone';
     case 'missed':
       return 'end.missed';
+    case 'answered-elsewhere':
+      return 'end.answeredElsewhere';
+    case 'page-closed':
+      return 'end.pageClosed';
+    case 'peer-left':
+      return 'end.peerLeft';
+    case 'peer-gone':
+      return 'end.peerGone';
+    case 'peer-zrtp-failed':
+      return 'end.peerZrtpFailed';
+    case 'verified-only':
+      return 'end.verifiedOnly';
     case 'sip':
       return sipStatusMessage(reason.status);
   }
 }
 
-/** RFC 3261 §21 final responses a caller can meet, in plain words. */
+/**
+ * Every final status sip.js knows (its REASON_PHRASE table, core/messages/utils.js, which
+ * covers RFC 3261 §21 and the later RFCs), plus the ones Kamailio's config sends and the
+ * 408/503 sip.js makes up itself on a timeout or a transport error (RFC 3261 §8.1.3.1), in
+ * plain words. test/softphone/sip/call-end-reason.test.ts fails on a sip.js status missing
+ * here; a status nobody knows falls back by class, never to a number on screen.
+ */
+export const SIP_STATUS_MESSAGES: Readonly<Record<number, MessageKey>> = {
+  // 3xx: redirection, which a softphone of this kind does not follow (§21.3)
+  300: 'end.redirect', 301: 'end.redirect', 302: 'end.redirect', 305: 'end.redirect', 380: 'end.redirect',
+  // the callee cannot be found (§21.4.5, .19, .20, .21; §21.6.3; RFC 5393 478)
+  404: 'end.404', 410: 'end.404', 478: 'end.404', 484: 'end.404', 485: 'end.404', 604: 'end.404',
+  // refused by policy or credentials (§21.4.2, .4, .8)
+  401: 'end.auth', 407: 'end.auth', 403: 'end.403', 433: 'end.403', 470: 'end.403',
+  // Kamailio: the callee's registration does not take INVITEs (§21.4.6)
+  405: 'end.405',
+  // not reachable now / busy / declined (§21.4.18, .25; §21.6.1, .2)
+  480: 'end.480', 486: 'end.486', 600: 'end.486', 603: 'end.rejected',
+  // nobody answered in time, or a timeout sip.js generated (§21.4.9; §21.5.5)
+  408: 'end.408', 504: 'end.408',
+  // the media offer was refused (§21.4.13, .26; §21.6.4; RFC 3312 580)
+  406: 'end.488', 415: 'end.488', 488: 'end.488', 606: 'end.488', 580: 'end.488',
+  487: 'end.487',
+  481: 'end.481',
+  // calling oneself: our own other registration sees its own request again (§8.2.2.2)
+  482: 'end.selfCall',
+  483: 'end.loop',
+  413: 'end.tooBig', 414: 'end.tooBig', 513: 'end.tooBig',
+  // the server or the path is in trouble (§21.5.4; sip.js's own transport-error 503)
+  502: 'end.unreachable', 503: 'end.unreachable',
+  // protocol and server faults: nothing the user can fix beyond trying again
+  400: 'end.serverProblem', 402: 'end.serverProblem', 412: 'end.serverProblem', 416: 'end.serverProblem',
+  417: 'end.serverProblem', 420: 'end.serverProblem', 421: 'end.serverProblem', 422: 'end.serverProblem',
+  423: 'end.serverProblem', 428: 'end.serverProblem', 429: 'end.serverProblem', 430: 'end.serverProblem',
+  436: 'end.serverProblem', 437: 'end.serverProblem', 438: 'end.serverProblem', 439: 'end.serverProblem',
+  440: 'end.serverProblem', 469: 'end.serverProblem', 489: 'end.serverProblem', 491: 'end.serverProblem',
+  493: 'end.serverProblem', 494: 'end.serverProblem', 500: 'end.serverProblem', 501: 'end.serverProblem',
+  505: 'end.serverProblem',
+};
+
+/** A final status in words: the table above, else by class (an unknown 6xx is a refusal, 3xx a redirect). */
 export function sipStatusMessage(status: number): MessageKey {
-  switch (status) {
-    case 404:
-    case 484:
-      return 'end.404';
-    case 403:
-      return 'end.403';
-    case 480:
-      return 'end.480';
-    case 486:
-    case 600:
-      return 'end.486';
-    case 603:
-      return 'end.rejected';
-    case 488:
-    case 606:
-      return 'end.488';
-    case 487:
-      return 'end.487';
-    case 408:
-      return 'end.408';
-    default:
-      return 'end.other';
-  }
+  const known = SIP_STATUS_MESSAGES[status];
+  if (known) return known;
+  if (status >= 300 && status < 400) return 'end.redirect';
+  if (status >= 600) return 'end.rejected';
+  return 'end.serverProblem';
 }
 
 /** Whether the busy tone fits (the callee exists but cannot take the call). */

@@ -34,6 +34,9 @@ export interface PhoneAgentOptions {
 
 const MAX_RECONNECT_ATTEMPTS = 60;
 
+/** An extension as the admin API allows it (src/admin-api/routes/schemas.ts EXTENSION). */
+export const EXTENSION_PATTERN = /^[0-9]{2,8}$/;
+
 export class PhoneAgent {
   readonly userAgent: UserAgent;
   private readonly registerer: Registerer;
@@ -140,7 +143,7 @@ export class PhoneAgent {
   }
 
   inviter(extension: string): Inviter {
-    if (!/^[0-9A-Za-z._-]{1,32}$/.test(extension)) throw new RangeError('inviter: not an extension');
+    if (!EXTENSION_PATTERN.test(extension)) throw new RangeError('inviter: not an extension');
     const target = UserAgent.makeURI(`sip:${extension}@${this.opts.domain}`);
     if (!target) throw new RangeError('inviter: invalid target');
     return new Inviter(this.userAgent, target, {

@@ -16,7 +16,7 @@ import type { ScreenContext } from './screen-context.ts';
 export function mountApp(root: HTMLElement, store: Store, controller: PhoneController, announce: (s: string) => void, onLanguage: (l: Language) => void): void {
   let lastSignature = '';
   const render = (state: AppState) => {
-    const signature = JSON.stringify([state.lang, state.screen, state.login, state.account, state.connection, state.directory, state.call && { ...state.call }]);
+    const signature = JSON.stringify([state.lang, state.screen, state.login, state.account, state.connection, state.directory, state.call && { ...state.call }, state.dialError, state.missedCalls]);
     if (signature === lastSignature) return;
     lastSignature = signature;
     const t = translator(state.lang);
@@ -36,6 +36,7 @@ export function mountApp(root: HTMLElement, store: Store, controller: PhoneContr
     const target = focusKey ? root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focusKey)}"]`) : null;
     if (target) target.focus();
     else if (state.screen === 'login') root.querySelector<HTMLElement>(state.login.error ? '#login-password' : '#login-extension')?.focus();
+    else if (state.screen === 'home' && state.dialError) root.querySelector<HTMLElement>('#dial')?.focus();
     else if (state.screen === 'call') root.querySelector<HTMLElement>('[data-testid="answer"],[data-testid="sas-pick"],[data-testid="sas-match"],[data-testid="back"],[data-testid="hangup"]')?.focus();
   };
   // Screen-reader announcements for the moments that matter (aria-live="assertive").

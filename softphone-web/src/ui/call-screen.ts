@@ -114,7 +114,7 @@ export function callScreen(ctx: ScreenContext): HTMLElement {
   const { state, t, controller } = ctx;
   const call = state.call!;
   if (call.phase === 'ended' && call.ended) {
-    const severe = /sasMismatch|watchdog|zrtpFailed|revoked/.test(call.ended.message);
+    const severe = /sasMismatch|watchdog|zrtpFailed|ZrtpFailed|revoked/.test(call.ended.message);
     return h(
       'main',
       { class: 'screen screen-call screen-ended' },
@@ -123,7 +123,8 @@ export function callScreen(ctx: ScreenContext): HTMLElement {
       h('section', { class: `card end-card${severe ? ' end-severe' : ''}`, role: 'alert', 'data-testid': 'call-ended', 'data-reason': call.ended.message },
         severe ? icon('warning', 'icon icon-lg') : icon('hangup', 'icon icon-lg'),
         h('h2', { class: 'card-title' }, t('end.title')),
-        h('p', {}, t(call.ended.message, call.ended.params))),
+        h('p', { 'data-testid': 'call-ended-message' }, t(call.ended.message, call.ended.params)),
+        call.ended.detail ? h('p', { 'data-testid': 'call-ended-detail' }, t(call.ended.detail)) : null),
       h('button', { type: 'button', class: 'btn btn-primary btn-block', 'data-testid': 'back', 'data-focus-key': 'back', onclick: () => controller.backHome() }, t('call.back')),
     );
   }

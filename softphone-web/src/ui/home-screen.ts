@@ -1,7 +1,33 @@
 import { h, icon, initials } from './dom.ts';
 import type { ScreenContext } from './screen-context.ts';
 import type { Colleague } from '../api/phone-api.ts';
-import type { MessageKey } from '../i18n/index.ts';
+import type { Language, MessageKey, Translate } from '../i18n/index.ts';
+import type { MissedCall } from '../app/missed-calls.ts';
+
+/** What is typed in the dial box, kept across re-renders (a refusal re-renders the screen). */
+let dialDraft = '';
+
+/** "14:05" today, else with the date: when the colleague tried. */
+export function missedCallTime(at: number, lang: Language, now = Date.now()): string {
+  const sameDay = new Date(at).toDateString() === new Date(now).toDateString();
+  return new Intl.DateTimeFormat(lang, sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' }).format(at);
+}
+
+function missedCallsCard(calls: MissedCall[], lang: Language, t: Translate, dismiss: (id: string) => void): HTMLElement | null {
+  if (calls.length === 0) return null;
+  return h(
+    'section',
+    { class: 'card missed-card', 'aria-labelledby': 'missed-title', 'data-testid': 'missed-calls' },
+    h('h2', { id: 'missed-title', class: 'section-title' }, t('missed.title')),
+    h('ul', { class: 'missed-list' },
+      ...calls.map((c) =>
+        h('li', { class: 'missed', 'data-testid': 'missed-call', 'data-kind': c.kind, 'data-at': String(c.at) },
+          icon(c.kind === 'busy' ? 'phone' : 'warning', 'icon icon-sm'),
+          h('p', { class: 'missed-text', 'data-testid': 'missed-text' }, t(c.kind === 'busy' ? 'missed.busy' : 'missed.missed', { name: c.displayName, ext: c.extension, when: missedCallTime(c.at, lang) })),
+          h('button', { type: 'button', class: 'btn btn-ghost', 'data-testid': 'missed-dismiss', 'data-focus-key': `missed-dismiss-${c.id}`, 'aria-label': t('missed.dismissOne', { name: c.displayName }), onclick: () => dismiss(c.id) },
+            t('missed.dismiss'))))),
+  );
+}
 
 const CONNECTION_TEXT: Record<string, MessageKey> = {
   connecting: 'conn.connecting',
@@ -57,22 +83,31 @@ export function homeScreen({ state, t, controller, languageSwitch }: ScreenConte
   search.addEventListener('input', renderList);
   renderList();
 
+  // Only digits are valid (dial-target.ts); other input is not filtered away silently but
+  // refused on "Call" with the reason under the box.
   const dialInput = h('input', {
     id: 'dial', inputmode: 'numeric', placeholder: t('home.dialPlaceholder'), maxlength: 32, autocomplete: 'off',
     'data-testid': 'dial-input', 'data-focus-key': 'dial-input',
+    'aria-invalid': state.dialError ? 'true' : null, 'aria-describedby': state.dialError ? 'dial-error' : null,
+    oninput: () => {
+      dialDraft = dialInput.value;
+      controller.clearDialError();
+    },
   });
+  dialInput.value = dialDraft;
   const dialForm = h(
     'form',
     {
       class: 'dial', 'aria-labelledby': 'dial-title',
       onsubmit: (e: Event) => {
         e.preventDefault();
-        if (dialInput.value.trim()) void controller.dial(dialInput.value);
+        void controller.dial(dialInput.value);
       },
     },
     h('label', { for: 'dial', id: 'dial-title', class: 'section-title' }, t('home.dial')),
     h('div', { class: 'dial-row' }, dialInput,
       h('button', { type: 'submit', class: 'btn btn-primary', disabled: !online, 'data-testid': 'dial-submit' }, icon('phone'), t('home.call'))),
+    state.dialError ? h('p', { id: 'dial-error', class: 'form-error', role: 'alert', 'data-testid': 'dial-error' }, t(state.dialError)) : null,
   );
 
   return h(
@@ -89,6 +124,7 @@ export function homeScreen({ state, t, controller, languageSwitch }: ScreenConte
     ),
     h('p', { class: `conn conn-${state.connection}`, role: 'status', 'aria-live': 'polite', 'data-testid': 'connection', 'data-state': state.connection },
       h('span', { class: 'dot', 'aria-hidden': 'true' }), t(CONNECTION_TEXT[state.connection] ?? 'conn.offline')),
+    missedCallsCard(state.missedCalls, state.lang, t, (id) => controller.dismissMissed(id)),
     h('section', { class: 'card', 'aria-labelledby': 'directory-title' },
       h('h2', { id: 'directory-title', class: 'section-title' }, t('home.directory')),
       h('div', { class: 'search' }, icon('search'), h('label', { for: 'search', class: 'visually-hidden' }, t('home.search')), search),

@@ -48,11 +48,12 @@ function failingSdh(error: Error): SecureSessionDescriptionHandler {
 
 function setup(over: Partial<CallFlowDeps> = {}) {
   const clock = new ManualScheduler();
-  const store = new Store({ ...initialState('en'), screen: 'home', directory: [{ extension: '202', displayName: 'Bob' }] });
+  const store = new Store({ ...initialState('en'), screen: 'home', account: { extension: '203', username: 'carol', displayName: 'Carol' }, directory: [{ extension: '202', displayName: 'Bob' }] });
   const inviters: Array<ReturnType<typeof fakeSession>> = [];
   let respond: (r: { statusCode: number; header?: string }) => void = () => undefined;
   const tones = { play: vi.fn(), stop: vi.fn() };
   const onUnexplainedEnd = vi.fn();
+  const onMissed = vi.fn();
   const flow = new CallFlow({
     store,
     scheduler: clock,
@@ -81,9 +82,10 @@ function setup(over: Partial<CallFlowDeps> = {}) {
     }),
     ensureFreshTurn: async () => undefined,
     onUnexplainedEnd,
+    onMissed,
     ...over,
   });
-  return { clock, store, flow, inviters, respond: (r: { statusCode: number; header?: string }) => respond(r), tones, onUnexplainedEnd };
+  return { clock, store, flow, inviters, respond: (r: { statusCode: number; header?: string }) => respond(r), tones, onUnexplainedEnd, onMissed };
 }
 
 describe('CallFlow: an incoming call this phone cannot take is answered, with the reason', () => {
@@ -116,6 +118,7 @@ describe('CallFlow: an incoming call this phone cannot take is answered, with th
     t.clock.advance(0);
     expect(inv.reject).not.toHaveBeenCalled();
     expect(t.store.state.call?.ended?.message).toBe('end.missed');
+    expect(t.onMissed).toHaveBeenCalledWith({ kind: 'missed', extension: '201', displayName: 'Alice', at: t.clock.now() });
   });
 
   it('a second call while busy gets 486', () => {
@@ -125,6 +128,39 @@ describe('CallFlow: an incoming call this phone cannot take is answered, with th
     t.flow.incoming(second as never);
     expect(second.reject).toHaveBeenCalledWith({ statusCode: 486 });
     expect(t.store.state.call?.phase).toBe('incoming');
+    // …and the busy person learns that a colleague tried
+    expect(t.onMissed).toHaveBeenCalledWith({ kind: 'busy', extension: '201', displayName: 'Alice', at: t.clock.now() });
+  });
+
+  it('a CANCEL with Reason: SIP;cause=200 (answered on another device, RFC 3326) is not a missed call', () => {
+    const t = setup();
+    const inv = fakeInvitation(() => undefined);
+    t.flow.incoming(inv as never);
+    (inv.delegate as { onCancel(c: unknown): void }).onCancel({ request: { getHeaders: (n: string) => (n === 'Reason' ? ['SIP;cause=200;text="Call completed elsewhere"'] : []) } });
+    inv.moveTo(SessionState.Terminated);
+    t.clock.advance(0);
+    expect(t.store.state.call?.ended?.message).toBe('end.answeredElsewhere');
+    expect(t.onMissed).not.toHaveBeenCalled();
+  });
+
+  it('a CANCEL with another Reason (or none) is a missed call, kept as a notice', () => {
+    const t = setup();
+    const inv = fakeInvitation(() => undefined);
+    t.flow.incoming(inv as never);
+    (inv.delegate as { onCancel(c: unknown): void }).onCancel({ request: { getHeaders: () => ['Q.850;cause=16', 'SIP;cause=487'] } });
+    inv.moveTo(SessionState.Terminated);
+    t.clock.advance(0);
+    expect(t.store.state.call?.ended?.message).toBe('end.missed');
+    expect(t.onMissed).toHaveBeenCalledOnce();
+  });
+
+  it('a page closed while a call rings answers it 480 with page-closed, so the caller reads why', () => {
+    const t = setup();
+    const inv = fakeInvitation(() => undefined);
+    t.flow.incoming(inv as never);
+    t.flow.hangup({ kind: 'page-closed' });
+    expect(inv.reject).toHaveBeenCalledWith({ statusCode: 480, extraHeaders: ['X-Susurro-End-Reason: page-closed'] });
+    expect(t.onMissed).not.toHaveBeenCalled();
   });
 
   it('declining sends 603 once', () => {
@@ -155,26 +191,117 @@ describe('CallFlow: the caller side', () => {
     expect(t.flow.active).toBe(false);
   });
 
-  it('refuses to dial what is not an extension', async () => {
+  it.each([
+    ['20 2; drop', 'dial.error.digits'],
+    ['abc', 'dial.error.digits'],
+    ['2', 'dial.error.length'],
+    ['123456789', 'dial.error.length'],
+    ['   ', 'dial.error.empty'],
+    ['203', 'dial.error.self'], // one's own extension: refused before dialling, not a 482
+  ])('refuses to dial %j, saying why (%s), and sends nothing', async (input, error) => {
     const t = setup();
-    await t.flow.dial('20 2; drop');
+    await t.flow.dial(input);
     expect(t.inviters).toHaveLength(0);
     expect(t.store.state.call).toBeNull();
+    expect(t.store.state.dialError).toBe(error);
+    await t.flow.dial('202'); // a valid extension clears the refusal
+    expect(t.store.state.dialError).toBeNull();
+    expect(t.inviters).toHaveLength(1);
+  });
+
+  it('a 488 with Kamailio’s "verified calls only" phrase says so', async () => {
+    const t = setup();
+    await t.flow.dial('202');
+    const inviter = t.inviters[0]!;
+    const invite = (inviter as unknown as { invite: unknown }).invite as { mock: { calls: Array<[{ requestDelegate: { onReject(r: unknown): void } }]> } };
+    inviter.moveTo(SessionState.Terminated);
+    invite.mock.calls[0]![0].requestDelegate.onReject({ message: { statusCode: 488, reasonPhrase: 'Not Acceptable Here: verified calls only: DTLS-SRTP media without ZRTP cannot show a security code', getHeader: () => undefined } });
+    t.clock.advance(0);
+    expect(t.store.state.call?.ended?.message).toBe('end.verifiedOnly');
   });
 });
 
 describe('CallFlow: an answered call', () => {
-  it('stamps the answer time from the clock, is not secure 8 s later without ZRTP, and BYEs with the reason', async () => {
+  it('stamps the answer time from the clock; without ZRTP 8 s later the call is ended, the BYE saying why', async () => {
     const t = setup();
     const inv = fakeInvitation(() => undefined);
     t.flow.incoming(inv as never);
     await t.flow.answer();
     expect(t.store.state.call).toMatchObject({ phase: 'connecting', answeredAt: t.clock.now() });
-    t.clock.advance(8000);
+    t.clock.advance(7999);
+    expect(t.store.state.call?.phase).toBe('connecting');
+    // fail closed all the way: not secure → the call is ended, and the peer is told why
+    t.clock.advance(1);
+    expect(inv.bye).toHaveBeenCalledWith({ requestOptions: { extraHeaders: ['X-Susurro-End-Reason: zrtp-failed'] } });
+    expect(t.store.state.call?.ended).toMatchObject({ message: 'end.zrtpFailed', detail: 'end.why.timeout' });
+    expect(t.flow.active).toBe(false);
+  });
+
+  it('the securing deadline is configurable', async () => {
+    const t = setup({ securingTimeoutMs: 3000 });
+    t.flow.incoming(fakeInvitation(() => undefined) as never);
+    await t.flow.answer();
+    t.clock.advance(3000);
+    t.clock.advance(0);
+    expect(t.store.state.call?.ended?.message).toBe('end.zrtpFailed');
+  });
+
+  it('a ZRTP failure ends the call at once, with the failure in words', async () => {
+    const t = setup({ createSecurity: (() => ({ close: vi.fn() })) as never });
+    const inv = fakeInvitation(() => undefined);
+    t.flow.incoming(inv as never);
+    await t.flow.answer();
+    t.flow.watch!.onFailure({ kind: 'zrtp', code: 'SUSURRO_ZRTP_BAD_MAC' } as never);
     expect(t.store.state.call?.phase).toBe('not-secure');
+    t.clock.advance(0);
+    expect(t.store.state.call?.ended).toMatchObject({ message: 'end.zrtpFailed', detail: 'end.why.tampered' });
+    expect(inv.bye).toHaveBeenCalledWith({ requestOptions: { extraHeaders: ['X-Susurro-End-Reason: zrtp-failed'] } });
+  });
+
+  it('the watchdog ends the call with media-failed for the peer', async () => {
+    const t = setup();
+    const inv = fakeInvitation(() => undefined);
+    t.flow.incoming(inv as never);
+    await t.flow.answer();
     t.flow.hangup({ kind: 'watchdog' });
     expect(inv.bye).toHaveBeenCalledWith({ requestOptions: { extraHeaders: ['X-Susurro-End-Reason: media-failed'] } });
     expect(t.store.state.call?.ended?.message).toBe('end.watchdog');
+  });
+
+  it('a peer gone without a BYE (secure channel closed, grace over) ends the call saying so', async () => {
+    let delegate: { onPeerGone?(): void } | undefined;
+    const t = setup({
+      createSecurity: (d) => {
+        delegate = d;
+        return { close: vi.fn() } as never;
+      },
+    });
+    const inv = fakeInvitation(() => undefined);
+    t.flow.incoming(inv as never);
+    await t.flow.answer();
+    t.flow.securityFor(inv as never);
+    delegate!.onPeerGone!();
+    t.clock.advance(299);
+    expect(t.flow.active).toBe(true); // the peer's BYE (with its reason) may still come
+    t.clock.advance(1);
+    expect(t.store.state.call?.ended?.message).toBe('end.peerGone');
+  });
+
+  it('a page closed mid-call BYEs with page-closed; the peer reads that its colleague left', async () => {
+    const t = setup();
+    const inv = fakeInvitation(() => undefined);
+    t.flow.incoming(inv as never);
+    await t.flow.answer();
+    t.flow.hangup({ kind: 'page-closed' });
+    expect(inv.bye).toHaveBeenCalledWith({ requestOptions: { extraHeaders: ['X-Susurro-End-Reason: page-closed'] } });
+    await t.flow.dial('202');
+    const inviter = t.inviters[0]!;
+    inviter.moveTo(SessionState.Established);
+    (inviter.delegate as { onBye(b: unknown): void }).onBye({ request: { getHeader: () => 'page-closed' } });
+    inviter.moveTo(SessionState.Terminated);
+    t.clock.advance(0);
+    expect(t.store.state.call?.ended?.message).toBe('end.peerLeft');
+    expect(t.onUnexplainedEnd).not.toHaveBeenCalled();
   });
 
   it('a peer BYE carrying sas-mismatch is explained as such; a plain end asks whether the account was revoked', async () => {

@@ -4,6 +4,8 @@ import { Registration, type RegisteredAgent } from '../../../softphone-web/src/a
 import { initialState, Store } from '../../../softphone-web/src/app/state.ts';
 import type { PhoneAgentOptions } from '../../../softphone-web/src/sip/phone-agent.ts';
 import { ManualScheduler, settle } from './manual-scheduler.ts';
+import { SealedSessionStorage } from '../../../softphone-web/src/app/saved-session.ts';
+import { memoryStorage } from './memory-storage.ts';
 
 const turn = (n: number) => ({ urls: ['turn:127.0.0.1:3478?transport=udp'], username: `u${n}`, credential: `c${n}`, ttl: 600 });
 const session = (): PhoneSession => ({
@@ -14,8 +16,12 @@ const session = (): PhoneSession => ({
   turn: turn(0),
 });
 
-function setup(api: Partial<PhoneApi> = {}) {
+/** One device: its wrapping key (non-extractable, as in the app) survives the reload. */
+const deviceKey = crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+
+function setup(api: Partial<PhoneApi> = {}, tab = memoryStorage()) {
   const clock = new ManualScheduler();
+  const savedSession = new SealedSessionStorage({ storage: tab, key: () => deviceKey, now: () => clock.now(), random: (n) => crypto.getRandomValues(new Uint8Array(n)) });
   const store = new Store(initialState('en'));
   let turns = 0;
   const fullApi = {
@@ -38,9 +44,10 @@ function setup(api: Partial<PhoneApi> = {}) {
     },
     sessionDescriptionHandlerFactory: (() => undefined) as never,
     prepareDevice,
+    savedSession,
     delegate,
   });
-  return { clock, store, api: fullApi, agents, delegate, prepareDevice, registration };
+  return { clock, store, api: fullApi, agents, delegate, prepareDevice, registration, tab };
 }
 
 describe('Registration', () => {
@@ -139,5 +146,64 @@ describe('Registration', () => {
     const invitation = {} as never;
     t.agents[0]!.options.delegate.onInvite!(invitation);
     expect(t.delegate.onInvite).toHaveBeenCalledWith(invitation);
+  });
+
+  it('survives a reload: the sealed sign-in brings the tab back home, signed in, until the token expires', async () => {
+    const first = setup();
+    await first.registration.login('201', 'the-password');
+    await settle();
+    const stored = [...first.tab.map.values()].join('');
+    expect(stored).not.toContain('the-password'); // never in storage in clear
+    expect(stored).not.toContain('"tok"');
+    // the reload: a new page (new Registration, new store) on the same tab's storage
+    const again = setup({}, first.tab);
+    expect(await again.registration.restore()).toBe(true);
+    await settle();
+    expect(again.store.state.screen).toBe('home');
+    expect(again.store.state.account?.extension).toBe('201');
+    expect(again.agents[0]!.options.password).toBe('the-password');
+    expect(again.api.login).not.toHaveBeenCalled();
+    expect(again.api.turnCredentials).toHaveBeenCalledOnce(); // the saved TURN credential is renewed
+  });
+
+  it('does not restore past the token’s expiry, after a sign-out, or with a revoked token', async () => {
+    const expired = setup({ login: vi.fn(async () => ({ ...session(), expiresAt: new Date(1_700_000_060_000).toISOString() })) as never });
+    await expired.registration.login('201', 'pw');
+    const later = setup({}, expired.tab);
+    later.clock.advance(60_000);
+    expect(await later.registration.restore()).toBe(false);
+    expect(later.store.state.screen).toBe('login');
+    expect(expired.tab.map.size).toBe(0); // dropped
+
+    const out = setup();
+    await out.registration.login('201', 'pw');
+    await out.registration.logout();
+    expect(out.tab.map.size).toBe(0);
+    expect(await setup({}, out.tab).registration.restore()).toBe(false);
+
+    const revoked = setup();
+    await revoked.registration.login('201', 'pw');
+    const reloaded = setup({ directory: vi.fn(async () => Promise.reject(new PhoneApiError('revoked', 401, 'x'))) as never }, revoked.tab);
+    expect(await reloaded.registration.restore()).toBe(false);
+    expect(reloaded.store.state.login.notice).toBe('end.revoked');
+    expect(reloaded.agents).toHaveLength(0);
+    expect(revoked.tab.map.size).toBe(0);
+  });
+
+  it('a saved sign-in sealed under another device key does not open (and is dropped)', async () => {
+    const first = setup();
+    await first.registration.login('201', 'pw');
+    const otherKey = crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+    const store = new SealedSessionStorage({ storage: first.tab, key: () => otherKey, now: () => first.clock.now(), random: (n) => crypto.getRandomValues(new Uint8Array(n)) });
+    expect(await store.load()).toBeNull();
+    expect(first.tab.map.size).toBe(0);
+  });
+
+  it('a page going away un-REGISTERs but keeps the saved sign-in', async () => {
+    const t = setup();
+    await t.registration.login('201', 'pw');
+    t.registration.pageClosing();
+    expect(t.agents[0]!.agent.stop).toHaveBeenCalledOnce();
+    expect(t.tab.map.size).toBe(1);
   });
 });
