@@ -4,6 +4,7 @@ import type { ToneName } from '../media/tones.ts';
 import type { RetainedSecretCache } from '../../../src/zrtp/cache/retained-secret-cache.ts';
 import { relayOnlyConfiguration, secureSessionDescriptionHandlerFactory } from '../sip/secure-session-description-handler.ts';
 import { CallSecurity } from '../security/call-security.ts';
+import { keyAgreementBackend } from '../security/key-agreement-backend.ts';
 import type { MediaProtection } from '../security/media-protection.ts';
 import { CallFlow } from './call-flow.ts';
 import { Registration, type AgentFactory } from './registration.ts';
@@ -50,7 +51,7 @@ export class PhoneController {
       createSecurity: (delegate) => {
         const device = this.device;
         if (!device) throw new Error('no device identity');
-        return new CallSecurity({ zid: device.zid, cache: device.cache, protection: deps.protection(device.zid), delegate });
+        return new CallSecurity({ zid: device.zid, cache: device.cache, protection: deps.protection(device.zid), delegate, keyAgreement: keyAgreementBackend() });
       },
       agent: () => this.registration.currentAgent,
       ensureFreshTurn: () => this.registration.ensureFreshTurn(),
