@@ -20,13 +20,15 @@ interface Probe {
   tamperHello: boolean;
   hellosTampered: number;
   timeline: Record<string, number>;
+  /** SIP over the page's WebSocket: first time each request/response kind went out or came in. */
+  sip: Record<string, number>;
 }
 
 /** Runs in the page before any of its scripts (serialised by playwright: self-contained). */
 function probeInitScript(): void {
   const g = globalThis as unknown as Record<string, unknown>;
   if (g.__susurroProbe) return;
-  const probe: Probe = { pcs: [], workers: [], blockZrtp: false, zrtpSendsDropped: 0, tamperHello: false, hellosTampered: 0, timeline: {} };
+  const probe: Probe = { pcs: [], workers: [], blockZrtp: false, zrtpSendsDropped: 0, tamperHello: false, hellosTampered: 0, timeline: {}, sip: {} };
   Object.defineProperty(g, '__susurroProbe', { value: probe });
   const at = () => performance.timeOrigin + performance.now();
   const mark = (name: string) => (probe.timeline[name] ??= at());
@@ -38,6 +40,7 @@ function probeInitScript(): void {
       probe.timeline = { pcCreated: at() };
       this.addEventListener('connectionstatechange', () => mark(`pc-${this.connectionState}`));
       this.addEventListener('icegatheringstatechange', () => mark(`gathering-${this.iceGatheringState}`));
+      this.addEventListener('iceconnectionstatechange', () => mark(`ice-${this.iceConnectionState}`));
     }
   }
   g.RTCPeerConnection = ProbedPeerConnection;
@@ -54,6 +57,12 @@ function probeInitScript(): void {
     const channel = nativeCreateDataChannel.call(this, label, init);
     if (label === 'zrtp') {
       channel.addEventListener('open', () => mark('channelOpen'));
+      // ZRTP message type: bytes 4-11 after preamble and length (RFC 6189 §5), e.g. "Conf2ACK".
+      const typeOf = (data: unknown) =>
+        ArrayBuffer.isView(data) || data instanceof ArrayBuffer
+          ? String.fromCharCode(...new Uint8Array(ArrayBuffer.isView(data) ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data).subarray(4, 12)).trim()
+          : '?';
+      channel.addEventListener('message', (e: MessageEvent) => mark(`zrtp-recv-${typeOf(e.data)}`));
       const nativeSend = channel.send.bind(channel) as (data: unknown) => void;
       channel.send = ((data: unknown) => {
         if (probe.blockZrtp) {
@@ -61,6 +70,7 @@ function probeInitScript(): void {
           return;
         }
         mark('zrtpFirstSend');
+        mark(`zrtp-sent-${typeOf(data)}`);
         // An on-path attacker's edit: one bit of the Hello's client id (RFC 6189 §5.2, bytes
         // 16-31 after preamble, length and the "Hello   " type block) — the message still parses.
         if (probe.tamperHello && ArrayBuffer.isView(data)) {
@@ -77,6 +87,30 @@ function probeInitScript(): void {
     }
     return channel;
   };
+  // SIP over WebSocket (RFC 7118): one SIP message per frame; the start line names it.
+  const sipKind = (data: unknown) => {
+    if (typeof data !== 'string') return null;
+    const first = data.slice(0, data.indexOf('\r\n'));
+    const cseq = /\r\nCSeq:\s*\d+\s+(\w+)/i.exec(data)?.[1] ?? '';
+    return first.startsWith('SIP/2.0 ') ? `${first.split(' ')[1]}-${cseq}` : first.split(' ')[0];
+  };
+  const sipMark = (dir: string, data: unknown) => {
+    const kind = sipKind(data);
+    if (kind) probe.sip[`sip-${dir}-${kind}`] ??= at();
+  };
+  const NativeWebSocket = WebSocket;
+  const nativeWsSend = NativeWebSocket.prototype.send;
+  NativeWebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+    sipMark('sent', data);
+    return nativeWsSend.call(this, data);
+  };
+  class ProbedWebSocket extends NativeWebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      this.addEventListener('message', (e: MessageEvent) => sipMark('recv', e.data));
+    }
+  }
+  g.WebSocket = ProbedWebSocket;
   const NativeWorker = Worker;
   class ProbedWorker extends NativeWorker {
     constructor(url: string | URL, options?: WorkerOptions) {
@@ -123,9 +157,22 @@ export function zrtpSendsDropped(page: Page): Promise<number> {
   return page.evaluate(() => (globalThis as any).__susurroProbe.zrtpSendsDropped as number);
 }
 
-/** Set-up milestones of the page's newest peer connection (performance.timeOrigin-based ms). */
+/**
+ * Set-up milestones of the page's newest peer connection (performance.timeOrigin-based ms):
+ * pcCreated, gathering-*, ice-*, pc-* (connectionState; 'connected' = DTLS done), local/
+ * remoteDescription, channelOpen, zrtp-sent-<Type>/zrtp-recv-<Type> (first of each ZRTP
+ * message), keysPosted/keysAcked; plus the SIP marks since the last resetCallTimeline:
+ * sip-sent-INVITE, sip-recv-INVITE, sip-sent-200-INVITE, sip-recv-200-INVITE, ...
+ */
 export function callTimeline(page: Page): Promise<Record<string, number>> {
-  return page.evaluate(() => ({ ...(globalThis as any).__susurroProbe.timeline }));
+  return page.evaluate(() => ({ ...(globalThis as any).__susurroProbe.sip, ...(globalThis as any).__susurroProbe.timeline }));
+}
+
+/** Forget the SIP marks (call before each call; peer-connection marks reset with each connection). */
+export async function resetCallTimeline(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    (globalThis as any).__susurroProbe.sip = {};
+  });
 }
 
 /** Whether each sender track of the newest peer connection is enabled (microphone on). */
