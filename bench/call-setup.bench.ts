@@ -164,6 +164,10 @@ const bench: Benchmark = {
           for (const p of PHASES) if (Number.isFinite(split[p])) phases[p].push(split[p]);
           line += `, dial→SAS ${d.toFixed(0)} ms; ` + PHASES.map((p) => `${p} ${split[p].toFixed(0)}`).join(' ');
         }
+        if (i === 0 || i === CALLS) {
+          const rel = (t: Record<string, number>, at: number) => Object.entries(t).sort((x, y) => x[1] - y[1]).map(([k, v]) => `${k}${v - at >= 0 ? '+' : ''}${(v - at).toFixed(0)}`).join(' ');
+          line += `\n    caller (from dial): ${rel(ta, dialAt)}\n    callee (from answer): ${rel(tb, answerAt)}`;
+        }
         progress(line);
         await endCall(a, b);
         if (!instant) {

@@ -2,7 +2,7 @@ import type { Invitation } from 'sip.js';
 import type { PhoneApi } from '../api/phone-api.ts';
 import type { ToneName } from '../media/tones.ts';
 import type { RetainedSecretCache } from '../../../src/zrtp/cache/retained-secret-cache.ts';
-import { relayOnlyConfiguration, secureSessionDescriptionHandlerFactory } from '../sip/secure-session-description-handler.ts';
+import { relayOnlyConfiguration, secureSessionDescriptionHandlerFactory, type SecureSdhFactory } from '../sip/secure-session-description-handler.ts';
 import { CallSecurity } from '../security/call-security.ts';
 import { keyAgreementBackend } from '../security/key-agreement-backend.ts';
 import type { MediaProtection } from '../security/media-protection.ts';
@@ -39,6 +39,13 @@ export class PhoneController {
   private readonly registration: Registration;
   private readonly calls: CallFlow;
 
+  /** Made before Registration (which hands it to the SIP agent); its connection made ahead is warmed when idle. */
+  private readonly sdhFactory: SecureSdhFactory = secureSessionDescriptionHandlerFactory({
+    peerConnectionConfiguration: () => relayOnlyConfiguration(this.registration.turn, this.deps.sframeConfiguration()),
+    securityFor: (session) => this.calls.securityFor(session),
+    mediaStreamFactory: (constraints) => this.calls.microphone(constraints),
+  });
+
   constructor(private readonly deps: ControllerDeps) {
     this.calls = new CallFlow({
       store: deps.store,
@@ -62,11 +69,7 @@ export class PhoneController {
       api: deps.api,
       scheduler: deps.scheduler,
       agentFactory: deps.agentFactory,
-      sessionDescriptionHandlerFactory: secureSessionDescriptionHandlerFactory({
-        peerConnectionConfiguration: () => relayOnlyConfiguration(this.registration.turn, deps.sframeConfiguration()),
-        securityFor: (session) => this.calls.securityFor(session),
-        mediaStreamFactory: (constraints) => this.calls.microphone(constraints),
-      }),
+      sessionDescriptionHandlerFactory: this.sdhFactory,
       prepareDevice: async () => {
         this.device ??= await deps.device();
       },
@@ -78,11 +81,13 @@ export class PhoneController {
     });
   }
 
-  login(extension: string, password: string): Promise<void> {
-    return this.registration.login(extension, password);
+  async login(extension: string, password: string): Promise<void> {
+    await this.registration.login(extension, password);
+    if (this.deps.store.state.account) this.sdhFactory.warmUp();
   }
 
   logout(): Promise<void> {
+    this.sdhFactory.discardWarm();
     return this.registration.logout();
   }
 
@@ -129,5 +134,6 @@ export class PhoneController {
   backHome(): void {
     if (this.calls.active) return;
     this.deps.store.update((s) => ({ ...s, screen: s.account ? 'home' : 'login', call: null }));
+    if (this.deps.store.state.account) this.sdhFactory.warmUp();
   }
 }
