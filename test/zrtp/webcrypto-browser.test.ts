@@ -10,16 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchChromium, type LaunchedChromium } from '../support/browser.ts';
 import { bundleForBrowser, serveFiles, type ServedSite } from '../support/bundle.ts';
+import type { Run } from './browser/key-agreement-page.ts';
 
 type Backend = 'none' | 'webcrypto' | 'no-x25519';
-interface Run {
-  sas: string | null;
-  errors: string[];
-  transcript: string[][];
-  keyAgreement: string | null;
-  calls: { publicValue: number; sharedSecret: number };
-}
-
 let chromium: LaunchedChromium | null = null;
 let site: ServedSite | null = null;
 let page: Page;

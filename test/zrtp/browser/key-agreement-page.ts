@@ -6,33 +6,8 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { generateKeyPair, generateKeyPairAsync, type AsyncKeyAgreementPrimitives, type DhKeyAgreement } from '../../../src/zrtp/crypto/key-agreement.ts';
 import { detectWebCryptoKeyAgreement } from '../../../src/zrtp/crypto/webcrypto-key-agreement.ts';
-import { makeEndpoint, seededRandom, type Endpoint } from '../support/harness.ts';
-
-/** crypto.subtle with some algorithm names refused, as an engine without them behaves. */
-function subtleWithout(names: string[]): SubtleCrypto {
-  const subtle = crypto.subtle;
-  const refuses = (alg: unknown) => names.includes(String(typeof alg === 'string' ? alg : (alg as { name?: string } | null)?.name));
-  return new Proxy(subtle, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) =>
-        args.some(refuses) ? Promise.reject(new DOMException('Unrecognized name', 'NotSupportedError')) : (value as (...a: unknown[]) => unknown).apply(target, args);
-    },
-  });
-}
-
-function counted(inner: AsyncKeyAgreementPrimitives) {
-  const calls = { publicValue: 0, sharedSecret: 0 };
-  const backend: AsyncKeyAgreementPrimitives = {
-    name: inner.name,
-    supports: (alg) => inner.supports(alg),
-    publicValue: (alg, s) => (calls.publicValue++, inner.publicValue(alg, s)),
-    sharedSecret: (alg, s, p) => (calls.sharedSecret++, inner.sharedSecret(alg, s, p)),
-    release: (s) => inner.release?.(s),
-  };
-  return { backend, calls };
-}
+import { makeEndpoint, type Endpoint } from '../support/harness.ts';
+import { counted, subtleWithout } from '../support/webcrypto-doubles.ts';
 
 /** Delivers both links until both sides are secure or failed (bounded). */
 async function exchange(a: Endpoint, b: Endpoint): Promise<void> {
@@ -52,7 +27,7 @@ async function exchange(a: Endpoint, b: Endpoint): Promise<void> {
   await Promise.all([a.session.idle(), b.session.idle()]);
 }
 
-interface Run {
+export interface Run {
   sas: string | null;
   errors: string[];
   transcript: string[][];
@@ -61,7 +36,7 @@ interface Run {
 }
 
 async function handshake(ka: DhKeyAgreement, seeds: [number, number], backend: 'none' | 'webcrypto' | 'no-x25519'): Promise<Run> {
-  const detected = backend === 'none' ? null : await detectWebCryptoKeyAgreement(backend === 'webcrypto' ? crypto.subtle : subtleWithout(['X25519']));
+  const detected = backend === 'none' ? null : await detectWebCryptoKeyAgreement(backend === 'webcrypto' ? crypto.subtle : subtleWithout(crypto.subtle, 'X25519'));
   const wc = detected ? counted(detected) : null;
   const preferences = { keyAgreement: [ka] };
   const extra = wc ? { asyncKeyAgreementPrimitives: wc.backend } : {};
@@ -108,7 +83,7 @@ async function computeSamples(ka: DhKeyAgreement, backend: 'purejs' | 'webcrypto
 }
 
 async function detect(hide: string[]): Promise<string[]> {
-  const wc = await detectWebCryptoKeyAgreement(hide.length ? subtleWithout(hide) : crypto.subtle);
+  const wc = await detectWebCryptoKeyAgreement(hide.length ? subtleWithout(crypto.subtle, ...hide) : crypto.subtle);
   return (['X255', 'EC25', 'DH2k', 'DH3k'] as const).filter((a) => wc?.supports(a));
 }
 

@@ -11,7 +11,6 @@ import { describe, expect, it } from 'vitest';
 import {
   generateKeyPair,
   generateKeyPairAsync,
-  type AsyncKeyAgreementPrimitives,
   type DhKeyAgreement,
 } from '../../../src/zrtp/crypto/key-agreement.ts';
 import { detectWebCryptoKeyAgreement } from '../../../src/zrtp/crypto/webcrypto-key-agreement.ts';
@@ -19,36 +18,11 @@ import { encodeMessage, decodeMessage, type DhPartMessage } from '../../../src/z
 import { sealWithChainMac } from '../../../src/zrtp/states/message-auth.ts';
 import { handshake, hex as toHex, makeEndpoint, seededRandom } from '../support/harness.ts';
 import { hex } from '../wire/vectors.ts';
+import { counted, subtleWithout } from '../support/webcrypto-doubles.ts';
+
+const without = (...names: string[]) => subtleWithout(subtle, ...names);
 
 const subtle = webcrypto.subtle as unknown as SubtleCrypto;
-
-/** SubtleCrypto with one algorithm name removed, as an engine without it behaves. */
-function without(...names: string[]): SubtleCrypto {
-  const refuses = (alg: unknown) => names.includes(String(typeof alg === 'string' ? alg : (alg as { name?: string } | null)?.name));
-  return new Proxy(subtle, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (args.some(refuses)) return Promise.reject(new DOMException('Unrecognized name', 'NotSupportedError'));
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-}
-
-/** Counts what reaches the async backend, so a test can tell it was used, not silently bypassed. */
-function counted(inner: AsyncKeyAgreementPrimitives) {
-  const calls = { publicValue: 0, sharedSecret: 0 };
-  const backend: AsyncKeyAgreementPrimitives = {
-    name: inner.name,
-    supports: (alg) => inner.supports(alg),
-    publicValue: (alg, s) => (calls.publicValue++, inner.publicValue(alg, s)),
-    sharedSecret: (alg, s, p) => (calls.sharedSecret++, inner.sharedSecret(alg, s, p)),
-    release: (s) => inner.release?.(s),
-  };
-  return { backend, calls };
-}
 
 describe('WebCrypto key agreement backend (Node webcrypto)', () => {
   it('feature detection: X25519 and P-256 here; X25519 hidden → only EC25; neither or no subtle → null (@noble stays)', async () => {
