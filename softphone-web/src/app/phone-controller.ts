@@ -11,6 +11,9 @@ import { Registration, type AgentFactory } from './registration.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { Store } from './state.ts';
 
+/** How often an idle phone checks that its connection made ahead uses the current TURN credentials. */
+const WARM_CHECK_MS = 5_000;
+
 /**
  * What the screens talk to: composes the three parts of the phone — Registration (login,
  * TURN refresh, SIP registration, revocation), CallFlow (the call state machine) and the
@@ -38,6 +41,8 @@ export class PhoneController {
   private device: { zid: Uint8Array; cache: RetainedSecretCache } | null = null;
   private readonly registration: Registration;
   private readonly calls: CallFlow;
+
+  private cancelWarmCheck: (() => void) | null = null;
 
   /** Made before Registration (which hands it to the SIP agent); its connection made ahead is warmed when idle. */
   private readonly sdhFactory: SecureSdhFactory = secureSessionDescriptionHandlerFactory({
@@ -83,10 +88,20 @@ export class PhoneController {
 
   async login(extension: string, password: string): Promise<void> {
     await this.registration.login(extension, password);
-    if (this.deps.store.state.account) this.sdhFactory.warmUp();
+    if (!this.deps.store.state.account) return;
+    this.sdhFactory.warmUp();
+    // TURN credentials are refreshed every ttl/2 (Registration): keep the connection made ahead
+    // on the current ones, checked while no call is up (a call takes it; none is made mid-call).
+    this.cancelWarmCheck?.();
+    this.cancelWarmCheck = this.deps.scheduler.every(WARM_CHECK_MS, () => {
+      if (!this.deps.store.state.account) this.sdhFactory.discardWarm(); // signed out otherwise (revoked)
+      else if (!this.calls.active) this.sdhFactory.warmUp();
+    });
   }
 
   logout(): Promise<void> {
+    this.cancelWarmCheck?.();
+    this.cancelWarmCheck = null;
     this.sdhFactory.discardWarm();
     return this.registration.logout();
   }

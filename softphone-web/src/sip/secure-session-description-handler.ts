@@ -141,8 +141,9 @@ export interface SecureSdhFactory {
    * Make the next call's RTCPeerConnection now (idempotent), with iceCandidatePoolSize 1: Chromium
    * allocates the TURN relay and gathers while the phone is idle, so "Call" no longer waits for
    * it before the INVITE can go (the split in bench/call-setup.bench.ts: ~100-300 ms). Call when
-   * the phone is idle (signed in, back home); the connection is used by the next call in either
-   * direction, or dropped if the TURN credentials changed meanwhile.
+   * the phone is idle (signed in, back home, and periodically: a connection made with TURN
+   * credentials that were refreshed since is replaced); it is used by the next call in either
+   * direction, or dropped at the call if the credentials changed in between.
    */
   warmUp(): void;
   /** Close the connection made ahead (sign-out). */
@@ -185,13 +186,16 @@ export function secureSessionDescriptionHandlerFactory(opts: SecureSdhFactoryOpt
   };
   return Object.assign(factory, {
     warmUp(): void {
-      if (warm) return;
+      let configuration: RTCConfiguration;
       try {
-        const configuration = opts.peerConnectionConfiguration();
-        warm = { pc: new RTCPeerConnection({ ...configuration, iceCandidatePoolSize: 1 }), iceServers: JSON.stringify(configuration.iceServers) };
+        configuration = opts.peerConnectionConfiguration();
       } catch {
-        warm = null; // no TURN credentials yet: the call makes its connection as before
+        return; // no TURN credentials yet: the call makes its connection as before
       }
+      const iceServers = JSON.stringify(configuration.iceServers);
+      if (warm && warm.iceServers === iceServers && warm.pc.signalingState === 'stable') return;
+      warm?.pc.close(); // made with TURN credentials that have been replaced since
+      warm = { pc: new RTCPeerConnection({ ...configuration, iceCandidatePoolSize: 1 }), iceServers };
     },
     discardWarm(): void {
       warm?.pc.close();
