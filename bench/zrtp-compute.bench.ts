@@ -5,7 +5,11 @@
  * the peer values included. Median and p99 of SAMPLES runs after WARMUP, for each backend:
  *
  * - pure JS (BigInt MODP, @noble/curves): what the browser softphone runs;
- * - node:crypto (OpenSSL, src/zrtp/crypto/node-key-agreement.ts): what a Node endpoint can inject.
+ * - node:crypto (OpenSSL, src/zrtp/crypto/node-key-agreement.ts): what a Node endpoint can inject;
+ * - in headless Chromium (the softphone's engine; page test/zrtp/browser/key-agreement-page.ts,
+ *   cross-origin isolated so performance.now() has ~5 µs resolution): WebCrypto X25519 / ECDH
+ *   P-256 (src/zrtp/crypto/webcrypto-key-agreement.ts: what the softphone runs where the browser
+ *   has them, key pairs and results awaited), and @noble (the fallback) for comparison.
  *
  * DH exponents are 256 bits, as bzrtp uses with AES1 (§5.1.5: twice the AES key size).
  *
@@ -66,6 +70,38 @@ export async function bzrtpComputeReference(
   }
 }
 
+/** Samples of the same four operations inside Chromium, per (algorithm, backend). */
+async function chromiumSamples(jobs: { ka: DhKeyAgreement; backend: 'purejs' | 'webcrypto' }[]): Promise<number[][]> {
+  const { fileURLToPath } = await import('node:url');
+  const { launchChromium } = await import('../test/support/browser.ts');
+  const { bundleForBrowser, serveFiles } = await import('../test/support/bundle.ts');
+  const script = await bundleForBrowser(fileURLToPath(new URL('../test/zrtp/browser/key-agreement-page.ts', import.meta.url)));
+  const site = await serveFiles(
+    { '/index.html': '<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>', '/page.js': script },
+    { crossOriginIsolated: true },
+  );
+  const chromium = await launchChromium({});
+  try {
+    const page = await chromium.browser.newPage();
+    await page.goto(`${site.url}/index.html`);
+    await page.waitForFunction(() => 'zrtpKaPage' in globalThis && globalThis.crossOriginIsolated, undefined, { timeout: 10_000 });
+    const out: number[][] = [];
+    for (const job of jobs) {
+      out.push(
+        await page.evaluate(
+          ([ka, backend, n, w]) =>
+            (globalThis as unknown as { zrtpKaPage: { computeSamples(...a: unknown[]): Promise<number[]> } }).zrtpKaPage.computeSamples(ka, backend, n, w),
+          [job.ka, job.backend, SAMPLES, WARMUP * 3] as const,
+        ),
+      );
+    }
+    return out;
+  } finally {
+    await chromium.close();
+    await site.close();
+  }
+}
+
 const bench: Benchmark = {
   name: 'ZRTP key-agreement compute (both sides: 2 keygens + 2 shared secrets)',
   budgetSeconds: 180,
@@ -97,6 +133,35 @@ const bench: Benchmark = {
         );
       }
     }
+    const jobs = [
+      { ka: 'X255', backend: 'webcrypto' },
+      { ka: 'X255', backend: 'purejs' },
+      { ka: 'EC25', backend: 'webcrypto' },
+      { ka: 'EC25', backend: 'purejs' },
+    ] as const;
+    const x255Reference = await bzrtpComputeReference('X255', SAMPLES);
+    const inChromium = await chromiumSamples([...jobs]);
+    jobs.forEach((job, i) => {
+      const { median, p99 } = summarize(inChromium[i]!);
+      const reference = job.ka === 'X255' ? x255Reference : null;
+      progress(`${job.ka} in Chromium, ${job.backend}: median ${median.toFixed(3)} ms` + (reference ? ` (bzrtp ${reference.median.toFixed(3)} ms)` : ''));
+      figures.push(
+        figure({
+          name: `zrtp.compute.${job.ka}.chromium-${job.backend}`,
+          description: `${job.ka} in headless Chromium with ${job.backend === 'webcrypto' ? 'WebCrypto (the softphone path)' : '@noble (the fallback)'}: two key pairs and both shared secrets, peer values validated`,
+          unit: 'ms',
+          median,
+          p99,
+          samples: inChromium[i]!.length,
+          reference,
+          target: job.ka === 'X255' && job.backend === 'webcrypto' ? { op: '<=', value: 2, of: 'ratio' } : null,
+          notes:
+            job.backend === 'webcrypto'
+              ? 'generateKeyPairAsync x2 + prepareShared x2 (awaited, as the session does) + shared x2; cross-origin isolated page (5 µs timer).'
+              : 'generateKeyPair x2 + shared x2 with @noble/curves, in the same page.',
+        }),
+      );
+    });
     return figures;
   },
 };

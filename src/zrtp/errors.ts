@@ -94,3 +94,17 @@ export class ZrtpError extends Error {
 export function malformed(message: string): ZrtpError {
   return new ZrtpError('SUSURRO_ZRTP_MALFORMED', message, { protocolCode: ProtocolErrorCode.MalformedPacket });
 }
+
+/** Any exception from a state handler as a ZrtpError (bugs become CriticalSoftwareError, §5.9). */
+export function asZrtpError(e: unknown): ZrtpError {
+  if (e instanceof ZrtpError) {
+    if (e.code === 'SUSURRO_ZRTP_BAD_DH_VALUE' && e.protocolCode === undefined) {
+      return new ZrtpError(e.code, e.message, { protocolCode: ProtocolErrorCode.DhBadPv, cause: e });
+    }
+    return e;
+  }
+  return new ZrtpError('SUSURRO_ZRTP_INTERNAL', 'internal error in the ZRTP state machine', {
+    protocolCode: ProtocolErrorCode.CriticalSoftwareError,
+    cause: e,
+  });
+}

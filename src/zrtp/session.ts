@@ -43,8 +43,8 @@
  * (messages received meanwhile are queued, in order) and written when the exchange is
  * complete; onSecure fires after that write, so a second session sees the new rs1.
  */
-import { assertRecord, type RetainedSecretRecord } from './cache/retained-secret-cache.ts';
-import { ProtocolErrorCode, ZrtpError } from './errors.ts';
+import { assertRecord, nextRetainedRecord } from './cache/retained-secret-cache.ts';
+import { asZrtpError, ZrtpError } from './errors.ts';
 import { makeHashChain } from './hash-chain.ts';
 import { decodeMessage, encodeMessage, type ZrtpMessage } from './messages/index.ts';
 import { zrtpHashAttribute } from './zrtp-hash.ts';
@@ -53,7 +53,7 @@ import { validateOptions } from './states/options.ts';
 import { advanceDiscovery, HELLO_ACK } from './states/discovery.ts';
 import { routeInbound } from './states/inbound.ts';
 import { isUnauthenticatedMessage } from './states/message-auth.ts';
-import { prepareKeyPair } from './states/key-agreement.ts';
+import { dhPartToPrepare, prepareKeyPair } from './states/key-agreement.ts';
 import { STATE_HANDLERS } from './states/index.ts';
 import { buildHello } from './states/outbound.ts';
 import type { ZrtpState } from './states/state.ts';
@@ -68,20 +68,6 @@ const ERROR_ACK = encodeMessage({ type: 'ErrorACK' });
 /** Bound on messages queued while the cache is read (a flood is dropped, not buffered). */
 const MAX_QUEUED = 64;
 
-/** Any exception from a handler as a ZrtpError (bugs become CriticalSoftwareError, §5.9). */
-function asZrtpError(e: unknown): ZrtpError {
-  if (e instanceof ZrtpError) {
-    if (e.code === 'SUSURRO_ZRTP_BAD_DH_VALUE' && e.protocolCode === undefined) {
-      return new ZrtpError(e.code, e.message, { protocolCode: ProtocolErrorCode.DhBadPv, cause: e });
-    }
-    return e;
-  }
-  return new ZrtpError('SUSURRO_ZRTP_INTERNAL', 'internal error in the ZRTP state machine', {
-    protocolCode: ProtocolErrorCode.CriticalSoftwareError,
-    cause: e,
-  });
-}
-
 export class ZrtpSession {
   /** This endpoint's a=zrtp-hash attribute value (§8.1), e.g. "1.10 3f5c…". */
   readonly helloHash: string;
@@ -89,6 +75,8 @@ export class ZrtpSession {
   readonly #delegate: ZrtpSessionDelegate;
   readonly #queue: Uint8Array[] = [];
   #blocked = false;
+  /** The queued message whose DH result was computed ahead (async backend): dispatch it now. */
+  #dhPrepared: Uint8Array | null = null;
   #running = false;
   #secureReported = false;
   #idle: Promise<void> = Promise.resolve();
@@ -187,7 +175,7 @@ export class ZrtpSession {
     if (verified && ctx.withheldRs1) {
       // Re-read: our copy of the record was wiped once the exchange completed.
       const previous = await cache.get(zid, result.peerZid);
-      await cache.put(zid, this.#nextRecord(previous, ctx.withheldRs1, true, now()));
+      await cache.put(zid, nextRetainedRecord(previous, ctx.peerHello!.message.zid, ctx.withheldRs1, true, now(), ctx.cacheExpirySeconds));
       ctx.withheldRs1.fill(0);
       ctx.withheldRs1 = null;
       return;
@@ -225,6 +213,7 @@ export class ZrtpSession {
     try {
       step();
       while (!this.#blocked && this.#queue.length > 0) {
+        if (this.#prepareDh(this.#queue[0]!)) break;
         const bytes = this.#queue.shift()!;
         this.#handle(bytes);
         this.#afterHandle();
@@ -232,6 +221,33 @@ export class ZrtpSession {
     } finally {
       this.#running = false;
     }
+  }
+
+  /**
+   * Async key agreement backend (WebCrypto): before a DHPart reaches the handler that needs its
+   * DH result, the result is computed through the backend while the queue waits, exactly as
+   * for the cache read; then the same message is dispatched and the synchronous handler finds
+   * the result ready. Nothing is sent meanwhile, so the wire is unchanged. True = blocked.
+   */
+  #prepareDh(bytes: Uint8Array): boolean {
+    const ctx = this.#ctx;
+    if (this.#dhPrepared === bytes || ctx.state === 'failed' || ctx.state === 'closed') return false;
+    let message: ZrtpMessage;
+    try {
+      message = decodeMessage(bytes);
+    } catch {
+      return false; // #handle drops it
+    }
+    const pv = dhPartToPrepare(ctx, message as { type: string; pv?: Uint8Array });
+    if (!pv) return false;
+    this.#blocked = true;
+    this.#dhPrepared = bytes;
+    this.#idle = ctx.keyPair!.prepareShared!(pv).then(() => {
+      if (ctx.state === 'closed') return;
+      this.#blocked = false;
+      this.#pump();
+    });
+    return true;
   }
 
   #handle(bytes: Uint8Array): void {
@@ -286,29 +302,26 @@ export class ZrtpSession {
     if (ctx.peerHello && ctx.cacheRecord === undefined && !this.#blocked && ctx.state !== 'failed' && ctx.state !== 'closed') {
       this.#blocked = true;
       const peerZid = ctx.peerHello.message.zid;
-      this.#idle = ctx.config.cache
-        .get(ctx.config.zid, peerZid)
-        .then(
-          (record) => {
-            if (record) assertRecord(record);
-            return record;
-          },
-          (e: unknown) => {
-            this.#delegate.onCacheError?.(e);
-            return null;
-          },
-        )
-        .then((record) => {
-          if (ctx.state === 'closed') return;
-          ctx.cacheRecord = record;
-          this.#blocked = false;
-          this.#exclusive(() => {
-            this.#guard(() => advanceDiscovery(ctx));
-            this.#afterHandle();
+      const record = ctx.config.cache.get(ctx.config.zid, peerZid).then(
+        (r) => (r && assertRecord(r), r),
+        (e: unknown) => (this.#delegate.onCacheError?.(e), null),
+      );
+      // While the cache read is under way: the key pair, off the Commit/DHPart1 critical path
+      // (an async backend's pair is awaited with the cache read, the queue blocked until both).
+      let keyPair: Promise<unknown> | null = null;
+      this.#guard(() => void (keyPair = prepareKeyPair(ctx)?.then(() => null, (e: unknown) => ({ error: e })) ?? null));
+      this.#idle = Promise.all([record, keyPair as Promise<{ error: unknown } | null> | null]).then(([r, failure]) => {
+        if (ctx.state === 'closed') return;
+        ctx.cacheRecord = r;
+        this.#blocked = false;
+        this.#exclusive(() => {
+          this.#guard(() => {
+            if (failure) throw failure.error;
+            advanceDiscovery(ctx);
           });
+          this.#afterHandle();
         });
-      // While the cache read is under way: the key pair, off the Commit/DHPart1 critical path.
-      this.#guard(() => prepareKeyPair(ctx));
+      });
       return;
     }
     if (ctx.state === 'secure' && !this.#secureReported) {
@@ -334,7 +347,7 @@ export class ZrtpSession {
         if (previous) await cache.put(zid, { ...previous, sasVerified: false, updatedAt: now() });
       } else if (ctx.cacheExpirySeconds !== 0) {
         const keepVerified = Boolean(previous?.sasVerified) && ctx.s1!.matched !== null;
-        await cache.put(zid, this.#nextRecord(previous, newRs1, keepVerified, now()));
+        await cache.put(zid, nextRetainedRecord(previous, ctx.peerHello!.message.zid, newRs1, keepVerified, now(), ctx.cacheExpirySeconds));
         newRs1.fill(0);
       } else {
         newRs1.fill(0); // §4.9: an interval of 0 means "do not cache"
@@ -344,21 +357,6 @@ export class ZrtpSession {
     }
     ctx.wipeSecrets();
     if (ctx.state === 'secure') this.#delegate.onSecure?.(result);
-  }
-
-  #nextRecord(previous: RetainedSecretRecord | null, rs1: Uint8Array, verified: boolean, at: number): RetainedSecretRecord {
-    const ctx = this.#ctx;
-    const interval = ctx.cacheExpirySeconds;
-    const oldRs1Live = previous?.rs1 && (previous.rs1ExpiresAt === null || previous.rs1ExpiresAt > at) ? previous.rs1 : null;
-    return {
-      peerZid: ctx.peerHello!.message.zid.slice(),
-      rs1: rs1.slice(),
-      rs2: oldRs1Live ? oldRs1Live.slice() : null,
-      rs1ExpiresAt: interval === 0xffffffff ? null : at + interval * 1000,
-      rs2ExpiresAt: oldRs1Live ? previous!.rs1ExpiresAt : null,
-      sasVerified: verified,
-      updatedAt: at,
-    };
   }
 
   /** Runs `step`; a thrown error fails the session (with an Error message if it has a code). */

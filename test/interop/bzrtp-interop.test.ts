@@ -127,7 +127,8 @@ describe('commit contention (§4.2) between susurro and bzrtp', () => {
 /**
  * Every value of each algorithm kind appears at least once, in both roles (bzrtp 5.1 has no
  * EC25: see the fallback case below), and each key agreement once with our pure-JS arithmetic
- * (what browsers run) and once with the OpenSSL backend (the CLI's default). Both peers are
+ * (what browsers without WebCrypto X25519 run), once with the OpenSSL backend (the CLI's default),
+ * and X255 in both roles with the WebCrypto backend (what Chromium and Firefox run). Both peers are
  * given the same preference list; each implementation appends the mandatory ones (§5.1).
  */
 const MATRIX = [
@@ -137,6 +138,8 @@ const MATRIX = [
   { ka: 'X255', hash: 'S384', cipher: 'AES1', auth: 'HS80', sas: 'B256', initiator: 'bzrtp', backend: 'openssl' },
   { ka: 'DH3k', hash: 'S256', cipher: 'AES1', auth: 'HS32', sas: 'B256', initiator: 'susurro', backend: 'pure-js' },
   { ka: 'DH2k', hash: 'S384', cipher: 'AES3', auth: 'HS32', sas: 'B32', initiator: 'bzrtp', backend: 'openssl' },
+  { ka: 'X255', hash: 'S256', cipher: 'AES1', auth: 'HS32', sas: 'B32', initiator: 'susurro', backend: 'webcrypto' },
+  { ka: 'X255', hash: 'S384', cipher: 'AES3', auth: 'HS80', sas: 'B256', initiator: 'bzrtp', backend: 'webcrypto' },
 ] as const;
 
 describe('algorithm matrix susurro ↔ bzrtp', () => {

@@ -34,6 +34,8 @@ interface Probe {
   sip: Array<{ dir: 'in' | 'out'; text: string }>;
   /** Media counters sampled in the page by recordMediaCounters (the last ones outlive the call). */
   recorded: { samples: number; maxEncrypted: number; maxRtpSent: number; maxDroppedNoKey: number; maxDecrypted: number };
+  /** First time each SIP request/response kind went out or came in on the page's WebSocket. */
+  sipMarks: Record<string, number>;
 }
 
 /** Runs in the page before any of its scripts (serialised by playwright: self-contained). */
@@ -43,6 +45,7 @@ function probeInitScript(): void {
   const probe: Probe = {
     pcs: [], workers: [], blockZrtp: false, zrtpSendsDropped: 0, tamperHello: false, hellosTampered: 0, timeline: {},
     zrtpChannels: [], zrtpTextSent: [], holdZrtpText: false, sockets: [], sip: [],
+    sipMarks: {},
     recorded: { samples: 0, maxEncrypted: 0, maxRtpSent: 0, maxDroppedNoKey: 0, maxDecrypted: 0 },
   };
   Object.defineProperty(g, '__susurroProbe', { value: probe });
@@ -56,6 +59,7 @@ function probeInitScript(): void {
       probe.timeline = { pcCreated: at() };
       this.addEventListener('connectionstatechange', () => mark(`pc-${this.connectionState}`));
       this.addEventListener('icegatheringstatechange', () => mark(`gathering-${this.iceGatheringState}`));
+      this.addEventListener('iceconnectionstatechange', () => mark(`ice-${this.iceConnectionState}`));
     }
   }
   g.RTCPeerConnection = ProbedPeerConnection;
@@ -73,6 +77,12 @@ function probeInitScript(): void {
     if (label === 'zrtp') {
       probe.zrtpChannels.push(channel);
       channel.addEventListener('open', () => mark('channelOpen'));
+      // ZRTP message type: bytes 4-11 after preamble and length (RFC 6189 §5), e.g. "Conf2ACK".
+      const typeOf = (data: unknown) =>
+        ArrayBuffer.isView(data) || data instanceof ArrayBuffer
+          ? String.fromCharCode(...new Uint8Array(ArrayBuffer.isView(data) ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data).subarray(4, 12)).trim()
+          : '?';
+      channel.addEventListener('message', (e: MessageEvent) => mark(`zrtp-recv-${typeOf(e.data)}`));
       const nativeSend = channel.send.bind(channel) as (data: unknown) => void;
       channel.send = ((data: unknown) => {
         if (typeof data === 'string') {
@@ -85,6 +95,7 @@ function probeInitScript(): void {
           return;
         }
         mark('zrtpFirstSend');
+        mark(`zrtp-sent-${typeOf(data)}`);
         // An on-path attacker's edit: one bit of the Hello's client id (RFC 6189 §5.2, bytes
         // 16-31 after preamble, length and the "Hello   " type block) — the message still parses.
         if (probe.tamperHello && ArrayBuffer.isView(data)) {
@@ -100,6 +111,17 @@ function probeInitScript(): void {
       }) as RTCDataChannel['send'];
     }
     return channel;
+  };
+  // SIP over WebSocket (RFC 7118): one SIP message per frame; the start line names it.
+  const sipKind = (data: unknown) => {
+    if (typeof data !== 'string') return null;
+    const first = data.slice(0, data.indexOf('\r\n'));
+    const cseq = /\r\nCSeq:\s*\d+\s+(\w+)/i.exec(data)?.[1] ?? '';
+    return first.startsWith('SIP/2.0 ') ? `${first.split(' ')[1]}-${cseq}` : first.split(' ')[0];
+  };
+  const sipMark = (dir: string, data: unknown) => {
+    const kind = sipKind(data);
+    if (kind) probe.sipMarks[`sip-${dir}-${kind}`] ??= at();
   };
   const NativeWorker = Worker;
   class ProbedWorker extends NativeWorker {
@@ -130,9 +152,13 @@ function probeInitScript(): void {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols);
       probe.sockets.push(this);
-      this.addEventListener('message', (e: MessageEvent) => typeof e.data === 'string' && probe.sip.push({ dir: 'in', text: e.data }));
+      this.addEventListener('message', (e: MessageEvent) => {
+        sipMark('recv', e.data);
+        if (typeof e.data === 'string') probe.sip.push({ dir: 'in', text: e.data });
+      });
     }
     override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+      sipMark('sent', data);
       if (typeof data === 'string') probe.sip.push({ dir: 'out', text: data });
       super.send(data);
     }
@@ -205,9 +231,22 @@ export function zrtpSendsDropped(page: Page): Promise<number> {
   return page.evaluate(() => (globalThis as any).__susurroProbe.zrtpSendsDropped as number);
 }
 
-/** Set-up milestones of the page's newest peer connection (performance.timeOrigin-based ms). */
+/**
+ * Set-up milestones of the page's newest peer connection (performance.timeOrigin-based ms):
+ * pcCreated, gathering-*, ice-*, pc-* (connectionState; 'connected' = DTLS done), local/
+ * remoteDescription, channelOpen, zrtp-sent-<Type>/zrtp-recv-<Type> (first of each ZRTP
+ * message), keysPosted/keysAcked; plus the SIP marks since the last resetCallTimeline:
+ * sip-sent-INVITE, sip-recv-INVITE, sip-sent-200-INVITE, sip-recv-200-INVITE, ...
+ */
 export function callTimeline(page: Page): Promise<Record<string, number>> {
-  return page.evaluate(() => ({ ...(globalThis as any).__susurroProbe.timeline }));
+  return page.evaluate(() => ({ ...(globalThis as any).__susurroProbe.sipMarks, ...(globalThis as any).__susurroProbe.timeline }));
+}
+
+/** Forget the SIP marks (call before each call; peer-connection marks reset with each connection). */
+export async function resetCallTimeline(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    (globalThis as any).__susurroProbe.sipMarks = {};
+  });
 }
 
 /** Whether each sender track of the newest peer connection is enabled (microphone on). */

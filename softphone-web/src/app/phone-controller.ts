@@ -2,8 +2,9 @@ import type { Invitation } from 'sip.js';
 import type { PhoneApi } from '../api/phone-api.ts';
 import type { ToneName } from '../media/tones.ts';
 import type { RetainedSecretCache } from '../../../src/zrtp/cache/retained-secret-cache.ts';
-import { relayOnlyConfiguration, secureSessionDescriptionHandlerFactory } from '../sip/secure-session-description-handler.ts';
+import { relayOnlyConfiguration, secureSessionDescriptionHandlerFactory, type SecureSdhFactory } from '../sip/secure-session-description-handler.ts';
 import { CallSecurity } from '../security/call-security.ts';
+import { keyAgreementBackend } from '../security/key-agreement-backend.ts';
 import type { MediaProtection } from '../security/media-protection.ts';
 import { CallFlow } from './call-flow.ts';
 import { Registration, type AgentFactory } from './registration.ts';
@@ -11,6 +12,9 @@ import type { Scheduler } from './scheduler.ts';
 import type { Store } from './state.ts';
 import { MissedCallLog, type KeyValueStorage } from './missed-calls.ts';
 import type { SavedSessionStore } from './saved-session.ts';
+
+/** How often an idle phone checks that its connection made ahead uses the current TURN credentials. */
+const WARM_CHECK_MS = 5_000;
 
 /**
  * What the screens talk to: composes the three parts of the phone — Registration (login,
@@ -47,6 +51,15 @@ export class PhoneController {
   private readonly calls: CallFlow;
   private readonly missed: MissedCallLog;
 
+  private cancelWarmCheck: (() => void) | null = null;
+
+  /** Made before Registration (which hands it to the SIP agent); its connection made ahead is warmed when idle. */
+  private readonly sdhFactory: SecureSdhFactory = secureSessionDescriptionHandlerFactory({
+    peerConnectionConfiguration: () => relayOnlyConfiguration(this.registration.turn, this.deps.sframeConfiguration()),
+    securityFor: (session) => this.calls.securityFor(session),
+    mediaStreamFactory: (constraints) => this.calls.microphone(constraints),
+  });
+
   constructor(private readonly deps: ControllerDeps) {
     this.missed = new MissedCallLog(deps.localStorage);
     // The notices belong to the account: loaded when one signs in, hidden when one signs out.
@@ -66,7 +79,7 @@ export class PhoneController {
       createSecurity: (delegate) => {
         const device = this.device;
         if (!device) throw new Error('no device identity');
-        return new CallSecurity({ zid: device.zid, cache: device.cache, protection: deps.protection(device.zid), delegate });
+        return new CallSecurity({ zid: device.zid, cache: device.cache, protection: deps.protection(device.zid), delegate, keyAgreement: keyAgreementBackend() });
       },
       agent: () => this.registration.currentAgent,
       ensureFreshTurn: () => this.registration.ensureFreshTurn(),
@@ -82,11 +95,7 @@ export class PhoneController {
       api: deps.api,
       scheduler: deps.scheduler,
       agentFactory: deps.agentFactory,
-      sessionDescriptionHandlerFactory: secureSessionDescriptionHandlerFactory({
-        peerConnectionConfiguration: () => relayOnlyConfiguration(this.registration.turn, deps.sframeConfiguration()),
-        securityFor: (session) => this.calls.securityFor(session),
-        mediaStreamFactory: (constraints) => this.calls.microphone(constraints),
-      }),
+      sessionDescriptionHandlerFactory: this.sdhFactory,
       prepareDevice: async () => {
         this.device ??= await deps.device();
       },
@@ -99,11 +108,23 @@ export class PhoneController {
     });
   }
 
-  login(extension: string, password: string): Promise<void> {
-    return this.registration.login(extension, password);
+  async login(extension: string, password: string): Promise<void> {
+    await this.registration.login(extension, password);
+    if (!this.deps.store.state.account) return;
+    this.sdhFactory.warmUp();
+    // TURN credentials are refreshed every ttl/2 (Registration): keep the connection made ahead
+    // on the current ones, checked while no call is up (a call takes it; none is made mid-call).
+    this.cancelWarmCheck?.();
+    this.cancelWarmCheck = this.deps.scheduler.every(WARM_CHECK_MS, () => {
+      if (!this.deps.store.state.account) this.sdhFactory.discardWarm(); // signed out otherwise (revoked)
+      else if (!this.calls.active) this.sdhFactory.warmUp();
+    });
   }
 
   logout(): Promise<void> {
+    this.cancelWarmCheck?.();
+    this.cancelWarmCheck = null;
+    this.sdhFactory.discardWarm();
     return this.registration.logout();
   }
 
@@ -186,5 +207,6 @@ export class PhoneController {
   backHome(): void {
     if (this.calls.active) return;
     this.deps.store.update((s) => ({ ...s, screen: s.account ? 'home' : 'login', call: null }));
+    if (this.deps.store.state.account) this.sdhFactory.warmUp();
   }
 }

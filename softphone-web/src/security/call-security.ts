@@ -1,5 +1,6 @@
 import { ZrtpSession, type ZrtpSecureResult } from '../../../src/zrtp/session.ts';
 import type { ZrtpError } from '../../../src/zrtp/errors.ts';
+import type { AsyncKeyAgreementPrimitives } from '../../../src/zrtp/crypto/key-agreement.ts';
 import type { RetainedSecretCache } from '../../../src/zrtp/cache/retained-secret-cache.ts';
 import { messageChannelLink } from '../../../src/zrtp/transport/message-channel.ts';
 import { auxSecretFromDescriptions } from './aux-secret.ts';
@@ -58,6 +59,8 @@ export interface CallSecurityOptions {
   cache: RetainedSecretCache;
   protection: MediaProtection;
   delegate: CallSecurityDelegate;
+  /** WebCrypto key agreement (./key-agreement-backend.ts); null: @noble. */
+  keyAgreement?: AsyncKeyAgreementPrimitives | null;
 }
 
 /** Data channel id both ends pre-negotiate for ZRTP (RFC 8831 §6.5 negotiated channels). */
@@ -88,6 +91,7 @@ export class CallSecurity {
     this.session = new ZrtpSession({
       zid: opts.zid,
       cache: opts.cache,
+      ...(opts.keyAgreement ? { asyncKeyAgreementPrimitives: opts.keyAgreement } : {}),
       delegate: {
         onSend: (message) => this.send(message),
         onSecure: (result) => void this.handleSecure(result),

@@ -134,16 +134,74 @@ export interface SecureSdhFactoryOptions {
   iceGatheringTimeout?: number;
 }
 
-export function secureSessionDescriptionHandlerFactory(opts: SecureSdhFactoryOptions) {
+/** sip.js's factory, plus the connection made ahead for the next call. */
+export interface SecureSdhFactory {
+  (session: Session, options?: object): SecureSessionDescriptionHandler;
+  /**
+   * Make the next call's RTCPeerConnection now (idempotent), with iceCandidatePoolSize 1: Chromium
+   * allocates the TURN relay and gathers while the phone is idle, so "Call" no longer waits for
+   * it before the INVITE can go (the split in bench/call-setup.bench.ts: ~100-300 ms). Call when
+   * the phone is idle (signed in, back home, and periodically: a connection made with TURN
+   * credentials that were refreshed since is replaced); it is used by the next call in either
+   * direction, or dropped at the call if the credentials changed in between.
+   */
+  warmUp(): void;
+  /** Close the connection made ahead (sign-out). */
+  discardWarm(): void;
+}
+
+export function secureSessionDescriptionHandlerFactory(opts: SecureSdhFactoryOptions): SecureSdhFactory {
   const mediaStreamFactory = opts.mediaStreamFactory ?? Web.defaultMediaStreamFactory();
-  return (session: Session, _options?: object): SecureSessionDescriptionHandler => {
+  let warm: { pc: RTCPeerConnection; iceServers: string } | null = null;
+  const take = (configuration: RTCConfiguration): RTCPeerConnection | null => {
+    const ahead = warm;
+    warm = null;
+    if (!ahead) return null;
+    if (ahead.iceServers === JSON.stringify(configuration.iceServers) && ahead.pc.signalingState === 'stable') return ahead.pc;
+    ahead.pc.close();
+    return null;
+  };
+  const factory = (session: Session, _options?: object): SecureSessionDescriptionHandler => {
     const logger = session.userAgent.getLogger('susurro.sdh');
     const configuration: Web.SessionDescriptionHandlerConfiguration = {
       iceGatheringTimeout: opts.iceGatheringTimeout ?? 3000,
       peerConnectionConfiguration: opts.peerConnectionConfiguration(),
     };
-    return new SecureSessionDescriptionHandler(logger, mediaStreamFactory, configuration, opts.securityFor(session));
+    const ahead = take(configuration.peerConnectionConfiguration!);
+    if (!ahead) return new SecureSessionDescriptionHandler(logger, mediaStreamFactory, configuration, opts.securityFor(session));
+    // sip.js's handler constructs its RTCPeerConnection itself; for this one synchronous
+    // construction it gets the one made ahead (same configuration plus the candidate pool).
+    const Native = globalThis.RTCPeerConnection;
+    const aheadOfTime = function aheadOfTime() {
+      return ahead;
+    } as unknown as typeof RTCPeerConnection;
+    // `instanceof RTCPeerConnection` (the SFrame attach in the constructor) must still hold.
+    Object.defineProperty(aheadOfTime, 'prototype', { value: Native.prototype });
+    globalThis.RTCPeerConnection = aheadOfTime;
+    try {
+      return new SecureSessionDescriptionHandler(logger, mediaStreamFactory, configuration, opts.securityFor(session));
+    } finally {
+      globalThis.RTCPeerConnection = Native;
+    }
   };
+  return Object.assign(factory, {
+    warmUp(): void {
+      let configuration: RTCConfiguration;
+      try {
+        configuration = opts.peerConnectionConfiguration();
+      } catch {
+        return; // no TURN credentials yet: the call makes its connection as before
+      }
+      const iceServers = JSON.stringify(configuration.iceServers);
+      if (warm && warm.iceServers === iceServers && warm.pc.signalingState === 'stable') return;
+      warm?.pc.close(); // made with TURN credentials that have been replaced since
+      warm = { pc: new RTCPeerConnection({ ...configuration, iceCandidatePoolSize: 1 }), iceServers };
+    },
+    discardWarm(): void {
+      warm?.pc.close();
+      warm = null;
+    },
+  });
 }
 
 /**
@@ -155,9 +213,8 @@ export function relayOnlyConfiguration(turn: { urls: string[]; username: string;
   return {
     ...sframe,
     iceTransportPolicy: 'relay',
-    // No iceCandidatePoolSize: measured, pre-allocating while ringing did not shorten
-    // gathering in Chromium 156 (its relay allocations still land ~100 ms after the
-    // description is set), so there is nothing to gain for an extra TURN allocation per call.
+    // iceCandidatePoolSize only on the connection made ahead (SecureSdhFactory.warmUp): set
+    // at call time it gains nothing (Chromium's relay allocation lands ~100 ms later anyway).
     bundlePolicy: 'max-bundle',
     rtcpMuxPolicy: 'require',
     iceServers: [{ urls: turn.urls, username: turn.username, credential: turn.credential }],

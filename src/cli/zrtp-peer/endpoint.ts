@@ -5,7 +5,8 @@
  * (src/cli/zrtp-peer.ts), also run in-process by bench/zrtp-udp.bench.ts.
  *
  * DH/ECDH arithmetic: OpenSSL (node:crypto) by default, `--backend pure-js` for the code the
- * browser softphone runs; the ZRTP rules (validation, formats) are the same code either way.
+ * browser softphone runs without WebCrypto, `--backend webcrypto` for the one it runs with it
+ * (X255/EC25 through WebCrypto; DH2k/DH3k pure JS); the ZRTP rules (validation, formats) are the same code either way.
  *
  * Roles: 'responder' never sends Commit first (session option commit: 'wait'); 'initiator'
  * commits as soon as it may (§4.2) and fails if commit contention made it responder.
@@ -21,6 +22,7 @@ import { systemScheduler } from '../../zrtp/transport/scheduler.ts';
 import { FileRetainedSecretCache } from '../../zrtp/cache/file-cache.ts';
 import { MemoryRetainedSecretCache } from '../../zrtp/cache/memory-cache.ts';
 import { NODE_PRIMITIVES } from '../../zrtp/crypto/node-key-agreement.ts';
+import { detectWebCryptoKeyAgreement } from '../../zrtp/crypto/webcrypto-key-agreement.ts';
 import type { ZrtpPeerOptions } from './options.ts';
 import { loadOrCreateZid } from './local-zid.ts';
 import { messageType, Transcript } from './transcript.ts';
@@ -55,6 +57,8 @@ function bindSocket(opts: ZrtpPeerOptions): Promise<Socket> {
 
 /** Runs one handshake; resolves with the result line, rejects with PeerFailure. */
 export async function runZrtpEndpoint(opts: ZrtpPeerOptions, hooks: EndpointHooks = {}): Promise<PeerResultLine> {
+  const webCrypto = opts.backend === 'webcrypto' ? await detectWebCryptoKeyAgreement(globalThis.crypto.subtle) : null;
+  if (opts.backend === 'webcrypto' && !webCrypto) throw new Error('--backend webcrypto: this runtime has neither X25519 nor P-256 in WebCrypto');
   const log = (line: string) => {
     if (opts.verbose) process.stderr.write(`zrtp-peer: ${(performance.now() - started).toFixed(1).padStart(8)} ms ${line}\n`);
   };
@@ -97,8 +101,10 @@ export async function runZrtpEndpoint(opts: ZrtpPeerOptions, hooks: EndpointHook
     cache,
     preferences: opts.preferences,
     commit: opts.role === 'responder' ? 'wait' : 'eager',
-    // Node entry point: OpenSSL arithmetic unless asked for the browsers' pure-JS code
+    // Node entry point: OpenSSL arithmetic unless asked for the browsers' pure-JS code, or for
+    // the browsers' WebCrypto backend (Node's webcrypto; DH2k/DH3k then stay pure JS, as in a browser)
     ...(opts.backend === 'openssl' ? { keyAgreementPrimitives: NODE_PRIMITIVES } : {}),
+    ...(webCrypto ? { asyncKeyAgreementPrimitives: webCrypto } : {}),
     ...(opts.auxSecret ? { auxSecret: opts.auxSecret } : {}),
     ...(opts.peerHelloHash ? { peerHelloHash: opts.peerHelloHash } : {}),
     delegate: {

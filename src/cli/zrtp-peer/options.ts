@@ -16,7 +16,7 @@ import {
 export type PeerRole = 'initiator' | 'responder' | 'auto';
 
 /** DH/ECDH arithmetic: OpenSSL via node:crypto (default here), or the pure-JS code browsers run. */
-export type KeyAgreementBackend = 'openssl' | 'pure-js';
+export type KeyAgreementBackend = 'openssl' | 'pure-js' | 'webcrypto';
 
 export interface ZrtpPeerOptions {
   localPort: number;
@@ -41,7 +41,7 @@ export interface ZrtpPeerOptions {
 
 export const USAGE = `usage: npm run zrtp-peer -- --local PORT --remote PORT [--ssrc HEX]
        [--role initiator|responder|auto] [--ka X255,DH3k] [--hash S256] [--cipher AES1]
-       [--auth HS80] [--sas B32] [--backend openssl|pure-js] [--cache FILE] [--forget-peers]
+       [--auth HS80] [--sas B32] [--backend openssl|pure-js|webcrypto] [--cache FILE] [--forget-peers]
        [--verify] [--aux-secret HEX]
        [--peer-hello-hash "1.10 HEX"] [--wait-go] [--capture FILE] [--timeout-ms N] [--linger-ms N]
        [--verbose]`;
@@ -108,7 +108,7 @@ export function parseZrtpPeerOptions(argv: string[]): ZrtpPeerOptions {
   const role = (v.role ?? 'auto') as PeerRole;
   if (!['initiator', 'responder', 'auto'].includes(role)) throw new UsageError(`--role: bad role '${role}'`);
   const backend = (v.backend ?? 'openssl') as KeyAgreementBackend;
-  if (backend !== 'openssl' && backend !== 'pure-js') throw new UsageError(`--backend: bad backend '${backend}'`);
+  if (backend !== 'openssl' && backend !== 'pure-js' && backend !== 'webcrypto') throw new UsageError(`--backend: bad backend '${backend}'`);
   const ssrcText = v.ssrc ?? '5a525450';
   if (!/^(0x)?[0-9a-fA-F]{1,8}$/.test(ssrcText)) throw new UsageError(`--ssrc: bad hex '${ssrcText}'`);
   const timeoutMs = Number(v['timeout-ms'] ?? '10000');

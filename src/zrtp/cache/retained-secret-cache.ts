@@ -141,3 +141,27 @@ export function deserializeRecord(value: unknown): RetainedSecretRecord {
   assertRecord(record);
   return record;
 }
+
+/**
+ * The record after an exchange (§4.6.1): rs2 := rs1 (if still live), rs1 := the new one, which
+ * expires after `interval` seconds (§4.9; 0xffffffff = never).
+ */
+export function nextRetainedRecord(
+  previous: RetainedSecretRecord | null,
+  peerZid: Uint8Array,
+  rs1: Uint8Array,
+  verified: boolean,
+  at: number,
+  interval: number,
+): RetainedSecretRecord {
+  const oldRs1Live = previous?.rs1 && (previous.rs1ExpiresAt === null || previous.rs1ExpiresAt > at) ? previous.rs1 : null;
+  return {
+    peerZid: peerZid.slice(),
+    rs1: rs1.slice(),
+    rs2: oldRs1Live ? oldRs1Live.slice() : null,
+    rs1ExpiresAt: interval === 0xffffffff ? null : at + interval * 1000,
+    rs2ExpiresAt: oldRs1Live ? previous!.rs1ExpiresAt : null,
+    sasVerified: verified,
+    updatedAt: at,
+  };
+}

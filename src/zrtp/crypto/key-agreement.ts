@@ -21,6 +21,7 @@
  */
 import { p256 } from '@noble/curves/nist.js';
 import { x25519 } from '@noble/curves/ed25519.js';
+import { equalBytes } from '@noble/ciphers/utils.js';
 import type { CipherAlgorithm, KeyAgreementAlgorithm } from '../algorithms.ts';
 import { assertBytes, assertInteger } from '../bytes.ts';
 import { ProtocolErrorCode, ZrtpError } from '../errors.ts';
@@ -39,6 +40,13 @@ export interface KeyPair {
    * @throws Error if called after destroy()
    */
   shared(peerPublic: Uint8Array): Uint8Array;
+  /**
+   * Only on pairs from {@link generateKeyPairAsync}: computes the DHResult for `peerPublic` through
+   * the asynchronous backend ahead of the synchronous shared(), which then returns it (the state
+   * machine is synchronous; the session awaits this before dispatching a DHPart). Never rejects:
+   * a value the backend refuses is left to shared(), which reports it exactly as the sync path.
+   */
+  prepareShared?(peerPublic: Uint8Array): Promise<void>;
   /** Zero the secret. */
   destroy(): void;
 }
@@ -55,6 +63,18 @@ export interface KeyAgreementPrimitives {
   publicValue(alg: DhKeyAgreement, secret: Uint8Array): Uint8Array;
   sharedSecret(alg: DhKeyAgreement, secret: Uint8Array, peerPublic: Uint8Array): Uint8Array;
   /** Optional: drop anything derived from `secret` (called by KeyPair.destroy before zeroing it). */
+  release?(secret: Uint8Array): void;
+}
+
+/**
+ * An asynchronous backend (WebCrypto: every SubtleCrypto call returns a promise). Same contract
+ * as {@link KeyAgreementPrimitives}, same wire formats; results are validated by the same code.
+ */
+export interface AsyncKeyAgreementPrimitives {
+  readonly name: string;
+  supports(alg: DhKeyAgreement): boolean;
+  publicValue(alg: DhKeyAgreement, secret: Uint8Array): Promise<Uint8Array>;
+  sharedSecret(alg: DhKeyAgreement, secret: Uint8Array, peerPublic: Uint8Array): Promise<Uint8Array>;
   release?(secret: Uint8Array): void;
 }
 
@@ -133,6 +153,11 @@ export function validatePeerPublicValue(alg: DhKeyAgreement, peerPublic: Uint8Ar
   // the all-zero result check.
 }
 
+/** DHResult length (§4.4.1.4): |p| for DH, 32 bytes (an x/u-coordinate) for EC25 and X255. */
+function resultLength(alg: DhKeyAgreement): number {
+  return alg === 'EC25' || alg === 'X255' ? 32 : publicValueLength(alg);
+}
+
 function checkResult(alg: DhKeyAgreement, result: Uint8Array): Uint8Array {
   let acc = 0;
   for (const b of result) acc |= b;
@@ -189,35 +214,108 @@ function isDh(alg: unknown): alg is DhKeyAgreement {
   return alg === 'DH3k' || alg === 'DH2k' || alg === 'EC25' || alg === 'X255';
 }
 
+function checkedSync(alg: DhKeyAgreement, options: KeyPairOptions): KeyAgreementPrimitives {
+  const chosen = options.primitives ?? PURE_JS_PRIMITIVES;
+  if (typeof chosen.supports !== 'function') throw new TypeError('options.primitives must implement KeyAgreementPrimitives');
+  return chosen.supports(alg) ? chosen : PURE_JS_PRIMITIVES;
+}
+
+function checkedAlgorithm(alg: KeyAgreementAlgorithm, random: Random): DhKeyAgreement {
+  if (!isDh(alg)) throw new RangeError(`alg: ${String(alg)} is not a DH key agreement`);
+  if (typeof random !== 'function') throw new TypeError('random must be a function');
+  return alg;
+}
+
+function checkLength(alg: DhKeyAgreement, name: string, publicValue: Uint8Array): Uint8Array {
+  if (publicValue.length !== publicValueLength(alg)) throw new Error(`${name}: ${alg} public value has the wrong length`);
+  return publicValue;
+}
+
+/**
+ * The pair around a drawn secret. `sync` computes shared() unless `ahead` (an async backend)
+ * already prepared the result for exactly that peer value.
+ */
+function makeKeyPair(
+  alg: DhKeyAgreement,
+  secret: Uint8Array,
+  publicValue: Uint8Array,
+  sync: KeyAgreementPrimitives,
+  ahead: AsyncKeyAgreementPrimitives | null,
+): KeyPair {
+  let destroyed = false;
+  let prepared: { peerPublic: Uint8Array; result: Uint8Array } | null = null;
+  const pair: KeyPair = {
+    algorithm: alg,
+    publicValue,
+    shared(peerPublic: Uint8Array): Uint8Array {
+      if (destroyed) throw new Error('key pair was destroyed');
+      validatePeerPublicValue(alg, peerPublic);
+      if (prepared && equalBytes(prepared.peerPublic, peerPublic)) {
+        const { result } = prepared;
+        prepared = null;
+        return checkResult(alg, result);
+      }
+      return checkResult(alg, sync.sharedSecret(alg, secret, peerPublic));
+    },
+    destroy(): void {
+      destroyed = true;
+      prepared?.result.fill(0);
+      prepared = null;
+      sync.release?.(secret);
+      ahead?.release?.(secret);
+      secret.fill(0);
+    },
+  };
+  if (ahead) {
+    pair.prepareShared = async (peerPublic: Uint8Array): Promise<void> => {
+      if (destroyed) return;
+      try {
+        validatePeerPublicValue(alg, peerPublic);
+        const result = await ahead.sharedSecret(alg, secret, peerPublic);
+        if (destroyed || result.length !== resultLength(alg)) return;
+        prepared?.result.fill(0);
+        prepared = { peerPublic: peerPublic.slice(), result };
+      } catch {
+        // Refused (e.g. a small-order X25519 value): shared() computes and reports it.
+      }
+    };
+  }
+  return pair;
+}
+
 /**
  * A fresh ephemeral key pair.
  * @param alg DH3k, DH2k, EC25 or X255 ('Mult' has no key pair: RangeError)
  * @param random injected randomness, e.g. (n) => crypto.getRandomValues(new Uint8Array(n))
  */
 export function generateKeyPair(alg: KeyAgreementAlgorithm, random: Random, options: KeyPairOptions = {}): KeyPair {
-  if (!isDh(alg)) throw new RangeError(`alg: ${String(alg)} is not a DH key agreement`);
-  if (typeof random !== 'function') throw new TypeError('random must be a function');
-  const chosen = options.primitives ?? PURE_JS_PRIMITIVES;
-  if (typeof chosen.supports !== 'function') throw new TypeError('options.primitives must implement KeyAgreementPrimitives');
-  const primitives = chosen.supports(alg) ? chosen : PURE_JS_PRIMITIVES;
-  const secret = drawSecret(alg, random, options.dhSecretBits ?? 512);
-  const publicValue = primitives.publicValue(alg, secret);
-  if (publicValue.length !== publicValueLength(alg)) throw new Error(`${primitives.name}: ${alg} public value has the wrong length`);
-  let destroyed = false;
-  return {
-    algorithm: alg,
-    publicValue,
-    shared(peerPublic: Uint8Array): Uint8Array {
-      if (destroyed) throw new Error('key pair was destroyed');
-      validatePeerPublicValue(alg, peerPublic);
-      return checkResult(alg, primitives.sharedSecret(alg, secret, peerPublic));
-    },
-    destroy(): void {
-      destroyed = true;
-      primitives.release?.(secret);
-      secret.fill(0);
-    },
-  };
+  const dh = checkedAlgorithm(alg, random);
+  const primitives = checkedSync(dh, options);
+  const secret = drawSecret(dh, random, options.dhSecretBits ?? 512);
+  return makeKeyPair(dh, secret, checkLength(dh, primitives.name, primitives.publicValue(dh, secret)), primitives, null);
+}
+
+/**
+ * The same pair through an asynchronous backend (WebCrypto). The secret is drawn from `random`
+ * synchronously, before this returns, so the randomness is consumed in the same order as by
+ * generateKeyPair and seeded transcripts are byte-identical across backends. The public value
+ * comes from `asyncPrimitives` (or, if it does not support `alg` or fails, from the sync backend);
+ * prepareShared() lets the caller have the DH result computed the same way ahead of shared().
+ */
+export function generateKeyPairAsync(
+  alg: KeyAgreementAlgorithm,
+  random: Random,
+  asyncPrimitives: AsyncKeyAgreementPrimitives,
+  options: KeyPairOptions = {},
+): Promise<KeyPair> {
+  const dh = checkedAlgorithm(alg, random);
+  const sync = checkedSync(dh, options);
+  const secret = drawSecret(dh, random, options.dhSecretBits ?? 512);
+  if (!asyncPrimitives.supports(dh)) return Promise.resolve(makeKeyPair(dh, secret, checkLength(dh, sync.name, sync.publicValue(dh, secret)), sync, null));
+  return asyncPrimitives.publicValue(dh, secret).then(
+    (publicValue) => makeKeyPair(dh, secret, checkLength(dh, asyncPrimitives.name, publicValue), sync, asyncPrimitives),
+    () => makeKeyPair(dh, secret, checkLength(dh, sync.name, sync.publicValue(dh, secret)), sync, null),
+  );
 }
 
 /** Check a peer's pv format and range without a key pair (same checks as shared()). */

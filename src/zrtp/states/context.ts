@@ -6,7 +6,7 @@
  */
 import type { AlgorithmPreferences, NegotiatedAlgorithms } from '../algorithms.ts';
 import type { RetainedSecretCache, RetainedSecretRecord } from '../cache/retained-secret-cache.ts';
-import type { KeyAgreementPrimitives, KeyPair } from '../crypto/key-agreement.ts';
+import type { AsyncKeyAgreementPrimitives, KeyAgreementPrimitives, KeyPair } from '../crypto/key-agreement.ts';
 import type { HashChain } from '../hash-chain.ts';
 import type { ConfirmKeys } from '../key-derivation.ts';
 import type { CommitDhMessage } from '../messages/commit.ts';
@@ -34,6 +34,7 @@ export interface MachineConfig {
   commitMode: 'eager' | 'wait';
   cacheExpirySeconds: number;
   keyAgreementPrimitives: KeyAgreementPrimitives | null;
+  asyncKeyAgreementPrimitives: AsyncKeyAgreementPrimitives | null;
   delegate: ZrtpSessionDelegate;
 }
 

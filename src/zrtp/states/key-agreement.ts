@@ -12,7 +12,7 @@ import {
   isSasAlgorithm,
   type NegotiatedAlgorithms,
 } from '../algorithms.ts';
-import { dhSecretBits, generateKeyPair, publicValueLength } from '../crypto/key-agreement.ts';
+import { dhSecretBits, generateKeyPair, generateKeyPairAsync, publicValueLength } from '../crypto/key-agreement.ts';
 
 import { ProtocolErrorCode, ZrtpError } from '../errors.ts';
 import { hashImage } from '../hash-chain.ts';
@@ -66,9 +66,45 @@ function ensureKeyPair(ctx: MachineContext, algorithms: NegotiatedAlgorithms): v
  * multiplication or modexp) then no longer delays our Commit or DHPart1. The secret is drawn
  * from `random` in the same order as before (nothing else draws in between), so seeded
  * transcripts are unchanged; a Commit choosing other algorithms gets a fresh pair.
+ *
+ * With an asynchronous backend (WebCrypto) the pair is made through it and the promise is
+ * returned: the session keeps its input queue blocked until both the cache read and this are
+ * done, so no handler ever sees a half-made pair. Null when nothing is pending.
  */
-export function prepareKeyPair(ctx: MachineContext): void {
-  if (ctx.algorithms && !ctx.keyPair && (ctx.state === 'discovery' || ctx.state === 'waiting-commit')) ensureKeyPair(ctx, ctx.algorithms);
+export function prepareKeyPair(ctx: MachineContext): Promise<void> | null {
+  if (!ctx.algorithms || ctx.keyPair || (ctx.state !== 'discovery' && ctx.state !== 'waiting-commit')) return null;
+  const algorithms = ctx.algorithms;
+  const asyncPrimitives = ctx.config.asyncKeyAgreementPrimitives;
+  if (!asyncPrimitives || !isDhKeyAgreement(algorithms.keyAgreement) || !asyncPrimitives.supports(algorithms.keyAgreement)) {
+    ensureKeyPair(ctx, algorithms);
+    return null;
+  }
+  const secretBits = dhSecretBits(algorithms.cipher);
+  const primitives = ctx.config.keyAgreementPrimitives;
+  return generateKeyPairAsync(algorithms.keyAgreement, ctx.config.random, asyncPrimitives, {
+    dhSecretBits: secretBits,
+    ...(primitives ? { primitives } : {}),
+  }).then((pair) => {
+    if (ctx.keyPair || ctx.state === 'closed' || ctx.state === 'failed') {
+      pair.destroy();
+      return;
+    }
+    ctx.keyPair = pair;
+    ctx.keyPairSecretBits = secretBits;
+  });
+}
+
+/**
+ * The peer's public value of a DHPart that the current state would hand to dhResult, when the
+ * key pair can compute the result ahead through an async backend (session: await, then
+ * dispatch). Null otherwise. Only the state and the type are looked at: the handler still runs
+ * every check (chain, MAC, hvi, pv) before it uses the result, as on the synchronous path.
+ */
+export function dhPartToPrepare(ctx: MachineContext, message: { type: string; pv?: Uint8Array }): Uint8Array | null {
+  if (!ctx.keyPair?.prepareShared || !message.pv) return null;
+  const expected = ctx.state === 'initiator-sent-commit' ? 'DHPart1' : ctx.state === 'responder-sent-dhpart1' ? 'DHPart2' : null;
+  if (message.type !== expected || message.pv.length !== publicValueLength(ctx.keyPair.algorithm)) return null;
+  return message.pv;
 }
 
 function buildOwnDhPart(ctx: MachineContext, role: Role, algorithms: NegotiatedAlgorithms): Received<DhPartMessage> {

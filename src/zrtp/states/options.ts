@@ -61,6 +61,10 @@ export function validateOptions(opts: ZrtpSessionOptions): MachineConfig {
   if (primitives !== null && (typeof primitives !== 'object' || typeof primitives.supports !== 'function')) {
     throw new TypeError('options.keyAgreementPrimitives must implement KeyAgreementPrimitives');
   }
+  const asyncPrimitives = opts.asyncKeyAgreementPrimitives ?? null;
+  if (asyncPrimitives !== null && (typeof asyncPrimitives !== 'object' || typeof asyncPrimitives.supports !== 'function')) {
+    throw new TypeError('options.asyncKeyAgreementPrimitives must implement AsyncKeyAgreementPrimitives');
+  }
   const random = opts.random ?? defaultRandomSource();
   return {
     zid: opts.zid.slice(),
@@ -78,6 +82,7 @@ export function validateOptions(opts: ZrtpSessionOptions): MachineConfig {
     commitMode,
     cacheExpirySeconds: expiry,
     keyAgreementPrimitives: primitives,
+    asyncKeyAgreementPrimitives: asyncPrimitives,
     delegate: opts.delegate,
   };
 }

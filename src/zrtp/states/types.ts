@@ -10,7 +10,7 @@ import type {
   SasAlgorithm,
 } from '../algorithms.ts';
 import type { RetainedSecretCache } from '../cache/retained-secret-cache.ts';
-import type { KeyAgreementPrimitives } from '../crypto/key-agreement.ts';
+import type { AsyncKeyAgreementPrimitives, KeyAgreementPrimitives } from '../crypto/key-agreement.ts';
 import type { ZrtpError } from '../errors.ts';
 import type { ZrtpState } from './state.ts';
 
@@ -39,6 +39,13 @@ export interface ZrtpSessionOptions {
    * same randomness, much faster X25519). Peer-value validation is the same either way.
    */
   keyAgreementPrimitives?: KeyAgreementPrimitives;
+  /**
+   * Asynchronous DH/ECDH backend, tried first for the algorithms it supports: in browsers the
+   * one `detectWebCryptoKeyAgreement(crypto.subtle)` returns (X25519, P-256), else leave it out
+   * (@noble stays). Same transcript for the same randomness; the session awaits it where the
+   * synchronous path would compute (key pair during the cache read, DH result before a DHPart).
+   */
+  asyncKeyAgreementPrimitives?: AsyncKeyAgreementPrimitives;
   delegate: ZrtpSessionDelegate;
 }
 

@@ -145,7 +145,7 @@ describe('hash-chain MACs and Confirm opening on the captured exchange (§9, §5
     const config = {
       zid: new Uint8Array(12), clientId: 'x', preferences: withMandatory({}), cache: new MemoryRetainedSecretCache(),
       random: () => new Uint8Array(0), now: () => 0, auxSecret: null, peerHelloHash: null, commitMode: 'eager',
-      cacheExpirySeconds: 0, keyAgreementPrimitives: null, delegate: { onSend() {} },
+      cacheExpirySeconds: 0, keyAgreementPrimitives: null, asyncKeyAgreementPrimitives: null, delegate: { onSend() {} },
     } satisfies MachineConfig;
     const ctx = new MachineContext(config, {} as HashChain, { bytes: messageOf(0), message: decodeMessage(messageOf(0)) as HelloMessage });
     ctx.role = role;

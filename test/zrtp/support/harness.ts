@@ -12,7 +12,7 @@
 import { MemoryRetainedSecretCache } from '../../../src/zrtp/cache/memory-cache.ts';
 import type { RetainedSecretCache } from '../../../src/zrtp/cache/retained-secret-cache.ts';
 import type { AlgorithmPreferences } from '../../../src/zrtp/algorithms.ts';
-import type { KeyAgreementPrimitives } from '../../../src/zrtp/crypto/key-agreement.ts';
+import type { AsyncKeyAgreementPrimitives, KeyAgreementPrimitives } from '../../../src/zrtp/crypto/key-agreement.ts';
 import type { ZrtpError } from '../../../src/zrtp/errors.ts';
 import { ZrtpSession, type ZrtpSecureResult, type ZrtpState } from '../../../src/zrtp/session.ts';
 import type { Scheduler } from '../../../src/zrtp/transport/scheduler.ts';
@@ -103,6 +103,7 @@ export interface EndpointOptions {
   ssrc?: number;
   seed?: number;
   keyAgreementPrimitives?: KeyAgreementPrimitives;
+  asyncKeyAgreementPrimitives?: AsyncKeyAgreementPrimitives;
   cacheExpirySeconds?: number;
 }
 
@@ -163,6 +164,7 @@ export function makeEndpoint(opts: EndpointOptions): Endpoint {
     ...(opts.commit ? { commit: opts.commit } : {}),
     ...(random ? { random } : {}),
     ...(opts.keyAgreementPrimitives ? { keyAgreementPrimitives: opts.keyAgreementPrimitives } : {}),
+    ...(opts.asyncKeyAgreementPrimitives ? { asyncKeyAgreementPrimitives: opts.asyncKeyAgreementPrimitives } : {}),
     ...(opts.cacheExpirySeconds !== undefined ? { cacheExpirySeconds: opts.cacheExpirySeconds } : {}),
     now: () => clock.now,
     delegate: {
