@@ -12,6 +12,7 @@ import { ApiErrors, BODY_LIMIT } from './errors.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { contextPlugin } from './plugins/context.ts';
 import { scheduleTurnSweep } from './services/turn-sweep.ts';
+import { ChatSync } from './services/chat-sync.ts';
 import { errorsPlugin, sendApiError } from './plugins/errors.ts';
 import { adminLoggerOptions } from './logger.ts';
 import { bansRoutes } from './bans.ts';
@@ -45,6 +46,8 @@ export function defaultOptions(): AppOptions {
     softphoneDir: join(REPO_ROOT, 'softphone-web', 'dist'),
     liveActionTimeoutMs: 2_000,
     turnSweepIntervalMs: 60_000,
+    chatRetryBaseMs: 1_000,
+    chatRetryMaxMs: 30_000,
   };
 }
 
@@ -74,7 +77,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     turnCli: deps.turnCli,
     turnCredentials: deps.turnCredentials,
     options,
+    chat: new ChatSync(deps.db, deps.chat ?? null, {
+      retryBaseMs: options.chatRetryBaseMs,
+      retryMaxMs: options.chatRetryMaxMs,
+      warn: (msg) => app.log.warn(msg),
+    }),
   });
+  app.addHook('onClose', async () => app.susurro.chat.close());
   await app.register(authPlugin);
   scheduleTurnSweep(app, deps.turnCredentials, deps.turnCli, options.turnSweepIntervalMs);
 
