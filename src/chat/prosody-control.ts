@@ -82,13 +82,27 @@ export class ProsodyControl {
   /**
    * The directory roster: one shared group of every active account (mod_groups), with its
    * display name as the roster name. The file is mod_groups' input, not Prosody's storage; it
-   * is replaced atomically and the module reloaded through the shell.
+   * is replaced atomically and the module reloaded through the shell. mod_groups only injects
+   * contacts when a roster is loaded, so the rosters of connected accounts are brought in step
+   * in memory too and each change is pushed to their clients (RFC 6121 §2.1.6 roster push):
+   * a revoked colleague disappears from open clients at once.
    */
   async setDirectory(entries: DirectoryEntry[], group = 'Colleagues'): Promise<void> {
-    const lines = [`[${group}]`, ...entries.map((e) => `${this.jid(e.user)}=${e.name.replace(/[\r\n=]/g, ' ')}`)];
+    const clean = entries.map((e) => ({ jid: this.jid(e.user), name: e.name.replace(/[\r\n=]/g, ' ') }));
+    const lines = [`[${group}]`, ...clean.map((e) => `${e.jid}=${e.name}`)];
     const tmp = `${this.groupsFile}.tmp`;
     writeFileSync(tmp, lines.join('\n') + '\n', { mode: 0o600 });
     renameSync(tmp, this.groupsFile);
     await this.shell.run(`module:reload("groups", ${luaString(this.host)})`);
+    const want = `{ ${clean.map((e) => `[${luaString(e.jid)}] = ${luaString(e.name)}`).join(', ')} }`;
+    const H = luaString(this.host);
+    const G = luaString(group);
+    await this.shell.run(`>local rm = require"core.rostermanager"; local want = ${want}; ` +
+      `for user, bare in pairs(prosody.hosts[${H}].sessions) do local roster = bare.roster; if roster then ` +
+      `local me = user .. "@" .. ${H}; ` +
+      `for jid, item in pairs(roster) do if jid and item.persist == false and item.groups and item.groups[${G}] and not want[jid] then roster[jid] = nil; rm.roster_push(user, ${H}, jid) end end; ` +
+      `for jid, name in pairs(want) do local item = roster[jid]; if jid ~= me and (item == nil or (item.persist == false and item.name ~= name)) then ` +
+      `roster[jid] = { subscription = "both", name = name, groups = { [${G}] = true }, persist = false }; rm.roster_push(user, ${H}, jid) end end ` +
+      `end end; return "susurro-ok"`);
   }
 }

@@ -111,6 +111,9 @@ describe('chat beside voice: Prosody in lockstep with susurro accounts', () => {
     expect(ms).toBeLessThan(1_000);
     expect(live.streamError).toBe('not-authorized');
     expect(await xmppLoginRefused(t, '1002', PW.b)).toMatch(/not-authorized/);
+    // the revoked colleague leaves the directory roster
+    const ana = await login('1001', PW.a, { resource: 'roster-check' });
+    expect((await ana.roster()).map((i) => i.jid)).not.toContain(`1002@${t.config.chat!.domain}`);
     // enable: the same password works again (the admin service kept the SCRAM credentials)
     expect((await api.call('POST', '/api/v1/accounts/1002/enable')).body.chat).toBe('ok');
     await login('1002', PW.b);
@@ -139,6 +142,19 @@ describe('chat beside voice: Prosody in lockstep with susurro accounts', () => {
     const ana = await login('1001', PW.a);
     expect(ana.mechanism).toBe('SCRAM-SHA-1');
   });
+
+  it('a create while Prosody is down is reported, then retried until it lands (no restart needed)', async () => {
+    await t.stack.chat.process.stop();
+    const r = await api.call('POST', '/api/v1/accounts', { extension: '1005', username: 'eli', displayName: 'Eli', password: PW.c });
+    expect(r.status).toBe(201);
+    expect(r.body.chat).toMatch(/^failed: .*ECONNREFUSED|ENOENT.*retrying$/);
+    expect(t.stack.admin.app.susurro.chat.pending).toEqual(['1005']);
+    await t.stack.chat.process.start();
+    const deadline = Date.now() + 20_000;
+    while (t.stack.admin.app.susurro.chat.pending.length > 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+    expect(t.stack.admin.app.susurro.chat.pending).toEqual([]);
+    await login('1005', PW.c);
+  }, 30_000);
 
   it('a change made while Prosody is down is reported, and the reconcile on the next start repairs it', async () => {
     await t.stack.chat.process.stop();

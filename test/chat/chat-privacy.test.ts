@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { startProsody, type ManagedProsody } from '../../src/chat/index.ts';
 import { ensureTlsMaterial } from '../../src/tls/dev-ca.ts';
+import { scramSha1 } from '../../src/db/index.ts';
 import { freePorts } from '../support/ports.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { adminApiFor } from '../admin-api/live-rig.ts';
@@ -74,6 +75,22 @@ afterAll(async () => {
   await other?.prosody.process.stop();
   if (other) rmSync(other.dir, { recursive: true, force: true });
   await t?.stop();
+});
+
+describe('SCRAM credentials the admin service computes', () => {
+  it('equal what Prosody itself stores for the same password and salt (known answer from Prosody, SASLprep included)', async () => {
+    const c = other!.prosody.control;
+    for (const [user, password] of [['3001', 'plain-ascii-pass-42'], ['3002', 'pässwörd ﬁ Ⅸ']] as const) {
+      await c.shell.run(`user:create(${JSON.stringify(`${user}@susurro.local`)}, ${JSON.stringify(password)})`);
+      const r = await c.shell.run(`>local a = require"core.storagemanager".open("susurro.local", "accounts"):get("${user}"); return a.salt .. " " .. a.iteration_count`);
+      const [salt, iterations] = r.result.replace(/^Result:\s*/, '').split(' ');
+      const mine = scramSha1(password, salt!, Number(iterations));
+      expect(await c.credentialKeys(user)).toBe(`${mine.storedKey}:${mine.serverKey}`);
+      // and a different password does not give the same keys (the comparison can fail)
+      const wrong = scramSha1(`${password}x`, salt!, Number(iterations));
+      expect(await c.credentialKeys(user)).not.toBe(`${wrong.storedKey}:${wrong.serverKey}`);
+    }
+  });
 });
 
 describe('chat privacy defaults under attack', () => {
