@@ -7,13 +7,15 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack } from '../../src/stack/index.ts';
-import { adminApiFor, type Api } from '../admin-api/live-rig.ts';
+import { adminApiFor, establishCall, registeredPhone, terminated, type Api } from '../admin-api/live-rig.ts';
+import type { Phone } from '../support/sip-client.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { xmppLogin, xmppLoginRefused, type XmppSession } from '../support/xmpp.ts';
 
 let t: TestStack;
 let api: Api;
 const opened: XmppSession[] = [];
+const phones: Phone[] = [];
 const PW = { a: 'violet-harbour-lantern-93', b: 'quiet-meadow-copper-17', c: 'amber-falcon-river-52', d: 'silver-orchard-tide-48' };
 
 /** Prosody's internal storage of the chat host: <dataDir>/chat/<host with "." as %2e>/<store>/<user>.{dat,list} */
@@ -35,6 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of opened) await s.stop().catch(() => {});
+  for (const p of phones) await p.stop().catch(() => {});
   await t?.stop();
 });
 
@@ -117,6 +120,27 @@ describe('chat beside voice: Prosody in lockstep with susurro accounts', () => {
     // enable: the same password works again (the admin service kept the SCRAM credentials)
     expect((await api.call('POST', '/api/v1/accounts/1002/enable')).body.chat).toBe('ok');
     await login('1002', PW.b);
+  });
+
+  it('revoke during a live XMPP session and a live call: both cut within 1 s (measured)', async () => {
+    for (const [ext, username, password] of [['1006', 'fay', PW.a], ['1007', 'gus', PW.b]] as const) {
+      expect((await api.call('POST', '/api/v1/accounts', { extension: ext, username, displayName: username, password })).body.chat).toBe('ok');
+    }
+    const fay = await registeredPhone(t, phones, '1006', PW.a);
+    const gus = await registeredPhone(t, phones, '1007', PW.b);
+    const { outgoing, incoming } = await establishCall(fay, gus, '1007', t.config.domain);
+    const chat = await login('1006', PW.a);
+    const t0 = performance.now();
+    const callEnded = terminated(incoming, 3_000);
+    const r = await api.call('POST', '/api/v1/accounts/1006/disable');
+    expect(r.body.chat).toBe('ok');
+    expect(r.body.live.calls).toBe('ok');
+    const [xmppMs, callMs] = [(await chat.closed(3_000)) - t0, (await callEnded) - t0];
+    console.log(`revoke → XMPP stream closed ${xmppMs.toFixed(0)} ms, peer's call ended ${callMs.toFixed(0)} ms`);
+    expect(xmppMs).toBeLessThan(1_000);
+    expect(callMs).toBeLessThan(1_000);
+    await terminated(outgoing, 3_000);
+    expect(await xmppLoginRefused(t, '1006', PW.a)).toMatch(/not-authorized/);
   });
 
   it('deleting an account purges it from Prosody', async () => {
