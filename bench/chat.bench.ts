@@ -8,7 +8,7 @@
  * Not measured here: the issue's comparison with a stock Debian Prosody config.
  */
 import { performance } from 'node:perf_hooks';
-import { figure, summarize, type Benchmark, type Figure } from './lib/report.ts';
+import { figure, latencyFigure, type Benchmark, type Figure } from './lib/report.ts';
 import { startTestStack } from '../test/support/stack.ts';
 import { adminApiFor } from '../test/admin-api/live-rig.ts';
 import { xmppLogin } from '../test/support/xmpp.ts';
@@ -17,11 +17,6 @@ const QUICK = process.env.SUSURRO_BENCH_QUICK === '1';
 const ROUNDS = QUICK ? 5 : 30;
 const LOGINS = QUICK ? 10 : 100;
 const MESSAGES = QUICK ? 100 : 1000;
-
-function latencyFigure(name: string, description: string, samples: number[], target: Figure['target'] = null): Figure {
-  const { median, p99 } = summarize(samples);
-  return figure({ name, description, unit: 'ms', median, p99, samples: samples.length, reference: null, target });
-}
 
 function rate(name: string, description: string, count: number, seconds: number): Figure {
   return figure({ name, description, unit: 'ops/s', median: count / seconds, p99: null, samples: count, reference: null, target: null });
