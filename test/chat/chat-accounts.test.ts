@@ -143,6 +143,14 @@ describe('chat beside voice: Prosody in lockstep with susurro accounts', () => {
     expect(await xmppLoginRefused(t, '1006', PW.a)).toMatch(/not-authorized/);
   });
 
+  it('a display name with quotes, brackets, "=" and non-ASCII reaches the roster intact (the "=" of mod_groups\' file format as a space)', async () => {
+    const name = 'Zoë "Z" [ops] = \\ 🙂';
+    const r = await api.call('POST', '/api/v1/accounts', { extension: '1008', username: 'zoe', displayName: name, password: PW.c });
+    expect(r.body.chat).toBe('ok');
+    const ana = await login('1001', PW.a, { resource: 'names' });
+    expect(await ana.roster()).toContainEqual({ jid: `1008@${t.config.chat!.domain}`, name: name.replace('=', ' ') });
+  });
+
   it('deleting an account purges it from Prosody', async () => {
     const r = await api.call('DELETE', '/api/v1/accounts/1003');
     expect(r.body.chat).toBe('ok');
@@ -194,7 +202,7 @@ describe('chat beside voice: Prosody in lockstep with susurro accounts', () => {
     // the whole stack restarts on the same data: Prosody still holds 1001's credentials, lacks 1004
     await t.stack.stop();
     t.stack = await startStack(t.config, { restart: { initialBackoffMs: 200 } });
-    api = await adminApiFor(t).catch(async () => api);
+    api = await adminApiFor(t);
     expect(await t.stack.chat.control.users()).toContain('1004');
     expect(await t.stack.chat.control.users()).not.toContain('1001');
     await login('1004', PW.d);

@@ -38,6 +38,8 @@ function reason(err: unknown): string {
 
 export class ChatSync {
   readonly #pending = new Map<string, { endSessions: boolean; attempt: number; timer: NodeJS.Timeout | null }>();
+  /** One step at a time per account: a disable and an enable racing must reach Prosody in order. */
+  readonly #queues = new Map<string, Promise<unknown>>();
   #closed = false;
 
   constructor(readonly db: Db, readonly control: ChatControlLike | null, readonly opts: ChatSyncOptions) {}
@@ -51,7 +53,17 @@ export class ChatSync {
    * Brings one account's chat state in step with the database. endSessions: its open streams
    * are closed (revoke, password reset, delete) even when it stays active.
    */
-  async apply(extension: string, opts: { endSessions: boolean }): Promise<ChatOutcome> {
+  apply(extension: string, opts: { endSessions: boolean }): Promise<ChatOutcome> {
+    const prev = this.#queues.get(extension) ?? Promise.resolve();
+    const next = prev.then(() => this.#apply(extension, opts));
+    this.#queues.set(extension, next);
+    void next.finally(() => {
+      if (this.#queues.get(extension) === next) this.#queues.delete(extension);
+    });
+    return next;
+  }
+
+  async #apply(extension: string, opts: { endSessions: boolean }): Promise<ChatOutcome> {
     // an installation without a chat server (buildApp without `chat`): nothing to keep in step
     if (!this.control) return 'off';
     const prev = this.#pending.get(extension);
