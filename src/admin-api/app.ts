@@ -21,6 +21,7 @@ import { adminsRoutes } from './routes/admins.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { healthRoutes } from './routes/health.ts';
 import { phoneRoutes } from './routes/phone.ts';
+import { chatRoutes } from './routes/chat.ts';
 import type { AppDeps, AppOptions } from './types.ts';
 
 /**
@@ -133,6 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(auditRoutes);
       await api.register(phoneRoutes);
       await api.register(bansRoutes); // issue #7: Kamailio's SIP bans (list, lift)
+      await api.register(chatRoutes, { serviceToken: deps.chatServiceToken ?? null }); // issue 17: XEP-0215 TURN via Prosody
     },
     { prefix: '/api/v1' },
   );

@@ -44,6 +44,8 @@ export interface AppDeps {
   health: () => Promise<ComponentHealth[]>;
   /** Prosody's control (src/chat); null: no managed chat server (every chat step then fails, reported). */
   chat?: ChatControlLike | null;
+  /** The token the managed Prosody sends to ask for chat clients' TURN credentials (routes/chat.ts); null: route refuses all. */
+  chatServiceToken?: string | null;
   /** The service log (pino, redacted: see logger.ts); absent or false: no log (tests that inject()). */
   logger?: AdminLogOptions | false;
   /** Knobs with production defaults; tests shorten them. */

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import type { SusurroConfig } from '../config/index.ts';
 import { ManagedProcess, type ProcessSpec } from '../stack/managed-process.ts';
-import { writeProsodyConfig, type ProsodyFiles } from './prosody-config.ts';
+import { writeProsodyConfig, type ChatTurnSource, type ProsodyFiles } from './prosody-config.ts';
 import { ProsodyControl } from './prosody-control.ts';
 
 export interface ManagedProsody {
@@ -20,9 +20,10 @@ export async function startProsody(
   runDir: string,
   tls: { certFile: string; keyFile: string },
   restart: Pick<ProcessSpec, 'maxRestarts' | 'restartWindowMs' | 'initialBackoffMs'>,
+  turn: ChatTurnSource | null = null,
 ): Promise<ManagedProsody> {
   if (!config.chat) throw new Error('config.chat is missing (loadConfig fills it)');
-  const files = writeProsodyConfig(config, runDir, tls);
+  const files = writeProsodyConfig(config, runDir, tls, turn);
   mkdirSync(files.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(files.dataDir, 0o700);
   const control = new ProsodyControl(files.socketFile, config.chat.domain, files.groupsFile);

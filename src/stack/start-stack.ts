@@ -11,6 +11,7 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isIP } from 'node:net';
 import { promisify } from 'node:util';
 import type { SusurroConfig } from '../config/index.ts';
 import { openDatabase, migrate, type Db } from '../db/index.ts';
@@ -18,7 +19,7 @@ import { ensureTlsMaterial, requiredNames, type TlsMaterial } from '../tls/dev-c
 import { renderKamailioConfig, type KamailioFeatures, type RenderedKamailio } from '../signaling/render.ts';
 import { KamailioRpc } from '../signaling/kamailio-rpc.ts';
 import { readKamailioRpcToken } from '../signaling/rpc-token.ts';
-import { readTurnCliPassword } from '../media-relay/secrets.ts';
+import { ensureSecretFile, readTurnCliPassword } from '../media-relay/secrets.ts';
 import { openTurnCredentialStore, type TurnCredentialStore } from '../media-relay/credential-store.ts';
 import { writeTurnConfig } from '../media-relay/turn-config.ts';
 import { TurnCli } from '../media-relay/turn-cli.ts';
@@ -150,6 +151,17 @@ export async function checkKamailioConfig(files: RenderedKamailio): Promise<stri
 
 const FIRST_ADMIN_FILE = 'first-admin.json';
 
+/**
+ * Where mod_susurro_turn reaches the admin service. Prosody's HTTP client checks the certificate
+ * against DNS names only (util.x509 has no IP SANs), so an IP publicHost is replaced by
+ * "localhost", which the development certificate covers (reachable while the admin service
+ * listens on loopback or all addresses; docs/chat.md).
+ */
+function chatTurnSourceUrl(config: SusurroConfig): string {
+  const host = isIP(config.publicHost) ? 'localhost' : config.publicHost;
+  return `https://${host}:${config.ports.admin}/api/v1/chat/turn-credentials`;
+}
+
 export async function startStack(config: SusurroConfig, opts: StartStackOptions = {}): Promise<RunningStack> {
   const progress = opts.onProgress ?? (() => {});
   const readyMs = opts.readyTimeoutMs ?? 20_000;
@@ -246,7 +258,13 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
     await waitUntil('turnserver', () => stunBinding(turnProbeHost, config.ports.turn, 300), turn, turnFiles.logFile, readyMs);
     progress('turn', `coturn up: TURN ${config.listen.address}:${config.ports.turn} (udp/tcp), TURNS :${config.ports.turnTls}, relays ${config.ports.relayMin}-${config.ports.relayMax}`);
 
-    const chat = await startProsody(config, runDir, tls, restart);
+    // the token Prosody (mod_susurro_turn) shows the admin service to get chat clients' TURN credentials
+    const chatServiceToken = ensureSecretFile(join(secretsDir, 'chat-service-token'));
+    const chat = await startProsody(config, runDir, tls, restart, {
+      url: chatTurnSourceUrl(config),
+      token: chatServiceToken,
+      caFile: tls.caFile,
+    });
     cleanups.push(() => chat.process.stop());
     await waitUntil('prosody', async () => (await chatHealth(chat.process, chat.control)).up, chat.process, chat.files.logFile, readyMs);
     progress('chat', `prosody up: XMPP ${config.listen.address}:${config.chat!.ports.c2s} (STARTTLS required), :${config.chat!.ports.c2sTls} (direct TLS), federation ${config.chat!.federation ? 'on' : 'off'}`);
@@ -259,7 +277,7 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
         chatHealth(chat.process, chat.control),
         databaseHealth(db),
       ]);
-    const admin = await serveAdmin({ config, db, rpc, turnCli, turnCredentials, health, chat: chat.control, logger: opts.logger ?? false }, tls);
+    const admin = await serveAdmin({ config, db, rpc, turnCli, turnCredentials, health, chat: chat.control, chatServiceToken, logger: opts.logger ?? false }, tls);
     cleanups.push(() => admin.close());
     // Accounts in step with Prosody: repaired now (drift from while it was down) and after every
     // restart by the supervisor (a crash may have lost a write).

@@ -10,6 +10,7 @@ import { startStack } from '../../src/stack/index.ts';
 import { adminApiFor, establishCall, registeredPhone, terminated, type Api } from '../admin-api/live-rig.ts';
 import type { Phone } from '../support/sip-client.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
+import { TurnUdpClient } from '../support/turn-client.ts';
 import { xmppLogin, xmppLoginRefused, type XmppSession } from '../support/xmpp.ts';
 
 let t: TestStack;
@@ -71,6 +72,38 @@ describe('chat beside voice: Prosody in lockstep with susurro accounts', () => {
     expect(await ana.roster()).toContainEqual({ jid: `1002@${domain}`, name: 'Bea' });
     // a wrong password is refused (the positive control of the login above)
     expect(await xmppLoginRefused(t, '1001', PW.b)).toMatch(/not-authorized/);
+  });
+
+  it('XEP-0215: a chat client gets TURN credentials that allocate a relay on the project\'s coturn, and revocation takes them back', async () => {
+    expect((await api.call('POST', '/api/v1/accounts', { extension: '1009', username: 'hal', displayName: 'Hal', password: PW.d })).body.chat).toBe('ok');
+    const hal = await login('1009', PW.d);
+    const services = await hal.services('turn');
+    const udp = services.find((s) => s.transport === 'udp');
+    expect(udp).toMatchObject({ type: 'turn', host: t.config.publicHost, port: String(t.config.ports.turn) });
+    expect(udp!['username']).toMatch(/1009/);
+    const c = await TurnUdpClient.open('127.0.0.1', t.config.ports.turn);
+    try {
+      expect((await c.allocate(udp!['username']!, udp!['password']!)).status).toBe(200);
+    } finally {
+      c.close();
+    }
+    // positive control of the refusal below: a wrong password is refused by the same client
+    const w = await TurnUdpClient.open('127.0.0.1', t.config.ports.turn);
+    try {
+      expect((await w.allocate(udp!['username']!, `${udp!['password']}x`)).status).toBe(401);
+    } finally {
+      w.close();
+    }
+    expect((await api.call('POST', '/api/v1/accounts/1009/disable')).body.live.turn).toBe('ok');
+    const after = await TurnUdpClient.open('127.0.0.1', t.config.ports.turn);
+    try {
+      expect((await after.allocate(udp!['username']!, udp!['password']!)).status).toBe(401);
+    } finally {
+      after.close();
+    }
+    // the route Prosody asks refuses anyone without the chat service token
+    const forged = await api.call('POST', '/api/v1/chat/turn-credentials', { account: '1001' });
+    expect(forged.status).toBe(401);
   });
 
   it('keeps no archive of a delivered message; an offline message is kept only until delivery', async () => {

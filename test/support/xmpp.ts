@@ -29,6 +29,8 @@ export interface XmppSession {
   closed(timeoutMs?: number): Promise<number>;
   send(to: string, body: string): Promise<void>;
   roster(): Promise<{ jid: string; name: string | undefined }[]>;
+  /** XEP-0215 external services of the server (attributes of each <service/>). */
+  services(type?: string): Promise<Record<string, string>[]>;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,10 @@ export async function xmppLogin(
     async roster() {
       const r = await x.iqCaller.get(xml('query', { xmlns: 'jabber:iq:roster' }));
       return r.getChildren('item').map((i: { attrs: Record<string, string> }) => ({ jid: i.attrs['jid']!, name: i.attrs['name'] }));
+    },
+    async services(type?: string) {
+      const r = await x.iqCaller.get(xml('services', { xmlns: 'urn:xmpp:extdisco:2', ...(type ? { type } : {}) }), chat.domain);
+      return r.getChildren('service').map((i: { attrs: Record<string, string> }) => ({ ...i.attrs }));
     },
     async stop() {
       if (s.closedAt === null) await x.stop().catch(() => {});
