@@ -284,7 +284,7 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
     const chatSync = admin.app.susurro.chat;
     const reconcileChat = () => chatSync.reconcile().then((r) => {
       if (r.repaired.length > 0) progress('chat', `chat accounts repaired: ${r.repaired.join(', ')}`);
-      if (r.failed.length > 0) progress('chat', `chat accounts NOT in step with Prosody: ${r.failed.join('; ')} (repaired at the next start or Prosody restart)`);
+      if (r.failed.length > 0) progress('chat', `chat accounts NOT in step with Prosody: ${r.failed.join('; ')} (retrying)`);
     });
     await reconcileChat();
     chat.process.on('restart', () => {

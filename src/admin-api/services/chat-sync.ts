@@ -133,6 +133,8 @@ export class ChatSync {
         report.repaired.push(`${ext}: ${what}`);
       } catch (err) {
         report.failed.push(`${ext}: ${what}: ${reason(err)}`);
+        // onto the retry queue like any failed fan-out step
+        void this.apply(ext, { endSessions: true });
       }
     };
     for (const r of rows) {
