@@ -7,7 +7,7 @@
  *    every create is one SQLite transaction with synchronous=FULL).
  */
 import { performance } from 'node:perf_hooks';
-import { figure, summarize, type Benchmark, type Figure } from './lib/report.ts';
+import { figure, latencyFigure, summarize, type Benchmark, type Figure } from './lib/report.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,12 +22,6 @@ const REVOCATIONS = 25;
 const CREATES = 300;
 const CONCURRENCY = 4;
 const LISTS = 200;
-
-/** A latency figure in ms from raw samples (median, p99, sample count), without a reference. */
-function latencyFigure(name: string, description: string, samples: number[], target: Figure['target'] = null): Figure {
-  const { median, p99 } = summarize(samples);
-  return figure({ name, description, unit: 'ms', median, p99, samples: samples.length, reference: null, target });
-}
 
 const bench: Benchmark = {
   name: 'admin service (revocation latency, API throughput)',

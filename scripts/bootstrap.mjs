@@ -58,6 +58,9 @@ const PACKAGES = {
     'kamailio-lua-modules', 'coturn', 'openssl', 'sqlite3', 'procps',
     // setpriv --pdeathsig (children die with the stack), system CA bundle for Kamailio's TLS client
     'util-linux', 'ca-certificates',
+    // chat beside voice (issue 17): the XMPP server, src/chat/
+    // (lua-unbound: Prosody's DNS resolver; without it Prosody warns at every start)
+    'prosody', 'lua-unbound',
   ],
   // Tests and benchmarks additionally drive real peers: a browser, an independent ZRTP
   // implementation (bzrtp, built against by a small C peer), a SIP load tool, a packet

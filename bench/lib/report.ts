@@ -53,3 +53,9 @@ export function figure(parts: Omit<Figure, 'ratio' | 'met'>): Figure {
   }
   return { ...parts, ratio, met };
 }
+
+/** A latency figure in ms from raw samples (median, p99, sample count), without a reference. */
+export function latencyFigure(name: string, description: string, samples: number[], target: Figure['target'] = null): Figure {
+  const { median, p99 } = summarize(samples);
+  return figure({ name, description, unit: 'ms', median, p99, samples: samples.length, reference: null, target });
+}

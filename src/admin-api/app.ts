@@ -12,6 +12,7 @@ import { ApiErrors, BODY_LIMIT } from './errors.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { contextPlugin } from './plugins/context.ts';
 import { scheduleTurnSweep } from './services/turn-sweep.ts';
+import { ChatSync } from './services/chat-sync.ts';
 import { errorsPlugin, sendApiError } from './plugins/errors.ts';
 import { adminLoggerOptions } from './logger.ts';
 import { bansRoutes } from './bans.ts';
@@ -21,6 +22,7 @@ import { auditRoutes } from './routes/audit.ts';
 import { healthRoutes } from './routes/health.ts';
 import { phoneRoutes } from './routes/phone.ts';
 import { provisioningAdminRoutes, provisioningFetchRoutes } from './routes/provisioning.ts';
+import { chatRoutes } from './routes/chat.ts';
 import type { AppDeps, AppOptions } from './types.ts';
 
 /**
@@ -49,6 +51,8 @@ export function defaultOptions(): AppOptions {
     liveActionTimeoutMs: 2_000,
     turnSweepIntervalMs: 60_000,
     provisioningTurnTtlSeconds: 7 * 24 * 3600,
+    chatRetryBaseMs: 1_000,
+    chatRetryMaxMs: 30_000,
   };
 }
 
@@ -78,7 +82,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     turnCli: deps.turnCli,
     turnCredentials: deps.turnCredentials,
     options,
+    chat: new ChatSync(deps.db, deps.chat ?? null, {
+      retryBaseMs: options.chatRetryBaseMs,
+      retryMaxMs: options.chatRetryMaxMs,
+      warn: (msg) => app.log.warn(msg),
+    }),
   });
+  app.addHook('onClose', async () => app.susurro.chat.close());
   await app.register(authPlugin);
   scheduleTurnSweep(app, deps.turnCredentials, deps.turnCli, options.turnSweepIntervalMs);
 
@@ -129,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(phoneRoutes);
       await api.register(bansRoutes); // issue #7: Kamailio's SIP bans (list, lift)
       await api.register(provisioningAdminRoutes); // issue 16: native phones' provisioning links
+      await api.register(chatRoutes, { serviceToken: deps.chatServiceToken ?? null }); // issue 17: XEP-0215 TURN via Prosody
     },
     { prefix: '/api/v1' },
   );

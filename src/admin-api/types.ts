@@ -17,6 +17,17 @@ export interface TurnCliLike {
 /** The piece of STACK's TurnCredentialStore the admin API uses (src/media-relay). */
 export type { TurnCredentialIssuer } from '../media-relay/credential-store.ts';
 
+/** The piece of src/chat's ProsodyControl the admin API uses (engine control, no policy). */
+export interface ChatControlLike {
+  setCredentials(user: string, c: import('../db/scram.ts').ScramCredentials): Promise<void>;
+  removeCredentials(user: string): Promise<void>;
+  credentialKeys(user: string): Promise<string | null>;
+  users(): Promise<string[]>;
+  closeSessions(user: string, text?: string): Promise<number>;
+  purge(user: string): Promise<void>;
+  setDirectory(entries: { user: string; name: string }[]): Promise<void>;
+}
+
 export interface ComponentHealth {
   name: 'kamailio' | 'turn' | 'database' | string;
   up: boolean;
@@ -31,6 +42,10 @@ export interface AppDeps {
   /** Issues and revokes the TURN credentials coturn checks (the admin service is its only writer). */
   turnCredentials: TurnCredentialIssuer;
   health: () => Promise<ComponentHealth[]>;
+  /** Prosody's control (src/chat); null: no managed chat server (every chat step then fails, reported). */
+  chat?: ChatControlLike | null;
+  /** The token the managed Prosody sends to ask for chat clients' TURN credentials (routes/chat.ts); null: route refuses all. */
+  chatServiceToken?: string | null;
   /** The service log (pino, redacted: see logger.ts); absent or false: no log (tests that inject()). */
   logger?: AdminLogOptions | false;
   /** Knobs with production defaults; tests shorten them. */
@@ -54,4 +69,7 @@ export interface AppOptions {
   turnSweepIntervalMs: number;
   /** Lifetime of the TURN credential in each provisioning fetch (Linphone re-fetches at every start). Default 7 days. */
   provisioningTurnTtlSeconds: number;
+  /** First retry of a chat step that failed; doubles up to chatRetryMaxMs. Defaults 1 s / 30 s. */
+  chatRetryBaseMs: number;
+  chatRetryMaxMs: number;
 }

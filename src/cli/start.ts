@@ -60,6 +60,7 @@ async function main(): Promise<void> {
   log(`  health:      ${stack.urls.health}`);
   log(`  SIP:         ${stack.urls.wss} (WSS), ${stack.urls.sipTls} (TLS)`);
   log(`  TURN:        ${stack.urls.turn.join(', ')}`);
+  log(`  XMPP chat:   ${stack.urls.xmpp.starttls} (STARTTLS), ${stack.urls.xmpp.directTls} (direct TLS); accounts <extension>@${stack.config.chat?.domain ?? stack.config.domain}`);
   log(`  local trial: ${localTrial(config).explanation}`);
   if (stack.tls.caFile && !stack.tls.operatorProvided) {
     log(`  development CA (import it into browsers to trust the certificate): ${stack.tls.caFile}`);

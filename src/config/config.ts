@@ -53,6 +53,20 @@ export interface SusurroConfig {
    * type like antiflood; loadConfig always fills it.
    */
   calls?: { requireSas: boolean };
+  /**
+   * Chat beside voice (issue 17): the managed Prosody XMPP server (src/chat/, docs/chat.md).
+   * domain: the XMPP domain (accounts are <extension>@domain), default = domain. federation:
+   * server-to-server links (s2s), off by default. uploadExpirySeconds: http_file_share deletes
+   * uploaded files after this long. Ports: c2s (STARTTLS required), c2sTls (direct TLS), s2s
+   * (only listened on with federation), https (file share). Optional in the type like antiflood;
+   * loadConfig always fills it.
+   */
+  chat?: {
+    domain: string;
+    federation: boolean;
+    uploadExpirySeconds: number;
+    ports: { c2s: number; c2sTls: number; s2s: number; https: number };
+  };
 }
 
 export type DeepPartial<T> = {
@@ -93,6 +107,7 @@ function baseDefaults(): DeepPartial<SusurroConfig> {
     logLevel: 'info',
     antiflood: { enabled: true, authFailsMax: 10, banSeconds: 300 },
     calls: { requireSas: true },
+    chat: { federation: false, uploadExpirySeconds: 86400, ports: { c2s: 5222, c2sTls: 5223, s2s: 5269, https: 5281 } },
   };
 }
 
@@ -113,6 +128,12 @@ export const ENV_VARS: Record<string, (v: string) => DeepPartial<SusurroConfig>>
   SUSURRO_AUTH_FAILS_MAX: (v) => ({ antiflood: { authFailsMax: intFromEnv('SUSURRO_AUTH_FAILS_MAX', v) } }),
   SUSURRO_BAN_SECONDS: (v) => ({ antiflood: { banSeconds: intFromEnv('SUSURRO_BAN_SECONDS', v) } }),
   SUSURRO_REQUIRE_SAS: (v) => ({ calls: { requireSas: boolFromEnv('SUSURRO_REQUIRE_SAS', v) } }),
+  SUSURRO_CHAT_DOMAIN: (v) => ({ chat: { domain: v } }),
+  SUSURRO_CHAT_FEDERATION: (v) => ({ chat: { federation: boolFromEnv('SUSURRO_CHAT_FEDERATION', v) } }),
+  SUSURRO_PORT_CHAT_C2S: (v) => ({ chat: { ports: { c2s: intFromEnv('SUSURRO_PORT_CHAT_C2S', v) } } }),
+  SUSURRO_PORT_CHAT_C2S_TLS: (v) => ({ chat: { ports: { c2sTls: intFromEnv('SUSURRO_PORT_CHAT_C2S_TLS', v) } } }),
+  SUSURRO_PORT_CHAT_S2S: (v) => ({ chat: { ports: { s2s: intFromEnv('SUSURRO_PORT_CHAT_S2S', v) } } }),
+  SUSURRO_PORT_CHAT_HTTPS: (v) => ({ chat: { ports: { https: intFromEnv('SUSURRO_PORT_CHAT_HTTPS', v) } } }),
   SUSURRO_PORT_SIP_TLS: (v) => ({ ports: { sipTls: intFromEnv('SUSURRO_PORT_SIP_TLS', v) } }),
   SUSURRO_PORT_WSS: (v) => ({ ports: { wss: intFromEnv('SUSURRO_PORT_WSS', v) } }),
   SUSURRO_PORT_JSONRPC: (v) => ({ ports: { jsonrpc: intFromEnv('SUSURRO_PORT_JSONRPC', v) } }),
@@ -233,7 +254,9 @@ export function validateConfig(raw: Record<string, unknown>): SusurroConfig {
     admin: port(p['admin'], 'ports.admin'),
   };
   if (ports.relayMin > ports.relayMax) throw new ConfigError('ports.relayMin must be <= ports.relayMax');
-  const listening = [ports.sipTls, ports.wss, ports.jsonrpc, ports.turn, ports.turnTls, ports.turnCli, ports.admin];
+  const chat = validateChat(raw['chat'], domain);
+  const listening = [ports.sipTls, ports.wss, ports.jsonrpc, ports.turn, ports.turnTls, ports.turnCli, ports.admin,
+    chat.ports.c2s, chat.ports.c2sTls, chat.ports.https, ...(chat.federation ? [chat.ports.s2s] : [])];
   if (ports.sipUdp !== null) listening.push(ports.sipUdp);
   if (new Set(listening).size !== listening.length) throw new ConfigError('ports must be distinct');
   const database = { url: str((raw['database'] ?? {}) as Record<string, unknown>, 'url', 'database.url') };
@@ -274,5 +297,23 @@ export function validateConfig(raw: Record<string, unknown>): SusurroConfig {
   return {
     domain, publicHost, dataDir, listen: { address }, ports, database, tls, turn, logLevel: logLevel as LogLevel, antiflood,
     calls: { requireSas: calls['requireSas'] },
+    chat,
   };
+}
+
+function validateChat(raw: unknown, sipDomain: string): NonNullable<SusurroConfig['chat']> {
+  const c = (raw ?? {}) as Record<string, unknown>;
+  const domain = c['domain'] === undefined ? sipDomain : c['domain'];
+  if (typeof domain !== 'string' || !/^[A-Za-z0-9.-]+$/.test(domain)) throw new ConfigError('chat.domain must be a host name (letters, digits, dots, dashes)');
+  if (typeof c['federation'] !== 'boolean') throw new ConfigError('chat.federation must be a boolean');
+  const exp = c['uploadExpirySeconds'];
+  if (typeof exp !== 'number' || !Number.isInteger(exp) || exp < 60 || exp > 30 * 86400) {
+    throw new ConfigError('chat.uploadExpirySeconds must be an integer between 60 and 2592000');
+  }
+  const p = (c['ports'] ?? {}) as Record<string, unknown>;
+  const ports = {
+    c2s: port(p['c2s'], 'chat.ports.c2s'), c2sTls: port(p['c2sTls'], 'chat.ports.c2sTls'),
+    s2s: port(p['s2s'], 'chat.ports.s2s'), https: port(p['https'], 'chat.ports.https'),
+  };
+  return { domain, federation: c['federation'], uploadExpirySeconds: exp, ports };
 }

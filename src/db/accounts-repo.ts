@@ -1,5 +1,6 @@
 import type { Db } from './db.ts';
 import { ha1, ha1b } from './ha1.ts';
+import { scramSha1 } from './scram.ts';
 
 /**
  * Accounts live in two tables that must agree: Kamailio's `subscriber` (what SIP
@@ -61,12 +62,14 @@ async function lockAccount(tx: Db, extension: string, withSecrets = false): Prom
 export async function createAccountRow(db: Db, a: NewAccount, now = new Date()): Promise<AccountRow> {
   const h1 = ha1(a.extension, a.domain, a.password);
   const h1b = ha1b(a.extension, a.domain, a.password);
+  const sc = scramSha1(a.password);
   const at = now.toISOString();
   return db.transaction(async (tx) => {
     const row = await tx.get<AccountRow>(
-      `INSERT INTO susurro_account (extension, username, display_name, domain, status, ha1, ha1b, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?) RETURNING ${COLUMNS}`,
-      [a.extension, a.username, a.displayName, a.domain, h1, h1b, at, at],
+      `INSERT INTO susurro_account (extension, username, display_name, domain, status, ha1, ha1b,
+         scram_salt, scram_iterations, scram_stored_key, scram_server_key, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+      [a.extension, a.username, a.displayName, a.domain, h1, h1b, sc.salt, sc.iterationCount, sc.storedKey, sc.serverKey, at, at],
     );
     await tx.run('INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES (?, ?, \'\', ?, ?)', [
       a.extension,
@@ -128,8 +131,12 @@ export async function setAccountPassword(db: Db, extension: string, password: st
     if (!acc) return undefined;
     const h1 = ha1(acc.extension, acc.domain, password);
     const h1b = ha1b(acc.extension, acc.domain, password);
+    const sc = scramSha1(password);
     const at = now.toISOString();
-    await tx.run('UPDATE susurro_account SET ha1 = ?, ha1b = ?, updated_at = ? WHERE id = ?', [h1, h1b, at, acc.id]);
+    await tx.run(
+      'UPDATE susurro_account SET ha1 = ?, ha1b = ?, scram_salt = ?, scram_iterations = ?, scram_stored_key = ?, scram_server_key = ?, updated_at = ? WHERE id = ?',
+      [h1, h1b, sc.salt, sc.iterationCount, sc.storedKey, sc.serverKey, at, acc.id],
+    );
     if (acc.status === 'active') {
       await tx.run('UPDATE subscriber SET ha1 = ?, ha1b = ? WHERE username = ? AND domain = ?', [h1, h1b, acc.extension, acc.domain]);
     }

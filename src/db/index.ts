@@ -16,3 +16,5 @@ export {
   type AccountStatus,
   type NewAccount,
 } from './accounts-repo.ts';
+export { chatAccount, chatAccounts, type ChatAccountRow } from './chat-credentials.ts';
+export { scramSha1, SCRAM_ITERATIONS, type ScramCredentials } from './scram.ts';

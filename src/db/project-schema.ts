@@ -115,4 +115,12 @@ CREATE TABLE susurro_provisioning_token (
 CREATE INDEX susurro_provisioning_token_account_idx ON susurro_provisioning_token (account_id);
 `,
   },
+  {
+    // Chat beside voice (issue 17): the account's SCRAM-SHA-1 credentials for Prosody (src/db/scram.ts),
+    // set with ha1/ha1b at create and password reset; NULL for accounts made before this migration
+    // (they reach Prosody at their next password reset).
+    id: 'susurro:003-chat-scram',
+    sql: () => ['scram_salt VARCHAR(64)', 'scram_iterations INTEGER', 'scram_stored_key VARCHAR(64)', 'scram_server_key VARCHAR(64)']
+      .map((col) => `ALTER TABLE susurro_account ADD COLUMN ${col};`).join('\n'),
+  },
 ];

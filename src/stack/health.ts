@@ -40,3 +40,14 @@ export async function databaseHealth(db: Db): Promise<ComponentHealth> {
     return { name: 'database', up: false, detail: (err as Error).message };
   }
 }
+
+/** chat is up when prosody runs AND answers on its admin socket (server:version()). */
+export async function chatHealth(proc: ManagedProcess, control: { version(): Promise<string> }): Promise<ComponentHealth> {
+  const down = processDetail(proc);
+  if (down) return { name: 'chat', up: false, detail: down };
+  try {
+    return { name: 'chat', up: true, detail: `prosody ${await control.version()}` };
+  } catch (err) {
+    return { name: 'chat', up: false, detail: `admin socket: ${(err as Error).message}` };
+  }
+}

@@ -27,6 +27,15 @@ export function listeningPorts(config: SusurroConfig): PortUse[] {
     { field: 'ports.turnCli', port: p.turnCli, proto: 'tcp', address: '127.0.0.1' },
     { field: 'ports.admin', port: p.admin, proto: 'tcp', address: a },
   ];
+  const chat = config.chat;
+  if (chat) {
+    uses.push(
+      { field: 'chat.ports.c2s', port: chat.ports.c2s, proto: 'tcp', address: a },
+      { field: 'chat.ports.c2sTls', port: chat.ports.c2sTls, proto: 'tcp', address: a },
+      { field: 'chat.ports.https', port: chat.ports.https, proto: 'tcp', address: a },
+    );
+    if (chat.federation) uses.push({ field: 'chat.ports.s2s', port: chat.ports.s2s, proto: 'tcp', address: a });
+  }
   if (p.sipUdp !== null) {
     uses.push({ field: 'ports.sipUdp', port: p.sipUdp, proto: 'udp', address: a }, { field: 'ports.sipUdp', port: p.sipUdp, proto: 'tcp', address: a });
   }

@@ -2,7 +2,7 @@
  * Starts the whole susurro stack in the foreground process tree and returns a handle to stop it.
  *
  *   certs → secrets → database (+ migrate) → first admin → kamailio config check → kamailio up
- *   → turn up → admin API up
+ *   → turn up → chat (prosody) up → admin API up → chat accounts reconciled
  *
  * Every step is idempotent: a second start reuses the CA, the secrets and the database. Used by
  * `npm start` (src/cli/start.ts) and by integration tests (test/support/stack.ts) with a temp
@@ -11,6 +11,7 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isIP } from 'node:net';
 import { promisify } from 'node:util';
 import type { SusurroConfig } from '../config/index.ts';
 import { openDatabase, migrate, type Db } from '../db/index.ts';
@@ -18,14 +19,15 @@ import { ensureTlsMaterial, requiredNames, type TlsMaterial } from '../tls/dev-c
 import { renderKamailioConfig, type KamailioFeatures, type RenderedKamailio } from '../signaling/render.ts';
 import { KamailioRpc } from '../signaling/kamailio-rpc.ts';
 import { readKamailioRpcToken } from '../signaling/rpc-token.ts';
-import { readTurnCliPassword } from '../media-relay/secrets.ts';
+import { ensureSecretFile, readTurnCliPassword } from '../media-relay/secrets.ts';
 import { openTurnCredentialStore, type TurnCredentialStore } from '../media-relay/credential-store.ts';
 import { writeTurnConfig } from '../media-relay/turn-config.ts';
 import { TurnCli } from '../media-relay/turn-cli.ts';
 import { turnUrls } from '../media-relay/turn-urls.ts';
 import { stunBinding } from '../media-relay/stun-probe.ts';
 import { ManagedProcess } from './managed-process.ts';
-import { databaseHealth, kamailioHealth, turnHealth, type ComponentHealth } from './health.ts';
+import { chatHealth, databaseHealth, kamailioHealth, turnHealth, type ComponentHealth } from './health.ts';
+import { startProsody, type ManagedProsody } from '../chat/prosody-process.ts';
 import { serveAdmin, type ServedAdmin } from './admin-app.ts';
 import { ensureFirstAdmin } from '../admin-api/index.ts';
 import type { AdminLogOptions } from '../admin-api/logger.ts';
@@ -43,7 +45,7 @@ export class StackError extends Error {
 }
 
 export type StackStep =
-  | 'certs' | 'secrets' | 'database' | 'first-admin' | 'kamailio-config' | 'kamailio' | 'turn' | 'admin-api';
+  | 'certs' | 'secrets' | 'database' | 'first-admin' | 'kamailio-config' | 'kamailio' | 'turn' | 'chat' | 'admin-api';
 
 export interface StartStackOptions {
   onProgress?: (step: StackStep, message: string) => void;
@@ -71,6 +73,8 @@ export interface StackUrls {
   /** Loopback-only Kamailio JSON-RPC endpoint. */
   jsonrpc: string;
   turn: string[];
+  /** XMPP client-to-server: STARTTLS (required) and direct TLS. */
+  xmpp: { starttls: string; directTls: string };
 }
 
 export interface RunningStack {
@@ -86,6 +90,8 @@ export interface RunningStack {
   kamailioFiles: RenderedKamailio;
   kamailio: ManagedProcess;
   turn: ManagedProcess;
+  /** The managed Prosody (src/chat): its process, files and admin-socket control. */
+  chat: ManagedProsody;
   admin: ServedAdmin;
   /** First admin's credentials while <dataDir>/secrets/first-admin.json exists, else null. */
   firstAdmin: { username: string; password: string } | null;
@@ -113,6 +119,7 @@ export function stackUrls(config: SusurroConfig): StackUrls {
     sipTls: `sips:${pub(config.ports.sipTls)}`,
     jsonrpc: `http://127.0.0.1:${config.ports.jsonrpc}/RPC`,
     turn: turnUrls(config),
+    xmpp: { starttls: `xmpp://${pub(config.chat?.ports.c2s ?? 5222)}`, directTls: `xmpps://${pub(config.chat?.ports.c2sTls ?? 5223)}` },
   };
 }
 
@@ -143,6 +150,17 @@ export async function checkKamailioConfig(files: RenderedKamailio): Promise<stri
 }
 
 const FIRST_ADMIN_FILE = 'first-admin.json';
+
+/**
+ * Where mod_susurro_turn reaches the admin service. Prosody's HTTP client checks the certificate
+ * against DNS names only (util.x509 has no IP SANs), so an IP publicHost is replaced by
+ * "localhost", which the development certificate covers (reachable while the admin service
+ * listens on loopback or all addresses; docs/chat.md).
+ */
+function chatTurnSourceUrl(config: SusurroConfig): string {
+  const host = isIP(config.publicHost) ? 'localhost' : config.publicHost;
+  return `https://${host}:${config.ports.admin}/api/v1/chat/turn-credentials`;
+}
 
 export async function startStack(config: SusurroConfig, opts: StartStackOptions = {}): Promise<RunningStack> {
   const progress = opts.onProgress ?? (() => {});
@@ -240,23 +258,47 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
     await waitUntil('turnserver', () => stunBinding(turnProbeHost, config.ports.turn, 300), turn, turnFiles.logFile, readyMs);
     progress('turn', `coturn up: TURN ${config.listen.address}:${config.ports.turn} (udp/tcp), TURNS :${config.ports.turnTls}, relays ${config.ports.relayMin}-${config.ports.relayMax}`);
 
+    // the token Prosody (mod_susurro_turn) shows the admin service to get chat clients' TURN credentials
+    const chatServiceToken = ensureSecretFile(join(secretsDir, 'chat-service-token'));
+    const chat = await startProsody(config, runDir, tls, restart, {
+      url: chatTurnSourceUrl(config),
+      token: chatServiceToken,
+      caFile: tls.caFile,
+    });
+    cleanups.push(() => chat.process.stop());
+    await waitUntil('prosody', async () => (await chatHealth(chat.process, chat.control)).up, chat.process, chat.files.logFile, readyMs);
+    progress('chat', `prosody up: XMPP ${config.listen.address}:${config.chat!.ports.c2s} (STARTTLS required), :${config.chat!.ports.c2sTls} (direct TLS), federation ${config.chat!.federation ? 'on' : 'off'}`);
+
     const turnCli = new TurnCli(config.ports.turnCli, cliPassword);
     const health = async (): Promise<ComponentHealth[]> =>
       Promise.all([
         kamailioHealth(kamailio, rpc),
         turnHealth(turn, turnProbeHost, config.ports.turn),
+        chatHealth(chat.process, chat.control),
         databaseHealth(db),
       ]);
-    const admin = await serveAdmin({ config, db, rpc, turnCli, turnCredentials, health, logger: opts.logger ?? false }, tls);
+    const admin = await serveAdmin({ config, db, rpc, turnCli, turnCredentials, health, chat: chat.control, chatServiceToken, logger: opts.logger ?? false }, tls);
     cleanups.push(() => admin.close());
+    // Accounts in step with Prosody: repaired now (drift from while it was down) and after every
+    // restart by the supervisor (a crash may have lost a write).
+    const chatSync = admin.app.susurro.chat;
+    const reconcileChat = () => chatSync.reconcile().then((r) => {
+      if (r.repaired.length > 0) progress('chat', `chat accounts repaired: ${r.repaired.join(', ')}`);
+      if (r.failed.length > 0) progress('chat', `chat accounts NOT in step with Prosody: ${r.failed.join('; ')} (retrying)`);
+    });
+    await reconcileChat();
+    chat.process.on('restart', () => {
+      void waitUntil('prosody', async () => (await chatHealth(chat.process, chat.control)).up, chat.process, chat.files.logFile, readyMs)
+        .then(reconcileChat, () => {});
+    });
     const urls = stackUrls(config);
     progress('admin-api', `admin API on ${urls.softphone}`);
 
     let stopping: Promise<void> | null = null;
     return {
-      config, urls, db, rpc, turnCli, turnCredentials, tls, runDir, kamailioFiles, kamailio, turn, admin, firstAdmin, health,
+      config, urls, db, rpc, turnCli, turnCredentials, tls, runDir, kamailioFiles, kamailio, turn, chat, admin, firstAdmin, health,
       firstAdminCreated: created !== null, firstAdminFile,
-      pids: () => [kamailio.pid, turn.pid].filter((p): p is number => p !== null),
+      pids: () => [kamailio.pid, turn.pid, chat.process.pid].filter((p): p is number => p !== null),
       stop() {
         stopping ??= cleanup();
         return stopping;

@@ -75,6 +75,8 @@ function specific(host: string): boolean {
 export function requiredNames(config: SusurroConfig): string[] {
   const names = new Set<string>(['localhost', '127.0.0.1', '::1', config.domain]);
   for (const host of [config.publicHost, config.listen.address]) if (specific(host)) names.add(host);
+  // the XMPP server (src/chat) presents the same certificate for its domain and components
+  if (config.chat) for (const n of [config.chat.domain, `conference.${config.chat.domain}`, `upload.${config.chat.domain}`]) names.add(n);
   return [...names];
 }
 
@@ -125,7 +127,8 @@ function permits(p: { dns: string[]; ip: string[] }, name: string): boolean {
 /** nameConstraints for a new CA: the names this configuration serves, plus loopback. */
 function constraintsFor(config: SusurroConfig): string {
   const entries = new Set<string>(['permitted;DNS:localhost', 'permitted;IP:127.0.0.0/255.0.0.0',
-    'permitted;IP:::1/ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', `permitted;DNS:${config.domain}`]);
+    'permitted;IP:::1/ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', `permitted;DNS:${config.domain}`,
+    ...(config.chat ? [`permitted;DNS:${config.chat.domain}`] : [])]);
   for (const host of [config.publicHost, config.listen.address]) {
     if (!specific(host)) continue;
     if (isIP(host) === 4) entries.add(`permitted;IP:${host}/255.255.255.255`);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../src/config/index.ts';
 
-const AREAS = ['src/config', 'src/stack', 'src/signaling', 'src/media-relay', 'src/tls'];
+const AREAS = ['src/config', 'src/stack', 'src/signaling', 'src/media-relay', 'src/tls', 'src/chat'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

@@ -29,7 +29,7 @@ afterAll(() => {
 async function launch(reuse?: { dir: string; env: Record<string, string> }): Promise<{ child: ChildProcess; dir: string; output: () => string; running: Promise<void>; admin: number }> {
   const dir = reuse?.dir ?? mkdtempSync(join(tmpdir(), 'susurro-cli-'));
   if (!reuse) dirs.push(dir);
-  const [sipTls, wss, jsonrpc, turn, turnTls, turnCli, admin] = await freePorts(7);
+  const [sipTls, wss, jsonrpc, turn, turnTls, turnCli, admin, c2s, c2sTls, chatHttps] = await freePorts(10);
   const relayMin = 20000 + Math.floor(Math.random() * 250) * 40; // below the ephemeral range, as test/support/stack.ts
   const env = {
     ...process.env,
@@ -38,6 +38,7 @@ async function launch(reuse?: { dir: string; env: Record<string, string> }): Pro
     SUSURRO_PORT_SIP_TLS: String(sipTls), SUSURRO_PORT_WSS: String(wss), SUSURRO_PORT_JSONRPC: String(jsonrpc),
     SUSURRO_PORT_TURN: String(turn), SUSURRO_PORT_TURN_TLS: String(turnTls), SUSURRO_PORT_TURN_CLI: String(turnCli),
     SUSURRO_PORT_ADMIN: String(admin), SUSURRO_PORT_RELAY_MIN: String(relayMin), SUSURRO_PORT_RELAY_MAX: String(relayMin + 39),
+    SUSURRO_PORT_CHAT_C2S: String(c2s), SUSURRO_PORT_CHAT_C2S_TLS: String(c2sTls), SUSURRO_PORT_CHAT_HTTPS: String(chatHttps),
     ...reuse?.env,
   };
   delete env.SUSURRO_CONFIG;

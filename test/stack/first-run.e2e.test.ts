@@ -194,7 +194,7 @@ describe('first run with no configuration (README "Try it on one machine")', () 
     const health = JSON.parse(stdout);
     expect(health.status).toBe('ok');
     expect(health.localTrial).toBe(true);
-    expect(health.components.map((c: { name: string; up: boolean }) => `${c.name}:${c.up}`).sort()).toEqual(['database:true', 'kamailio:true', 'turn:true']);
+    expect(health.components.map((c: { name: string; up: boolean }) => `${c.name}:${c.up}`).sort()).toEqual(['chat:true', 'database:true', 'kamailio:true', 'turn:true']);
   });
 
   it('the printed first administrator creates two accounts with npm run admin', async () => {

@@ -80,7 +80,7 @@ describe('stack lifecycle', () => {
     const h = await getHealth(stack.urls.health, ca);
     expect(h.status).toBe(200);
     expect(h.body.status).toBe('ok');
-    expect(Object.fromEntries(h.body.components.map((c) => [c.name, c.up]))).toMatchObject({ kamailio: true, turn: true, database: true });
+    expect(Object.fromEntries(h.body.components.map((c) => [c.name, c.up]))).toMatchObject({ kamailio: true, turn: true, chat: true, database: true });
 
     // files with safe permissions
     expect(statSync(join(dir, 'tls', 'ca.key')).mode & 0o777).toBe(0o600);
@@ -91,9 +91,11 @@ describe('stack lifecycle', () => {
     expect(statSync(join(dir, 'run', 'susurro-defs.cfg')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'secrets')).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, 'run', 'turnserver.conf')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'run', 'prosody.cfg.lua')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'chat')).mode & 0o777).toBe(0o700);
 
     const pids = stack.pids();
-    expect(pids).toHaveLength(2);
+    expect(pids).toHaveLength(3); // kamailio, turnserver, prosody
     const before = processesMentioning(dir);
     expect(before.length).toBeGreaterThan(2); // kamailio forks workers
     await stack.stop();

@@ -33,7 +33,7 @@ export interface TestStack {
 
 /** Ports for a test stack: every listener on its own free port, a small relay range. */
 export async function testStackOverrides(dir: string): Promise<DeepPartial<SusurroConfig>> {
-  const [sipTls, wss, jsonrpc, turn, turnTls, turnCli, admin] = await freePorts(7);
+  const [sipTls, wss, jsonrpc, turn, turnTls, turnCli, admin, c2s, c2sTls, s2s, https] = await freePorts(11);
   // Relay range: 40 ports from a random base in 20000..29999. Below Linux's ephemeral range
   // (32768..60999), so no other process's bind(0) socket lands in it (the relay capture test
   // counts every packet in the range), and random so parallel stacks rarely share it.
@@ -41,6 +41,7 @@ export async function testStackOverrides(dir: string): Promise<DeepPartial<Susur
   return {
     dataDir: dir,
     ports: { sipTls, wss, jsonrpc, turn, turnTls, turnCli, admin, relayMin, relayMax: relayMin + 39, sipUdp: null },
+    chat: { ports: { c2s, c2sTls, s2s, https } },
     logLevel: 'info',
   };
 }

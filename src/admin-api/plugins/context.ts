@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { SusurroConfig } from '../../config/index.ts';
 import type { Db } from '../../db/index.ts';
+import type { ChatSync } from '../services/chat-sync.ts';
 import type { AppOptions, KamailioRpcLike, TurnCliLike, TurnCredentialIssuer } from '../types.ts';
 
 /**
@@ -16,6 +17,8 @@ export interface SusurroContext {
   turnCli: TurnCliLike | null;
   turnCredentials: TurnCredentialIssuer;
   options: AppOptions;
+  /** The chat fan-out (services/chat-sync.ts). */
+  chat: ChatSync;
 }
 
 declare module 'fastify' {

@@ -14,6 +14,7 @@ import { ApiErrors } from '../errors.ts';
 import { BEARER } from '../plugins/auth.ts';
 import { generatePassword, passwordWeakness } from '../services/passwords.ts';
 import { liveAllOk, revokeLive, type LiveRevocation } from '../services/revocation.ts';
+import { chatInStep } from '../services/chat-sync.ts';
 import { audit } from './audit-helper.ts';
 import {
   DISPLAY_NAME,
@@ -21,6 +22,7 @@ import {
   PASSWORD_IN,
   USERNAME,
   accountSchema,
+  chatOutcome,
   errorResponses,
   liveSchema,
   pagedQuerystring,
@@ -57,6 +59,8 @@ export async function accountsRoutes(app: FastifyInstance) {
     calls: l.calls,
     turn: l.turn,
   });
+  /** Fan-out to the chat server (issue 17), after the database committed; see chat-sync.ts. */
+  const chat = (extension: string, endSessions: boolean) => app.susurro.chat.apply(extension, { endSessions });
 
   /** A chosen password, checked against what an attacker knows of the account (and the SIP domain). */
   function checkPassword(password: string, userInputs: string[]) {
@@ -102,7 +106,7 @@ export async function accountsRoutes(app: FastifyInstance) {
           properties: { extension: EXTENSION, username: USERNAME, displayName: DISPLAY_NAME, password: PASSWORD_IN },
         },
         response: {
-          201: { type: 'object', required: ['account'], properties: { account: accountSchema, password: oneTimePassword } },
+          201: { type: 'object', required: ['account', 'chat'], properties: { account: accountSchema, password: oneTimePassword, chat: chatOutcome } },
           ...errorResponses,
         },
       },
@@ -120,14 +124,15 @@ export async function accountsRoutes(app: FastifyInstance) {
         if (isUniqueViolation(err)) throw new ApiErrors.SUSURRO_API_CONFLICT('extension or username already exists');
         throw err;
       }
+      const c = await chat(extension, false);
       await audit(app, request, {
         action: 'account.create',
         target: extension,
-        outcome: 'ok',
-        detail: { username, displayName, passwordGenerated: generated },
+        outcome: chatInStep(c) ? 'ok' : 'partial',
+        detail: { username, displayName, passwordGenerated: generated, chat: c },
       });
       void reply.code(201);
-      return generated ? { account: publicAccount(account), password } : { account: publicAccount(account) };
+      return generated ? { account: publicAccount(account), password, chat: c } : { account: publicAccount(account), chat: c };
     },
   );
 
@@ -170,7 +175,7 @@ export async function accountsRoutes(app: FastifyInstance) {
         params: extParam,
         body: { type: ['object', 'null'], additionalProperties: false, properties: { password: PASSWORD_IN } },
         response: {
-          200: { type: 'object', required: ['account', 'live'], properties: { account: accountSchema, password: oneTimePassword, live: liveSchema } },
+          200: { type: 'object', required: ['account', 'live', 'chat'], properties: { account: accountSchema, password: oneTimePassword, live: liveSchema, chat: chatOutcome } },
           ...errorResponses,
         },
       },
@@ -185,14 +190,14 @@ export async function accountsRoutes(app: FastifyInstance) {
       const account = await setAccountPassword(db, ext, password, options.now());
       if (!account) throw new ApiErrors.SUSURRO_API_NOT_FOUND(`account ${ext}`);
       // Sessions that authenticated with the old password must not outlive it.
-      const l = await live(ext);
+      const [l, c] = await Promise.all([live(ext), chat(ext, true)]);
       await audit(app, request, {
         action: 'account.reset-password',
         target: ext,
-        outcome: liveAllOk(l) ? 'ok' : 'partial',
-        detail: { passwordGenerated: supplied === undefined, ...liveDetail(l) },
+        outcome: liveAllOk(l) && chatInStep(c) ? 'ok' : 'partial',
+        detail: { passwordGenerated: supplied === undefined, ...liveDetail(l), chat: c },
       });
-      return supplied === undefined ? { account: publicAccount(account), password, live: l } : { account: publicAccount(account), live: l };
+      return supplied === undefined ? { account: publicAccount(account), password, live: l, chat: c } : { account: publicAccount(account), live: l, chat: c };
     },
   );
 
@@ -207,8 +212,8 @@ export async function accountsRoutes(app: FastifyInstance) {
         response: {
           200: {
             type: 'object',
-            required: ['account', 'disabled', 'live'],
-            properties: { account: accountSchema, disabled: { type: 'boolean' }, live: liveSchema },
+            required: ['account', 'disabled', 'live', 'chat'],
+            properties: { account: accountSchema, disabled: { type: 'boolean' }, live: liveSchema, chat: chatOutcome },
           },
           ...errorResponses,
         },
@@ -219,14 +224,14 @@ export async function accountsRoutes(app: FastifyInstance) {
       const r = await disableAccountRow(db, ext, options.now());
       if (!r) throw new ApiErrors.SUSURRO_API_NOT_FOUND(`account ${ext}`);
       // Live actions run even when already disabled: a retry repairs an earlier partial revocation.
-      const l = await live(ext);
+      const [l, c] = await Promise.all([live(ext), chat(ext, true)]);
       await audit(app, request, {
         action: 'account.disable',
         target: ext,
-        outcome: liveAllOk(l) ? 'ok' : 'partial',
-        detail: { alreadyDisabled: !r.changed, ...liveDetail(l) },
+        outcome: liveAllOk(l) && chatInStep(c) ? 'ok' : 'partial',
+        detail: { alreadyDisabled: !r.changed, ...liveDetail(l), chat: c },
       });
-      return { account: publicAccount(r.account), disabled: true, live: l };
+      return { account: publicAccount(r.account), disabled: true, live: l, chat: c };
     },
   );
 
@@ -238,15 +243,16 @@ export async function accountsRoutes(app: FastifyInstance) {
         summary: 'Re-enable a disabled account (its previous password works again)',
         security: BEARER,
         params: extParam,
-        response: { 200: { type: 'object', required: ['account'], properties: { account: accountSchema } }, ...errorResponses },
+        response: { 200: { type: 'object', required: ['account', 'chat'], properties: { account: accountSchema, chat: chatOutcome } }, ...errorResponses },
       },
     },
     async (request) => {
       const ext = request.params.extension;
       const r = await enableAccountRow(db, ext, options.now());
       if (!r) throw new ApiErrors.SUSURRO_API_NOT_FOUND(`account ${ext}`);
-      await audit(app, request, { action: 'account.enable', target: ext, outcome: 'ok', detail: { alreadyActive: !r.changed } });
-      return { account: publicAccount(r.account) };
+      const c = await chat(ext, false);
+      await audit(app, request, { action: 'account.enable', target: ext, outcome: chatInStep(c) ? 'ok' : 'partial', detail: { alreadyActive: !r.changed, chat: c } });
+      return { account: publicAccount(r.account), chat: c };
     },
   );
 
@@ -261,8 +267,8 @@ export async function accountsRoutes(app: FastifyInstance) {
         response: {
           200: {
             type: 'object',
-            required: ['deleted', 'extension', 'live'],
-            properties: { deleted: { type: 'boolean' }, extension: { type: 'string' }, live: liveSchema },
+            required: ['deleted', 'extension', 'live', 'chat'],
+            properties: { deleted: { type: 'boolean' }, extension: { type: 'string' }, live: liveSchema, chat: chatOutcome },
           },
           ...errorResponses,
         },
@@ -272,14 +278,14 @@ export async function accountsRoutes(app: FastifyInstance) {
       const ext = request.params.extension;
       const a = await deleteAccountRow(db, ext);
       if (!a) throw new ApiErrors.SUSURRO_API_NOT_FOUND(`account ${ext}`);
-      const l = await live(ext);
+      const [l, c] = await Promise.all([live(ext), chat(ext, true)]);
       await audit(app, request, {
         action: 'account.delete',
         target: ext,
-        outcome: liveAllOk(l) ? 'ok' : 'partial',
-        detail: { username: a.username, ...liveDetail(l) },
+        outcome: liveAllOk(l) && chatInStep(c) ? 'ok' : 'partial',
+        detail: { username: a.username, ...liveDetail(l), chat: c },
       });
-      return { deleted: true, extension: ext, live: l };
+      return { deleted: true, extension: ext, live: l, chat: c };
     },
   );
 }

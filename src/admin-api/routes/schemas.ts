@@ -40,6 +40,12 @@ export const adminSchema = {
 } as const;
 
 const liveOutcome = { type: 'string', description: '"ok" or "failed: <reason>"' } as const;
+/** The chat fan-out's outcome (services/chat-sync.ts): a failure is retried until Prosody is in step. */
+export const chatOutcome = {
+  type: 'string',
+  description: '"ok"; "failed: <reason>; retrying" while Prosody (XMPP chat) is not yet in step; "off" without a chat server',
+} as const;
+
 export const liveSchema = {
   type: 'object',
   description: 'Outcome of the live revocation actions run after the database commit',
