@@ -115,4 +115,22 @@ CREATE TABLE susurro_provisioning_token (
 CREATE INDEX susurro_provisioning_token_account_idx ON susurro_provisioning_token (account_id);
 `,
   },
+  {
+    // Issue 19: durable bans. Kamailio's htable "ipban" loads this table at start (htable
+    // dbtable, db_expires: the standard htable column names) and route[BAN_SOURCE] in
+    // kamailio.cfg inserts a row per ban; expires is the absolute Unix time the ban ends.
+    // The admin API deletes the row when it lifts a ban (src/admin-api/bans.ts).
+    id: 'susurro:003-ban',
+    sql: (kind) => `
+CREATE TABLE susurro_ban (
+  id ${pk(kind)},
+  key_name VARCHAR(64) NOT NULL,
+  key_type INTEGER NOT NULL DEFAULT 0,
+  value_type INTEGER NOT NULL DEFAULT 1,
+  key_value VARCHAR(16) NOT NULL DEFAULT '1',
+  expires INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX susurro_ban_key_idx ON susurro_ban (key_name);
+`,
+  },
 ];
