@@ -71,6 +71,8 @@ const PACKAGES = {
     'libnss3-tools', 'curl',
     // the unit test of sdp-policy.lua runs it in the Lua version app_lua embeds
     'lua5.1',
+    // test/stack/systemd-units.test.ts: systemd-analyze verify on the generated unit
+    'systemd',
   ],
 };
 
