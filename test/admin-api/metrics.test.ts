@@ -73,20 +73,16 @@ describe('GET /metrics', () => {
     expect(r.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     const families = parsePrometheusTextFormat(r.body);
 
-    expect(value(families, 'susurro_kamailio_up')).toBe(1);
-    expect(value(families, 'susurro_turn_up')).toBe(1);
-    expect(value(families, 'susurro_sip_registered_users')).toBe(2);
-    expect(value(families, 'susurro_sip_contacts')).toBe(2);
-    expect(value(families, 'susurro_active_calls')).toBe(1);
+    const expected: [string, number, Record<string, string>?][] = [
+      ['susurro_kamailio_up', 1], ['susurro_turn_up', 1],
+      ['susurro_sip_registered_users', 2, { component: 'kamailio' }], ['susurro_sip_contacts', 2], ['susurro_active_calls', 1],
+      ['susurro_turn_allocations', 2, { component: 'coturn' }], ['susurro_sip_bans', 1], ['susurro_sip_sources_failing_auth', 1],
+      ['susurro_failed_phone_logins_total', 1], ['susurro_failed_admin_logins_total', 1],
+      ['susurro_revocations_total', 1, { action: 'account.disable' }], ['susurro_revocations_total', 0, { action: 'device.revoke' }],
+    ];
+    for (const [name, n, labels] of expected) expect(value(families, name, labels), name).toBe(n);
     expect(value(families, 'susurro_calls_total')).toBeGreaterThanOrEqual(1);
     expect(value(families, 'susurro_sip_requests_received_total')).toBeGreaterThan(5);
-    expect(value(families, 'susurro_turn_allocations')).toBe(2);
-    expect(value(families, 'susurro_sip_bans')).toBe(1);
-    expect(value(families, 'susurro_sip_sources_failing_auth')).toBe(1);
-    expect(value(families, 'susurro_failed_phone_logins_total')).toBe(1);
-    expect(value(families, 'susurro_failed_admin_logins_total')).toBe(1);
-    expect(value(families, 'susurro_revocations_total', { action: 'account.disable' })).toBe(1);
-    expect(value(families, 'susurro_revocations_total', { action: 'device.revoke' })).toBe(0);
     expect(families.find((f) => f.name === 'susurro_sip_bans')?.type).toBe('GAUGE');
     expect(families.find((f) => f.name === 'susurro_revocations_total')?.type).toBe('COUNTER');
 
