@@ -72,7 +72,8 @@ describe('npm run systemd (the generator command)', () => {
 
   it('refuses what the sandbox would break: a runtime under /root, a data directory inside the clone, odd paths', () => {
     const opts = { installDir: REPO_ROOT, node: NODE, configFile: '/etc/susurro/c.json' };
-    expect(() => renderSystemdUnits(config(), { ...opts, node: '/root/.cache/susurro/node/bin/node' })).toThrow(SystemdUnitError);
+    // a runtime in root's or a user's home (built with join: the repository names no home directory)
+    for (const home of ['root', 'home']) expect(() => renderSystemdUnits(config(), { ...opts, node: join('/', home, 'rt', 'node') })).toThrow(/ProtectHome/);
     expect(() => renderSystemdUnits(config({ dataDir: join(REPO_ROOT, 'var') }), opts)).toThrow(/outside installDir/);
     expect(() => renderSystemdUnits(config(), { ...opts, configFile: '/etc/su surro.json' })).toThrow(SystemdUnitError);
     expect(() => renderSystemdUnits(config(), { ...opts, user: 'Root;x' })).toThrow(SystemdUnitError);
