@@ -12,7 +12,7 @@
  * all its packets. The loss threshold 0.1 % is from issue #7.
  *
  * Bench-only deviations from a deployed config, the same for both servers: allow-loopback-peers
- * (every peer is on 127.0.0.1; ours gets it as the local trial of its loopback publicHost), a relay range of RELAY_SPAN ports (the default 49160-49400 holds
+ * (every peer is on 127.0.0.1; ours gets it as the local trial of its loopback publicHost), a relay range of RELAY_SPAN ports (the old default 49160-49400 held
  * only 241 allocations, see the notes), a fresh server per step, and for ours user-quota lifted (all clients of one
  * uclient process share one issued credential; the project's per-user quota of 12 is a
  * per-credential limit, the total-quota of 1200 stays).
@@ -131,7 +131,7 @@ const bench: Benchmark = {
         samples: oursSteps.length,
         reference: { name: 'bare coturn 4.6 config (listener, relay range, stock REST-secret auth)', median: b, p99: null },
         target: { op: '>=', value: 500, of: 'median' },
-        notes: `loss per step, ours: ${worst(oursSteps)}; bare: ${worst(bareSteps)}. Relay range ${RELAY_SPAN} ports for both: the project default 49160-49400 (241 ports) caps a server at 241 allocations, i.e. about 120 two-party calls both relayed.`,
+        notes: `loss per step, ours: ${worst(oursSteps)}; bare: ${worst(bareSteps)}. Relay range ${RELAY_SPAN} ports for both: the old default 49160-49400 (241 ports) capped a server at 241 allocations (about 120 relayed calls); the default is now 49152-51151.`,
       })];
       return figures;
     } finally {

@@ -77,6 +77,8 @@ const PACKAGES = {
     // the Firefox <-> Chromium e2e (test/softphone/firefox.e2e.test.ts) drives Debian's Firefox ESR;
     // headless Firefox runs WebAudio only with an audio backend: a PulseAudio null sink
     'firefox-esr', 'pulseaudio',
+    // test/stack/systemd-units.test.ts: systemd-analyze verify on the generated unit
+    'systemd',
   ],
 };
 

@@ -16,6 +16,7 @@ import { ChatSync } from './services/chat-sync.ts';
 import { errorsPlugin, sendApiError } from './plugins/errors.ts';
 import { adminLoggerOptions } from './logger.ts';
 import { bansRoutes } from './bans.ts';
+import { metricsPlugin } from './metrics.ts';
 import { accountsRoutes } from './routes/accounts.ts';
 import { adminsRoutes } from './routes/admins.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -144,6 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/api/v1' },
   );
 
+  await app.register(metricsPlugin); // issue 19: GET /metrics (Prometheus; admin or metrics token)
   await app.register(provisioningFetchRoutes); // GET /provisioning/<token> (Linphone XML)
   await app.register(fastifyStatic, { root: ADMIN_WEB_DIR, prefix: '/admin/', index: 'index.html' });
   app.get('/admin', { schema: { hide: true } }, (_req, reply) => reply.redirect('/admin/', 301));

@@ -8,7 +8,9 @@ import type { KamailioRpcLike } from './types.ts';
 
 /**
  * /api/v1/bans — the SIP sources Kamailio currently bans (issue #7), read from and lifted in
- * Kamailio's shared memory over JSON-RPC, since the ban lives only there:
+ * Kamailio's shared memory over JSON-RPC (what Kamailio enforces). Each ban is also a row of
+ * susurro_ban (issue #19), from which Kamailio reloads ipban at start; lifting deletes the row
+ * too, or the ban would come back at the next restart:
  *
  *   ipban     source IP → 1   set after SUSURRO_AUTH_FAILS_MAX failed digest authentications or a
  *                             pike flood verdict; every request from it is dropped (kamailio.cfg
@@ -19,6 +21,8 @@ import type { KamailioRpcLike } from './types.ts';
  * Kamailio unreachable (or no RPC configured) is a 503: a ban list we cannot read is not empty.
  */
 export const BAN_TABLE = 'ipban';
+/** The database table ipban is loaded from (htable dbtable; src/db/project-schema.ts). */
+export const BAN_DB_TABLE = 'susurro_ban';
 export const AUTHFAIL_TABLE = 'authfail';
 
 /** Kamailio 5.6 htable.dump: [{ entry, size, slot: [{ name, value, type }] }] (one per non-empty bucket). */
@@ -129,6 +133,8 @@ export async function bansRoutes(app: FastifyInstance) {
     const rpc = requireRpc(app);
     const bans = await unavailableOnRpcError('htable.dump', () => dumpTable(rpc, BAN_TABLE));
     if (!bans.has(ip)) throw new ApiErrors.SUSURRO_API_NOT_FOUND(`ban of ${ip}`);
+    // the row first: if Kamailio then fails, the ban ends at the latest at its next restart
+    await app.susurro.db.run(`DELETE FROM ${BAN_DB_TABLE} WHERE key_name = ? OR expires < ?`, [ip, Math.floor(Date.now() / 1000)]);
     await unavailableOnRpcError('htable.delete', async () => {
       await rpc.call('htable.delete', [BAN_TABLE, ip]);
       // the counter may already have expired: a missing key is not an error here

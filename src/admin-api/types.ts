@@ -12,6 +12,8 @@ export interface KamailioRpcLike {
 export interface TurnCliLike {
   cancelUserSessions(user: string): Promise<number>;
   cancelUsernames(usernames: readonly string[]): Promise<number>;
+  /** Every TURN session (for /metrics, which keeps only their number). */
+  listSessions?(): Promise<readonly unknown[]>;
 }
 
 /** The piece of STACK's TurnCredentialStore the admin API uses (src/media-relay). */

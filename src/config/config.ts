@@ -6,6 +6,7 @@
  * overrides (tests use these for a temp dataDir and free ports). Documented in docs/configuration.md.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from './errors.ts';
@@ -38,14 +39,19 @@ export interface SusurroConfig {
   };
   database: { url: string };
   tls: { certFile: string; keyFile: string; caFile: string | null };
-  turn: { credentialsDb: string; ttlSeconds: number };
+  /**
+   * TURN relay. userQuota: simultaneous allocations per TURN username, i.e. per issued
+   * credential (coturn user-quota); totalQuota: allocations on this relay (coturn total-quota).
+   * Optional in the type like antiflood; loadConfig always fills them (12, 2000).
+   */
+  turn: { credentialsDb: string; ttlSeconds: number; userQuota?: number; totalQuota?: number };
   logLevel: LogLevel;
   /**
    * Kamailio anti-flood (issue #7): pike flood detection and a ban of sources that fail
    * authentication `authFailsMax` times, for `banSeconds`. Optional in the type so that
    * hand-built configs stay valid; loadConfig always fills it (default on, 10, 300).
    */
-  antiflood?: { enabled: boolean; authFailsMax: number; banSeconds: number };
+  antiflood?: AntifloodConfig;
   /**
    * Call policy (issue #16). requireSas ("verified calls only", default on): the media policy
    * refuses (488) any call whose media cannot show a ZRTP SAS — a DTLS-SRTP stream without
@@ -67,6 +73,20 @@ export interface SusurroConfig {
     uploadExpirySeconds: number;
     ports: { c2s: number; c2sTls: number; s2s: number; https: number };
   };
+}
+
+/** config.antiflood (docs/hardening.md "Abuse limits"). */
+export interface AntifloodConfig {
+  enabled: boolean;
+  authFailsMax: number;
+  banSeconds: number;
+  /** pike: more than maxRequests requests within windowSeconds from one source is a flood (ban). */
+  pike?: { windowSeconds: number; maxRequests: number };
+  /**
+   * Source addresses or CIDRs (an office NAT) that pike never bans. They still authenticate
+   * every request, and repeated failed authentications still ban them.
+   */
+  allowList?: string[];
 }
 
 export type DeepPartial<T> = {
@@ -101,11 +121,13 @@ function baseDefaults(): DeepPartial<SusurroConfig> {
     listen: { address: '127.0.0.1' },
     ports: {
       sipTls: 5061, wss: 8443, jsonrpc: 5090, sipUdp: null, turn: 3478, turnTls: 5349,
-      relayMin: 49160, relayMax: 49400, turnCli: 5766, admin: 8444,
+      // 2000 relay ports: >= 500 calls at up to 4 allocations each (two parties, UDP and TLS
+      // TURN candidates each); docs/configuration.md "Relay sizing"
+      relayMin: 49152, relayMax: 51151, turnCli: 5766, admin: 8444,
     },
-    turn: { ttlSeconds: 600 },
+    turn: { ttlSeconds: 600, userQuota: 12, totalQuota: 2000 },
     logLevel: 'info',
-    antiflood: { enabled: true, authFailsMax: 10, banSeconds: 300 },
+    antiflood: { enabled: true, authFailsMax: 10, banSeconds: 300, pike: { windowSeconds: 2, maxRequests: 32 }, allowList: [] },
     calls: { requireSas: true },
     chat: { federation: false, uploadExpirySeconds: 86400, ports: { c2s: 5222, c2sTls: 5223, s2s: 5269, https: 5281 } },
   };
@@ -127,6 +149,11 @@ export const ENV_VARS: Record<string, (v: string) => DeepPartial<SusurroConfig>>
   SUSURRO_ANTIFLOOD: (v) => ({ antiflood: { enabled: boolFromEnv('SUSURRO_ANTIFLOOD', v) } }),
   SUSURRO_AUTH_FAILS_MAX: (v) => ({ antiflood: { authFailsMax: intFromEnv('SUSURRO_AUTH_FAILS_MAX', v) } }),
   SUSURRO_BAN_SECONDS: (v) => ({ antiflood: { banSeconds: intFromEnv('SUSURRO_BAN_SECONDS', v) } }),
+  SUSURRO_PIKE_WINDOW_SECONDS: (v) => ({ antiflood: { pike: { windowSeconds: intFromEnv('SUSURRO_PIKE_WINDOW_SECONDS', v) } } }),
+  SUSURRO_PIKE_MAX_REQUESTS: (v) => ({ antiflood: { pike: { maxRequests: intFromEnv('SUSURRO_PIKE_MAX_REQUESTS', v) } } }),
+  SUSURRO_ANTIFLOOD_ALLOW: (v) => ({ antiflood: { allowList: v.split(',').map((x) => x.trim()).filter((x) => x !== '') } }),
+  SUSURRO_TURN_USER_QUOTA: (v) => ({ turn: { userQuota: intFromEnv('SUSURRO_TURN_USER_QUOTA', v) } }),
+  SUSURRO_TURN_TOTAL_QUOTA: (v) => ({ turn: { totalQuota: intFromEnv('SUSURRO_TURN_TOTAL_QUOTA', v) } }),
   SUSURRO_REQUIRE_SAS: (v) => ({ calls: { requireSas: boolFromEnv('SUSURRO_REQUIRE_SAS', v) } }),
   SUSURRO_CHAT_DOMAIN: (v) => ({ chat: { domain: v } }),
   SUSURRO_CHAT_FEDERATION: (v) => ({ chat: { federation: boolFromEnv('SUSURRO_CHAT_FEDERATION', v) } }),
@@ -230,6 +257,25 @@ function port(v: unknown, path: string): number {
   return v;
 }
 
+function int(v: unknown, path: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ConfigError(`${path} must be an integer between ${min} and ${max}`);
+  }
+  return v;
+}
+
+/** "192.0.2.7", "192.0.2.0/24", "2001:db8::/48" → the CIDR form Kamailio's is_in_subnet takes. */
+function cidr(v: unknown, path: string): string {
+  const m = typeof v === 'string' ? /^([0-9A-Fa-f.:]+)(?:\/(\d{1,3}))?$/.exec(v) : null;
+  const family = m ? isIP(m[1]!) : 0;
+  const bits = family === 4 ? 32 : 128;
+  const prefix = m?.[2] === undefined ? bits : Number(m[2]);
+  if (!m || family === 0 || prefix > bits) {
+    throw new ConfigError(`${path} must be an IP address or CIDR (e.g. 192.0.2.0/24), got ${JSON.stringify(v)}`);
+  }
+  return `${m[1]}/${prefix}`;
+}
+
 /** Checks every field and returns a fully typed config; throws ConfigError naming the field. */
 export function validateConfig(raw: Record<string, unknown>): SusurroConfig {
   const domain = str(raw, 'domain', 'domain');
@@ -277,7 +323,12 @@ export function validateConfig(raw: Record<string, unknown>): SusurroConfig {
   if ('allowLoopbackPeers' in tu) {
     throw new ConfigError('turn.allowLoopbackPeers no longer exists: loopback relaying follows the local trial mode (a loopback publicHost and listen.address), see docs/configuration.md');
   }
-  const turn = { credentialsDb: str(tu, 'credentialsDb', 'turn.credentialsDb'), ttlSeconds: ttl };
+  const turn = {
+    credentialsDb: str(tu, 'credentialsDb', 'turn.credentialsDb'), ttlSeconds: ttl,
+    userQuota: int(tu['userQuota'], 'turn.userQuota', 1, 1000),
+    totalQuota: int(tu['totalQuota'], 'turn.totalQuota', 1, 100_000),
+  };
+  if (turn.userQuota > turn.totalQuota) throw new ConfigError('turn.userQuota must be <= turn.totalQuota');
   const logLevel = raw['logLevel'];
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) throw new ConfigError(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
   for (const [path, v] of [['dataDir', dataDir], ['tls.certFile', tls.certFile], ['tls.keyFile', tls.keyFile], ['turn.credentialsDb', turn.credentialsDb]] as const) {
@@ -291,7 +342,17 @@ export function validateConfig(raw: Record<string, unknown>): SusurroConfig {
       throw new ConfigError(`antiflood.${k} must be an integer between ${min} and ${max}`);
     }
   }
-  const antiflood = { enabled: af['enabled'], authFailsMax: af['authFailsMax'] as number, banSeconds: af['banSeconds'] as number };
+  const pk = (af['pike'] ?? {}) as Record<string, unknown>;
+  const pike = {
+    windowSeconds: int(pk['windowSeconds'], 'antiflood.pike.windowSeconds', 1, 300),
+    maxRequests: int(pk['maxRequests'], 'antiflood.pike.maxRequests', 2, 100_000),
+  };
+  const allowList = af['allowList'] ?? [];
+  if (!Array.isArray(allowList)) throw new ConfigError('antiflood.allowList must be an array of IP addresses or CIDRs');
+  const antiflood = {
+    enabled: af['enabled'], authFailsMax: af['authFailsMax'] as number, banSeconds: af['banSeconds'] as number,
+    pike, allowList: allowList.map((v, i) => cidr(v, `antiflood.allowList[${i}]`)),
+  };
   const calls = (raw['calls'] ?? {}) as Record<string, unknown>;
   if (typeof calls['requireSas'] !== 'boolean') throw new ConfigError('calls.requireSas must be a boolean');
   return {

@@ -123,4 +123,22 @@ CREATE INDEX susurro_provisioning_token_account_idx ON susurro_provisioning_toke
     sql: () => ['scram_salt VARCHAR(64)', 'scram_iterations INTEGER', 'scram_stored_key VARCHAR(64)', 'scram_server_key VARCHAR(64)']
       .map((col) => `ALTER TABLE susurro_account ADD COLUMN ${col};`).join('\n'),
   },
+  {
+    // Issue 19: durable bans. Kamailio's htable "ipban" loads this table at start (htable
+    // dbtable, db_expires: the standard htable column names) and route[BAN_SOURCE] in
+    // kamailio.cfg inserts a row per ban; expires is the absolute Unix time the ban ends.
+    // The admin API deletes the row when it lifts a ban (src/admin-api/bans.ts).
+    id: 'susurro:004-ban',
+    sql: (kind) => `
+CREATE TABLE susurro_ban (
+  id ${pk(kind)},
+  key_name VARCHAR(64) NOT NULL,
+  key_type INTEGER NOT NULL DEFAULT 0,
+  value_type INTEGER NOT NULL DEFAULT 1,
+  key_value VARCHAR(16) NOT NULL DEFAULT '1',
+  expires INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX susurro_ban_key_idx ON susurro_ban (key_name);
+`,
+  },
 ];

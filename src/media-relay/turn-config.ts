@@ -97,9 +97,10 @@ export function renderTurnConfig(
     'no-tlsv1_1',
     `cipher-list="${TLS12_CIPHER_STRING}"`,
     // quota per TURN username, i.e. per issued credential (credential-store.ts): a softphone
-    // needs one allocation per call and candidate type
-    'user-quota=12',
-    'total-quota=1200',
+    // needs one allocation per call and candidate type; total: every allocation on this relay
+    // (config.turn, docs/configuration.md "Relay sizing")
+    `user-quota=${config.turn.userQuota ?? 12}`,
+    `total-quota=${config.turn.totalQuota ?? 2000}`,
     // bandwidth cap per session (issue #7), bytes/s each direction: Opus voice with SFrame and
     // SRTP overhead needs < 10 kB/s; 64 kB/s leaves room but stops a relay being used as a pipe
     `max-bps=${TURN_MAX_BYTES_PER_SECOND}`,

@@ -20,6 +20,7 @@ import { renderKamailioConfig, type KamailioFeatures, type RenderedKamailio } fr
 import { KamailioRpc } from '../signaling/kamailio-rpc.ts';
 import { readKamailioRpcToken } from '../signaling/rpc-token.ts';
 import { ensureSecretFile, readTurnCliPassword } from '../media-relay/secrets.ts';
+import { metricsTokenFile } from '../admin-api/metrics.ts';
 import { openTurnCredentialStore, type TurnCredentialStore } from '../media-relay/credential-store.ts';
 import { writeTurnConfig } from '../media-relay/turn-config.ts';
 import { TurnCli } from '../media-relay/turn-cli.ts';
@@ -190,10 +191,12 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
       : tls.notice ?? `reusing development CA ${tls.caFile} and its server certificate (covers ${requiredNames(config).join(', ')})`);
 
     const cliPassword = readTurnCliPassword(config);
+    // the scraper's token for /metrics (src/admin-api/metrics.ts), there before the first scrape
+    ensureSecretFile(metricsTokenFile(config));
     // before coturn starts: the store creates the view coturn reads credentials through
     const turnCredentials = openTurnCredentialStore(config);
     cleanups.push(async () => turnCredentials.close());
-    progress('secrets', `coturn CLI password in ${secretsDir}, TURN credentials in ${turnCredentials.file} (0600)`);
+    progress('secrets', `coturn CLI password and metrics token in ${secretsDir}, TURN credentials in ${turnCredentials.file} (0600)`);
 
     const db = await openDatabase(config.database.url);
     cleanups.push(() => db.close());

@@ -16,7 +16,7 @@ describe('loadConfig', () => {
     expect(c.listen.address).toBe('127.0.0.1');
     expect(c.ports).toEqual({
       sipTls: 5061, wss: 8443, jsonrpc: 5090, sipUdp: null, turn: 3478, turnTls: 5349,
-      relayMin: 49160, relayMax: 49400, turnCli: 5766, admin: 8444,
+      relayMin: 49152, relayMax: 51151, turnCli: 5766, admin: 8444,
     });
     expect(c.database.url).toBe(`sqlite:${join(REPO_ROOT, 'var', 'susurro.db')}`);
     expect(c.tls).toEqual({
@@ -24,9 +24,12 @@ describe('loadConfig', () => {
       keyFile: join(REPO_ROOT, 'var', 'tls', 'server.key'),
       caFile: join(REPO_ROOT, 'var', 'tls', 'ca.crt'),
     });
-    expect(c.turn).toEqual({ credentialsDb: join(REPO_ROOT, 'var', 'secrets', 'turn-credentials.db'), ttlSeconds: 600 });
+    expect(c.turn).toEqual({ credentialsDb: join(REPO_ROOT, 'var', 'secrets', 'turn-credentials.db'), ttlSeconds: 600, userQuota: 12, totalQuota: 2000 });
+    // >= 500 calls at 4 relay ports each (docs/configuration.md "Relay sizing")
+    expect(c.ports.relayMax - c.ports.relayMin + 1).toBeGreaterThanOrEqual(500 * 4);
+    expect(c.turn.totalQuota).toBeGreaterThanOrEqual(500 * 4);
     expect(c.logLevel).toBe('info');
-    expect(c.antiflood).toEqual({ enabled: true, authFailsMax: 10, banSeconds: 300 });
+    expect(c.antiflood).toEqual({ enabled: true, authFailsMax: 10, banSeconds: 300, pike: { windowSeconds: 2, maxRequests: 32 }, allowList: [] });
     expect(c.calls).toEqual({ requireSas: true });
   });
 
@@ -76,6 +79,14 @@ describe('loadConfig', () => {
     ['the removed test switch turn.allowLoopbackPeers', { turn: { allowLoopbackPeers: true } }],
     ['a zero authFailsMax', { antiflood: { authFailsMax: 0 } }],
     ['a non-boolean antiflood.enabled', { antiflood: { enabled: 'on' } }],
+    ['a pike window of 0 s', { antiflood: { pike: { windowSeconds: 0 } } }],
+    ['a pike maximum of 1 request', { antiflood: { pike: { maxRequests: 1 } } }],
+    ['an allow-list that is not an array', { antiflood: { allowList: '10.0.0.0/8' } }],
+    ['an allow-list entry that is a host name', { antiflood: { allowList: ['office.example.org'] } }],
+    ['an allow-list entry with a quote (it lands in the script)', { antiflood: { allowList: ['10.0.0.1"/32'] } }],
+    ['an IPv4 prefix longer than 32', { antiflood: { allowList: ['10.0.0.0/33'] } }],
+    ['a TURN user quota of 0', { turn: { userQuota: 0 } }],
+    ['a TURN user quota above the total', { turn: { userQuota: 50, totalQuota: 10 } }],
   ])('rejects %s with SUSURRO_CONFIG_INVALID', (_what, overrides) => {
     let err: unknown;
     try {
@@ -98,7 +109,14 @@ describe('loadConfig', () => {
 
   it('anti-flood settings come from the environment too', () => {
     const c = loadConfig({ file: null, env: { SUSURRO_ANTIFLOOD: 'off', SUSURRO_AUTH_FAILS_MAX: '5', SUSURRO_BAN_SECONDS: '60' } });
-    expect(c.antiflood).toEqual({ enabled: false, authFailsMax: 5, banSeconds: 60 });
+    expect(c.antiflood).toEqual({ enabled: false, authFailsMax: 5, banSeconds: 60, pike: { windowSeconds: 2, maxRequests: 32 }, allowList: [] });
+    const limits = loadConfig({ file: null, env: {
+      SUSURRO_PIKE_WINDOW_SECONDS: '4', SUSURRO_PIKE_MAX_REQUESTS: '100', SUSURRO_ANTIFLOOD_ALLOW: '192.0.2.0/24, 2001:db8::1',
+      SUSURRO_TURN_USER_QUOTA: '6', SUSURRO_TURN_TOTAL_QUOTA: '3000',
+    } });
+    expect(limits.antiflood?.pike).toEqual({ windowSeconds: 4, maxRequests: 100 });
+    expect(limits.antiflood?.allowList).toEqual(['192.0.2.0/24', '2001:db8::1/128']);
+    expect([limits.turn.userQuota, limits.turn.totalQuota]).toEqual([6, 3000]);
     expect(() => loadConfig({ file: null, env: { SUSURRO_ANTIFLOOD: 'maybe' } })).toThrow(ConfigError);
   });
 

@@ -19,6 +19,7 @@ import { adminApiFor, establishCall, registeredPhone, type Api } from '../admin-
 import type { Phone } from '../support/sip-client.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { TurnUdpClient } from '../support/turn-client.ts';
+import { until } from '../support/until.ts';
 
 let t: TestStack;
 let api: Api;
@@ -40,16 +41,6 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /**
  * Two allocations relaying to each other (A's relay → B's relay), 50 packets/s like a voice

@@ -235,6 +235,8 @@ describe('JSON-RPC guard: requests that are not the admin service', () => {
   it('with the right token, methods off the allow-list are refused by the admin service\'s own client too', async () => {
     await expect(guarded.stack.rpc.call('htable.flush', ['ipban'])).rejects.toMatchObject({ code: 'SUSURRO_KAMAILIO_RPC_HTTP' });
     await expect(guarded.stack.rpc.call('ul.dump')).rejects.toMatchObject({ code: 'SUSURRO_KAMAILIO_RPC_HTTP' });
+    // the statistics are readable (/metrics), resetting them is not
+    await expect(guarded.stack.rpc.call('stats.reset_statistics', ['all'])).rejects.toMatchObject({ code: 'SUSURRO_KAMAILIO_RPC_HTTP' });
     expect(await banned(guarded)).toBe(true);
     // with a body JSON would escape, the client refuses before sending (Kamailio would too)
     expect(() => guarded.stack.rpc.call('ul.lookup', ['location', 'a"b'])).toThrow(TypeError);
@@ -260,6 +262,9 @@ describe('JSON-RPC guard: the admin service still works', () => {
     const lift = await api.call('DELETE', `/api/v1/bans/${ATTACKER}`);
     expect(lift.status, JSON.stringify(lift.body)).toBeLessThan(300);
     expect(await banned(guarded)).toBe(false);
+    // /metrics reads stats.get_statistics (read-only, on the allow-list)
+    const stats = await guarded.stack.rpc.call<string[]>('stats.get_statistics', ['usrloc:']);
+    expect(stats).toContain('usrloc:registered_users = 0');
   });
 });
 

@@ -102,12 +102,19 @@ describe('turn config rendering', () => {
     expect(text).toContain('userdb=/srv/susurro/secrets/turn-credentials.db\n');
     expect(text).toContain('realm=example.org\n');
     expect(text).toContain('cli-ip=127.0.0.1\n');
-    expect(text).toContain('min-port=49160\nmax-port=49400\n');
+    expect(text).toContain('min-port=49152\nmax-port=51151\n');
+    expect(text).toContain('user-quota=12\ntotal-quota=2000\n');
   });
   const render = (overrides: Record<string, unknown>) => {
     const cfg = loadConfig({ file: null, env: {}, overrides: { dataDir: '/srv/susurro', ...overrides } });
     return renderTurnConfig(cfg, '/r', { cliPassword: 'p'.repeat(16) }, cfg.tls);
   };
+  it('TURN quotas and the relay range come from the configuration', () => {
+    const text = render({ turn: { userQuota: 4, totalQuota: 900 }, ports: { relayMin: 40000, relayMax: 40999 } });
+    expect(text).toContain('min-port=40000\nmax-port=40999\n');
+    expect(text).toMatch(/^user-quota=4$/m);
+    expect(text).toMatch(/^total-quota=900$/m);
+  });
   it('local trial (the defaults: loopback public host and listen address) opens the relay address only, no TCP relays', () => {
     const text = render({});
     expect(text).toMatch(/^allow-loopback-peers$/m);

@@ -3,7 +3,7 @@
  * configuration overrides at all:
  *  - a fresh copy of this working tree (tracked and new files, no susurro.config.json, so `var/`
  *    is new), node_modules linked in; `npm start` there with no SUSURRO_* variable: default ports
- *    (8444, 8443, 5061, 3478, 5349, 5090, 5766, relays 49160–49400) and the default public host
+ *    (8444, 8443, 5061, 3478, 5349, 5090, 5766, relays 49152–51151) and the default public host
  *    127.0.0.1. The ports are never moved: if one is taken the product refuses to start
  *    (SUSURRO_STACK_PORT_IN_USE) and this test fails with that message;
  *  - the start output announces the local trial; `curl --cacert var/tls/ca.crt …/health` says ok;
@@ -235,8 +235,8 @@ describe('first run with no configuration (README "Try it on one machine")', () 
       const pair = await selectedPair(p);
       expect(pair).toMatchObject({ local: 'relay', remote: 'relay', remoteAddress: '127.0.0.1' });
       for (const port of [pair!.localPort, pair!.remotePort]) {
-        expect(port).toBeGreaterThanOrEqual(49160); // the default relay range
-        expect(port).toBeLessThanOrEqual(49400);
+        expect(port).toBeGreaterThanOrEqual(49152); // the default relay range
+        expect(port).toBeLessThanOrEqual(51151);
       }
     }
     // The default check: each picks the code the other reads aloud (issue #15); verified once both did.
