@@ -114,7 +114,9 @@ describe('certificates follow the configuration (issue 14 item 3)', () => {
     for (const n of requiredNames(at('voice.example.org', '127.0.0.3'))) {
       expect([n, /:/.test(n) || /^\d/.test(n) ? cert.checkIP(n) : cert.checkHost(n)]).toEqual([n, n]);
     }
-    expect(requiredNames(at('voice.example.org', '127.0.0.3'))).toEqual(['localhost', '127.0.0.1', '::1', 'susurro.local', 'voice.example.org', '127.0.0.3']);
+    expect(requiredNames(at('voice.example.org', '127.0.0.3'))).toEqual(['localhost', '127.0.0.1', '::1', 'susurro.local', 'voice.example.org', '127.0.0.3',
+      // the chat server's rooms and file sharing (issue 17)
+      'conference.susurro.local', 'upload.susurro.local']);
   });
 
   it('a new publicHost inside the constraints: the certificate is re-issued from the same CA', () => {
