@@ -92,12 +92,33 @@ export interface Linphonec {
 }
 
 export function startLinphonec(ns: PhoneNamespace, name: string, provisioningUrl: string): Linphonec {
+  return startLinphonecWithRc(ns, name, `[sip]\nauto_net_state_mon=0\nregister_only_when_network_is_up=0\n\n[misc]\nconfig-uri=${provisioningUrl}\n`);
+}
+
+/**
+ * A phone configured by hand (not provisioned): an attacker's or a misconfigured phone, e.g.
+ * one set to "no encryption", which provisioning never produces. Same namespace, same trust.
+ */
+export function handConfiguredRc(o: { ext: string; password: string; domain: string; sipTlsPort: number; caFile: string; mediaEncryption: 'none' | 'srtp' | 'zrtp' | 'dtls' }): string {
+  const proxy = `sip:localhost:${o.sipTlsPort};transport=tls`;
+  return [
+    '[sip]', 'sip_port=0', 'sip_tcp_port=0', 'sip_tls_port=-2',
+    'auto_net_state_mon=0', 'register_only_when_network_is_up=0',
+    'default_proxy=0', `root_ca=${o.caFile}`, 'verify_server_certs=1', 'verify_server_cn=1',
+    `media_encryption=${o.mediaEncryption}`, `media_encryption_mandatory=${o.mediaEncryption === 'none' ? 0 : 1}`,
+    '[net]', 'ipv6=0',
+    '[rtp]', 'audio_rtp_port=-1', 'video_rtp_port=-1',
+    '[video]', 'capture=0', 'display=0',
+    '[proxy_0]', `reg_proxy=<${proxy}>`, `reg_route=<${proxy};lr>`, `reg_identity="H${o.ext}" <sip:${o.ext}@${o.domain}>`,
+    'reg_expires=600', 'reg_sendregister=1',
+    '[auth_info_0]', `username=${o.ext}`, `passwd=${o.password}`, `realm=${o.domain}`, `domain=${o.domain}`, '',
+  ].join('\n');
+}
+
+export function startLinphonecWithRc(ns: PhoneNamespace, name: string, rc: string): Linphonec {
   const dir = join(ns.dir, name);
   mkdirSync(join(dir, '.local', 'share', 'linphone'), { recursive: true });
-  writeFileSync(
-    join(dir, 'linphonerc'),
-    `[sip]\nauto_net_state_mon=0\nregister_only_when_network_is_up=0\n\n[misc]\nconfig-uri=${provisioningUrl}\n`,
-  );
+  writeFileSync(join(dir, 'linphonerc'), rc);
   const proc = spawn('nsenter', ['-t', String(ns.pid), '-n', '-m', 'linphonec', '-c', join(dir, 'linphonerc'), '-d', '6', '-l', join(dir, 'linphone.log')], {
     env: { ...process.env, HOME: dir },
     stdio: ['pipe', 'pipe', 'pipe'],
