@@ -1,0 +1,141 @@
+/**
+ * Issue #16 figure: dial → SAS on both native phones. Two Debian linphonec (liblinphone 5.1,
+ * mandatory ZRTP) call each other over SIP/TLS through the project's Kamailio (rendered config,
+ * started by startStack) and, in the same run, rounds interleaved, through Debian's stock
+ * kamailio.cfg (WITH_AUTH, WITH_TLS, WITH_NAT, same SQLite subscriber table, same certificate;
+ * bench/lib/stock-kamailio.ts lists the edits). Target: ours/stock ≤ 1.1.
+ *
+ * The phones: the same linphonerc for both proxies except the proxy port (test/provisioning/
+ * linphonec.ts handConfiguredRc: ZRTP mandatory, no ICE, no TURN), each pair its own two
+ * processes, all in one loopback-only network namespace reaching both proxies through the same
+ * TCP bridge (linphonec.ts). Media therefore flows phone to phone on the namespace's loopback:
+ * coturn (UDP) is not reachable from the namespace, so TURN is not in this figure.
+ *
+ * Time: from writing `call` to Alice's stdin to the later of the two phones' "fully encrypted
+ * and auth token is …" console lines (stdout events, not polling). Each call is then hung up
+ * and both phones are back to idle before the next.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { figure, summarize, type Benchmark } from './lib/report.ts';
+import { QUICK, sleep } from './lib/proc.ts';
+import { startStockKamailio } from './lib/stock-kamailio.ts';
+import { startTestStack } from '../test/support/stack.ts';
+import { freePorts } from '../test/support/ports.ts';
+import { handConfiguredRc, startLinphonecWithRc, startPhoneNamespace, type Linphonec } from '../test/provisioning/linphonec.ts';
+import { createAccountRow } from '../src/db/accounts-repo.ts';
+
+const CALLS = QUICK ? 3 : 11;
+const SAS = /Call \d+ is fully encrypted and auth token is \S+/;
+const ENDED = /Call \d+ with \S.* ended/;
+
+/** performance.now() at the first stdout chunk after `from` that makes the output match `re`. */
+function whenOutput(p: Linphonec, re: RegExp, from: number, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (re.test(p.output().slice(from))) {
+        done();
+        resolve(performance.now());
+      }
+    };
+    const timer = setTimeout(() => { done(); reject(new Error(`linphonec ${p.dir}: no ${re} within ${timeoutMs} ms: ${p.output().slice(-800)}`)); }, timeoutMs);
+    const done = () => { clearTimeout(timer); p.proc.stdout!.off('data', check); p.proc.stderr!.off('data', check); };
+    p.proc.stdout!.on('data', check);
+    p.proc.stderr!.on('data', check);
+    check();
+  });
+}
+
+async function registered(p: Linphonec): Promise<void> {
+  p.send('soundcard use files');
+  p.send('autoanswer enable');
+  for (let i = 0; i < 30; i++) {
+    if (/registered, identity="[^"]+" <sip:\d+@/.test(p.output())) return;
+    p.send('status register');
+    await sleep(1000);
+  }
+  throw new Error(`linphonec ${p.dir} did not register: ${p.output().slice(-800)}`);
+}
+
+/** One call: dial → both SAS (ms), then hang up and wait until both phones report the end. */
+async function oneCall(alice: Linphonec, bob: Linphonec, callee: string): Promise<number> {
+  const fromA = alice.output().length;
+  const fromB = bob.output().length;
+  const t0 = performance.now();
+  alice.send(`call ${callee}`);
+  const [ta, tb] = await Promise.all([whenOutput(alice, SAS, fromA, 30_000), whenOutput(bob, SAS, fromB, 30_000)]);
+  const ms = Math.max(ta, tb) - t0;
+  const endA = alice.output().length;
+  const endB = bob.output().length;
+  alice.send('terminate');
+  await Promise.all([whenOutput(alice, ENDED, endA, 10_000), whenOutput(bob, ENDED, endB, 10_000)]);
+  await sleep(300);
+  return ms;
+}
+
+const bench: Benchmark = {
+  name: 'linphonec dial → SAS over SIP/TLS (project Kamailio vs Debian stock config)',
+  budgetSeconds: QUICK ? 150 : 300,
+  async run(progress) {
+    const dir = mkdtempSync(join(tmpdir(), 'susurro-bench-native-'));
+    const [stockTls, stockUdp, stockTcp] = await freePorts(3);
+    const t = await startTestStack({ publicHost: 'localhost' });
+    let stock: Awaited<ReturnType<typeof startStockKamailio>> | null = null;
+    let ns: Awaited<ReturnType<typeof startPhoneNamespace>> | null = null;
+    const phones: Linphonec[] = [];
+    try {
+      const domain = t.config.domain;
+      const users = [{ ext: '7201', password: 'bench-native-Alice-2024' }, { ext: '7202', password: 'bench-native-Bob-2024' }];
+      for (const u of users) await createAccountRow(t.stack.db, { extension: u.ext, username: `bench-native-${u.ext}`, displayName: `Bench ${u.ext}`, password: u.password, domain });
+      const sqliteFile = t.config.database.url.replace(/^sqlite:/, '');
+      stock = await startStockKamailio({
+        dir: join(dir, 'stock'), sqliteFile, udpPort: stockUdp!, rpcPort: stockTcp!, domain,
+        tls: { port: stockTls!, certFile: t.stack.tls.certFile, keyFile: t.stack.tls.keyFile },
+      });
+      ns = await startPhoneNamespace(join(dir, 'phones'), t.caPem, [t.config.ports.sipTls, stockTls!]);
+      const pair = (tag: string, sipTlsPort: number) => users.map((u) => {
+        const p = startLinphonecWithRc(ns!, `${tag}-${u.ext}`, handConfiguredRc({ ext: u.ext, password: u.password, domain, sipTlsPort, caFile: join(ns!.dir, 'certs', 'ca.pem'), mediaEncryption: 'zrtp' }));
+        phones.push(p);
+        return p;
+      });
+      const [oa, ob] = pair('ours', t.config.ports.sipTls);
+      const [sa, sb] = pair('stock', stockTls!);
+      for (const p of [oa!, ob!, sa!, sb!]) await registered(p);
+      const callee = `sip:7202@${domain}`;
+      progress(`ours: tls:127.0.0.1:${t.config.ports.sipTls}; stock: tls:127.0.0.1:${stockTls}; ${CALLS} calls each, interleaved, after one warm-up call each`);
+      await oneCall(oa!, ob!, callee);
+      await oneCall(sa!, sb!, callee);
+      const load0 = loadavg()[0]!;
+      const ours: number[] = [];
+      const ref: number[] = [];
+      for (let i = 0; i < CALLS; i++) {
+        ours.push(await oneCall(oa!, ob!, callee));
+        ref.push(await oneCall(sa!, sb!, callee));
+        progress(`call ${i + 1}: ours ${ours[i]!.toFixed(0)} ms, stock ${ref[i]!.toFixed(0)} ms`);
+      }
+      const load1 = loadavg()[0]!;
+      const o = summarize(ours);
+      const r = summarize(ref);
+      return [figure({
+        name: 'native.call.dial-to-sas',
+        description: 'linphonec → linphonec over SIP/TLS, mandatory ZRTP: `call` written to the caller → the SAS line printed by both phones',
+        unit: 'ms',
+        median: o.median,
+        p99: o.p99,
+        samples: CALLS,
+        reference: { name: 'Debian stock kamailio.cfg WITH_AUTH+WITH_TLS+WITH_NAT (no media proxy), same phones, same certificate', median: r.median, p99: r.p99 },
+        target: { op: '<=', value: 1.1, of: 'ratio' },
+        notes: `${CALLS} calls per proxy, interleaved; 1-min load average ${load0.toFixed(2)} before, ${load1.toFixed(2)} after. Phones in a loopback-only namespace behind a TCP bridge (both proxies alike); no TURN (coturn's UDP is not reachable from the namespace); media phone to phone on the namespace loopback.`,
+      })];
+    } finally {
+      for (const p of phones) await p.stop().catch(() => {});
+      await ns?.stop();
+      await stock?.stop();
+      await t.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+export default bench;
