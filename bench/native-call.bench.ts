@@ -24,7 +24,7 @@ import { QUICK, sleep } from './lib/proc.ts';
 import { startStockKamailio } from './lib/stock-kamailio.ts';
 import { startTestStack } from '../test/support/stack.ts';
 import { freePorts } from '../test/support/ports.ts';
-import { handConfiguredRc, startLinphonecWithRc, startPhoneNamespace, type Linphonec } from '../test/provisioning/linphonec.ts';
+import { handConfiguredRc, startLinphonecWithRc, startPhoneNamespace, type Linphonec, type PhoneNamespace } from '../test/provisioning/linphonec.ts';
 import { createAccountRow } from '../src/db/accounts-repo.ts';
 
 const CALLS = QUICK ? 3 : 11;
@@ -83,7 +83,8 @@ const bench: Benchmark = {
     const [stockTls, stockUdp, stockTcp] = await freePorts(3);
     const t = await startTestStack({ publicHost: 'localhost' });
     let stock: Awaited<ReturnType<typeof startStockKamailio>> | null = null;
-    let ns: Awaited<ReturnType<typeof startPhoneNamespace>> | null = null;
+    let ns: PhoneNamespace | null = null;
+    const namespaces: PhoneNamespace[] = [];
     const phones: Linphonec[] = [];
     try {
       const domain = t.config.domain;
@@ -94,44 +95,78 @@ const bench: Benchmark = {
         dir: join(dir, 'stock'), sqliteFile, udpPort: stockUdp!, rpcPort: stockTcp!, domain,
         tls: { port: stockTls!, certFile: t.stack.tls.certFile, keyFile: t.stack.tls.keyFile },
       });
+      const caFile = (n: PhoneNamespace) => join(n.dir, 'certs', 'ca.pem');
+      const callee = `sip:7202@${domain}`;
+      // direct: all four phones in one namespace, media phone to phone on its loopback
       ns = await startPhoneNamespace(join(dir, 'phones'), t.caPem, [t.config.ports.sipTls, stockTls!]);
-      const pair = (tag: string, sipTlsPort: number) => users.map((u) => {
-        const p = startLinphonecWithRc(ns!, `${tag}-${u.ext}`, handConfiguredRc({ ext: u.ext, password: u.password, domain, sipTlsPort, caFile: join(ns!.dir, 'certs', 'ca.pem'), mediaEncryption: 'zrtp' }));
+      namespaces.push(ns);
+      const direct = (tag: string, sipTlsPort: number) => users.map((u) => {
+        const p = startLinphonecWithRc(ns!, `${tag}-${u.ext}`, handConfiguredRc({ ext: u.ext, password: u.password, domain, sipTlsPort, caFile: caFile(ns!), mediaEncryption: 'zrtp' }));
         phones.push(p);
         return p;
       });
-      const [oa, ob] = pair('ours', t.config.ports.sipTls);
-      const [sa, sb] = pair('stock', stockTls!);
-      for (const p of [oa!, ob!, sa!, sb!]) await registered(p);
-      const callee = `sip:7202@${domain}`;
-      progress(`ours: tls:127.0.0.1:${t.config.ports.sipTls}; stock: tls:127.0.0.1:${stockTls}; ${CALLS} calls each, interleaved, after one warm-up call each`);
-      await oneCall(oa!, ob!, callee);
-      await oneCall(sa!, sb!, callee);
-      const load0 = loadavg()[0]!;
-      const ours: number[] = [];
-      const ref: number[] = [];
-      for (let i = 0; i < CALLS; i++) {
-        ours.push(await oneCall(oa!, ob!, callee));
-        ref.push(await oneCall(sa!, sb!, callee));
-        progress(`call ${i + 1}: ours ${ours[i]!.toFixed(0)} ms, stock ${ref[i]!.toFixed(0)} ms`);
+      // relay: each phone in its own namespace behind a symmetric NAT (test/provisioning/
+      // linphonec.ts), ICE with its own TURN credential on the project's coturn: relay ⇄ relay
+      let octet = 0;
+      const relayed = async (tag: string, sipTlsPort: number) => Promise.all(users.map(async (u) => {
+        const n = await startPhoneNamespace(join(dir, `${tag}-${u.ext}`), t.caPem, [t.config.ports.sipTls, stockTls!], [t.config.ports.turn], `10.203.1.${++octet}`);
+        namespaces.push(n);
+        const cred = t.stack.turnCredentials.issue({ account: u.ext, ttlSeconds: 3600, scope: `bench:${tag}` });
+        const p = startLinphonecWithRc(n, u.ext, handConfiguredRc({
+          ext: u.ext, password: u.password, domain, sipTlsPort, caFile: caFile(n), mediaEncryption: 'zrtp',
+          turn: { port: t.config.ports.turn, username: cred.username, password: cred.credential },
+        }));
+        phones.push(p);
+        return p;
+      }));
+      const modes = [
+        { name: 'direct', ours: direct('ours', t.config.ports.sipTls), stock: direct('stock', stockTls!) },
+        { name: 'relay', ours: await relayed('ours', t.config.ports.sipTls), stock: await relayed('stock', stockTls!) },
+      ];
+      for (const p of phones) await registered(p);
+      const results: Array<{ name: string; ours: number[]; ref: number[]; load0: number; load1: number }> = [];
+      for (const m of modes) {
+        const [oa, ob] = m.ours;
+        const [sa, sb] = m.stock;
+        progress(`${m.name}: ours tls:127.0.0.1:${t.config.ports.sipTls}; stock tls:127.0.0.1:${stockTls}; ${CALLS} calls each, interleaved, after one warm-up call each`);
+        await oneCall(oa!, ob!, callee);
+        await oneCall(sa!, sb!, callee);
+        const load0 = loadavg()[0]!;
+        const ours: number[] = [];
+        const ref: number[] = [];
+        for (let i = 0; i < CALLS; i++) {
+          ours.push(await oneCall(oa!, ob!, callee));
+          ref.push(await oneCall(sa!, sb!, callee));
+          progress(`${m.name} call ${i + 1}: ours ${ours[i]!.toFixed(0)} ms, stock ${ref[i]!.toFixed(0)} ms`);
+        }
+        if (m.name === 'relay') {
+          // the figure is only a relay figure if ICE actually chose the relay on every phone
+          for (const p of [oa!, ob!, sa!, sb!]) {
+            if (!p.log().includes('IceStateRelayConnection') || /IceState(Host|Reflexive)Connection/.test(p.log())) throw new Error(`${p.dir}: ICE did not settle on relay ⇄ relay`);
+          }
+        }
+        results.push({ name: m.name, ours, ref, load0, load1: loadavg()[0]! });
       }
-      const load1 = loadavg()[0]!;
-      const o = summarize(ours);
-      const r = summarize(ref);
-      return [figure({
-        name: 'native.call.dial-to-sas',
-        description: 'linphonec → linphonec over SIP/TLS, mandatory ZRTP: `call` written to the caller → the SAS line printed by both phones',
-        unit: 'ms',
-        median: o.median,
-        p99: o.p99,
-        samples: CALLS,
-        reference: { name: 'Debian stock kamailio.cfg WITH_AUTH+WITH_TLS+WITH_NAT (no media proxy), same phones, same certificate', median: r.median, p99: r.p99 },
-        target: { op: '<=', value: 1.1, of: 'ratio' },
-        notes: `${CALLS} calls per proxy, interleaved; 1-min load average ${load0.toFixed(2)} before, ${load1.toFixed(2)} after. Phones in a loopback-only namespace behind a TCP bridge (both proxies alike); no TURN (coturn's UDP is not reachable from the namespace); media phone to phone on the namespace loopback.`,
-      })];
+      return results.map(({ name, ours, ref, load0, load1 }) => {
+        const o = summarize(ours);
+        const r = summarize(ref);
+        return figure({
+          name: name === 'relay' ? 'native.call.dial-to-sas.relay' : 'native.call.dial-to-sas',
+          description: name === 'relay'
+            ? 'linphonec → linphonec over SIP/TLS, mandatory ZRTP, media relay ⇄ relay through the project\'s coturn (each phone behind a symmetric NAT): `call` → the SAS line on both phones'
+            : 'linphonec → linphonec over SIP/TLS, mandatory ZRTP, no ICE: `call` written to the caller → the SAS line printed by both phones',
+          unit: 'ms',
+          median: o.median,
+          p99: o.p99,
+          samples: CALLS,
+          reference: { name: `Debian stock kamailio.cfg WITH_AUTH+WITH_TLS+WITH_NAT (no media proxy), same phones${name === 'relay' ? ', same coturn' : ''}, same certificate`, median: r.median, p99: r.p99 },
+          target: { op: '<=', value: 1.1, of: 'ratio' },
+          notes: `${CALLS} calls per proxy, interleaved; 1-min load average ${load0.toFixed(2)} before, ${load1.toFixed(2)} after. Phones in loopback-only namespaces behind a TCP bridge (both proxies alike)${name === 'relay' ? '; ICE checked to have nominated relay ⇄ relay on all four phones' : '; media phone to phone on the namespace loopback'}.`,
+        });
+      });
     } finally {
       for (const p of phones) await p.stop().catch(() => {});
-      await ns?.stop();
+      for (const n of namespaces) await n.stop();
       await stock?.stop();
       await t.stop();
       rmSync(dir, { recursive: true, force: true });
