@@ -6,10 +6,16 @@
  * bench/lib/stock-kamailio.ts lists the edits). Target: ours/stock ≤ 1.1.
  *
  * The phones: the same linphonerc for both proxies except the proxy port (test/provisioning/
- * linphonec.ts handConfiguredRc: ZRTP mandatory, no ICE, no TURN), each pair its own two
- * processes, all in one loopback-only network namespace reaching both proxies through the same
- * TCP bridge (linphonec.ts). Media therefore flows phone to phone on the namespace's loopback:
- * coturn (UDP) is not reachable from the namespace, so TURN is not in this figure.
+ * linphonec.ts handConfiguredRc, ZRTP mandatory), each pair its own two processes, reaching both
+ * proxies through the same TCP bridges (linphonec.ts). Two modes, two figures:
+ *  - native.call.dial-to-sas: no ICE, all phones in one loopback-only namespace, media phone to
+ *    phone on its loopback;
+ *  - native.call.dial-to-sas.relay: ICE with a TURN credential on the project's coturn (the
+ *    nat_policy entries provisioning writes), each phone in its own namespace behind a symmetric
+ *    NAT (UDP bridge that lets only coturn's answers back), so media can only flow relay ⇄ relay;
+ *    checked in every phone's log before the figure is reported. The provisioned phones
+ *    themselves are not used: their TURN server is "localhost", which the relay needs to be the
+ *    namespace's private address, and then hang-up fails (docs/native-phones.md, known limits).
  *
  * Time: from writing `call` to Alice's stdin to the later of the two phones' "fully encrypted
  * and auth token is …" console lines (stdout events, not polling). Each call is then hung up
@@ -60,13 +66,17 @@ async function registered(p: Linphonec): Promise<void> {
 }
 
 /** One call: dial → both SAS (ms), then hang up and wait until both phones report the end. */
-async function oneCall(alice: Linphonec, bob: Linphonec, callee: string): Promise<number> {
+async function oneCall(alice: Linphonec, bob: Linphonec, callee: string, settle: (p: Linphonec) => boolean = () => true): Promise<number> {
   const fromA = alice.output().length;
   const fromB = bob.output().length;
   const t0 = performance.now();
   alice.send(`call ${callee}`);
   const [ta, tb] = await Promise.all([whenOutput(alice, SAS, fromA, 30_000), whenOutput(bob, SAS, fromB, 30_000)]);
   const ms = Math.max(ta, tb) - t0;
+  // with ICE, the caller sends a re-INVITE with the chosen pair once checks complete (RFC 8445
+  // §8.1.2 / RFC 5245 §9.1.3): hang up only after it, not in the middle of it
+  for (let i = 0; i < 100 && ![alice, bob].every(settle); i++) await sleep(50);
+  await sleep(200);
   const endA = alice.output().length;
   const endB = bob.output().length;
   alice.send('terminate');
@@ -88,19 +98,20 @@ const bench: Benchmark = {
     const phones: Linphonec[] = [];
     try {
       const domain = t.config.domain;
-      const users = [{ ext: '7201', password: 'bench-native-Alice-2024' }, { ext: '7202', password: 'bench-native-Bob-2024' }];
-      for (const u of users) await createAccountRow(t.stack.db, { extension: u.ext, username: `bench-native-${u.ext}`, displayName: `Bench ${u.ext}`, password: u.password, domain });
+      // one pair of accounts per mode: a second registration of the same AOR would fork the calls
+      const directUsers = [{ ext: '7201', password: 'bench-native-Alice-2024' }, { ext: '7202', password: 'bench-native-Bob-2024' }];
+      const relayUsers = [{ ext: '7211', password: 'bench-native-Alice-2024' }, { ext: '7212', password: 'bench-native-Bob-2024' }];
+      for (const u of [...directUsers, ...relayUsers]) await createAccountRow(t.stack.db, { extension: u.ext, username: `bench-native-${u.ext}`, displayName: `Bench ${u.ext}`, password: u.password, domain });
       const sqliteFile = t.config.database.url.replace(/^sqlite:/, '');
       stock = await startStockKamailio({
         dir: join(dir, 'stock'), sqliteFile, udpPort: stockUdp!, rpcPort: stockTcp!, domain,
         tls: { port: stockTls!, certFile: t.stack.tls.certFile, keyFile: t.stack.tls.keyFile },
       });
       const caFile = (n: PhoneNamespace) => join(n.dir, 'certs', 'ca.pem');
-      const callee = `sip:7202@${domain}`;
       // direct: all four phones in one namespace, media phone to phone on its loopback
       ns = await startPhoneNamespace(join(dir, 'phones'), t.caPem, [t.config.ports.sipTls, stockTls!]);
       namespaces.push(ns);
-      const direct = (tag: string, sipTlsPort: number) => users.map((u) => {
+      const direct = (tag: string, sipTlsPort: number) => directUsers.map((u) => {
         const p = startLinphonecWithRc(ns!, `${tag}-${u.ext}`, handConfiguredRc({ ext: u.ext, password: u.password, domain, sipTlsPort, caFile: caFile(ns!), mediaEncryption: 'zrtp' }));
         phones.push(p);
         return p;
@@ -108,35 +119,47 @@ const bench: Benchmark = {
       // relay: each phone in its own namespace behind a symmetric NAT (test/provisioning/
       // linphonec.ts), ICE with its own TURN credential on the project's coturn: relay ⇄ relay
       let octet = 0;
-      const relayed = async (tag: string, sipTlsPort: number) => Promise.all(users.map(async (u) => {
-        const n = await startPhoneNamespace(join(dir, `${tag}-${u.ext}`), t.caPem, [t.config.ports.sipTls, stockTls!], [t.config.ports.turn], `10.203.1.${++octet}`);
+      const relayed = async (tag: string, sipTlsPort: number) => Promise.all(relayUsers.map(async (u) => {
+        // "localhost" (the proxy) stays 127.0.0.1, the address in the proxies' Record-Route, so
+        // in-dialog requests reuse the phone's connection; TURN is reached at the private address
+        // (mediastreamer takes TURN answers only on a host-candidate address, linphonec.ts)
+        const addr = `10.203.1.${++octet}`;
+        const n = await startPhoneNamespace(join(dir, `${tag}-${u.ext}`), t.caPem, [t.config.ports.sipTls, stockTls!], [t.config.ports.turn], addr, false);
         namespaces.push(n);
         const cred = t.stack.turnCredentials.issue({ account: u.ext, ttlSeconds: 3600, scope: `bench:${tag}` });
         const p = startLinphonecWithRc(n, u.ext, handConfiguredRc({
           ext: u.ext, password: u.password, domain, sipTlsPort, caFile: caFile(n), mediaEncryption: 'zrtp',
-          turn: { port: t.config.ports.turn, username: cred.username, password: cred.credential },
+          turn: { host: addr, port: t.config.ports.turn, username: cred.username, password: cred.credential },
         }));
         phones.push(p);
         return p;
       }));
       const modes = [
-        { name: 'direct', ours: direct('ours', t.config.ports.sipTls), stock: direct('stock', stockTls!) },
-        { name: 'relay', ours: await relayed('ours', t.config.ports.sipTls), stock: await relayed('stock', stockTls!) },
+        { name: 'direct', callee: `sip:7202@${domain}`, ours: direct('ours', t.config.ports.sipTls), stock: direct('stock', stockTls!) },
+        { name: 'relay', callee: `sip:7212@${domain}`, ours: await relayed('ours', t.config.ports.sipTls), stock: await relayed('stock', stockTls!) },
       ];
       for (const p of phones) await registered(p);
       const results: Array<{ name: string; ours: number[]; ref: number[]; load0: number; load1: number }> = [];
       for (const m of modes) {
         const [oa, ob] = m.ours;
         const [sa, sb] = m.stock;
+        const callee = m.callee;
         progress(`${m.name}: ours tls:127.0.0.1:${t.config.ports.sipTls}; stock tls:127.0.0.1:${stockTls}; ${CALLS} calls each, interleaved, after one warm-up call each`);
-        await oneCall(oa!, ob!, callee);
-        await oneCall(sa!, sb!, callee);
+        // per call: the number of relay connections logged so far, so each call waits for its own
+        const settled = (p: Linphonec) => m.name !== 'relay' || (p.log().match(/ICE state is IceStateRelayConnection/g)?.length ?? 0) > (before.get(p) ?? 0);
+        const before = new Map<Linphonec, number>();
+        const call = async (a: Linphonec, b: Linphonec) => {
+          for (const p of [a, b]) before.set(p, p.log().match(/ICE state is IceStateRelayConnection/g)?.length ?? 0);
+          return oneCall(a, b, callee, settled);
+        };
+        await call(oa!, ob!);
+        await call(sa!, sb!);
         const load0 = loadavg()[0]!;
         const ours: number[] = [];
         const ref: number[] = [];
         for (let i = 0; i < CALLS; i++) {
-          ours.push(await oneCall(oa!, ob!, callee));
-          ref.push(await oneCall(sa!, sb!, callee));
+          ours.push(await call(oa!, ob!));
+          ref.push(await call(sa!, sb!));
           progress(`${m.name} call ${i + 1}: ours ${ours[i]!.toFixed(0)} ms, stock ${ref[i]!.toFixed(0)} ms`);
         }
         if (m.name === 'relay') {

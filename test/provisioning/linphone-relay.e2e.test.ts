@@ -82,6 +82,9 @@ describe('native phones relay their media through the project\'s coturn', () => 
     console.log(`[linphonec relay] coturn sessions: ${users.length}; selected pairs relay/relay on both phones; SAS ${a}`);
     expect(users).toContain(alice.turnUser);
     expect(users).toContain(bob.turnUser);
+    // No hang-up check here: with "localhost" naming the private address, the phones' in-dialog
+    // requests go to the Record-Route address 127.0.0.1, a new TLS connection whose certificate
+    // check fails (mbedTLS ignores IP SANs) — docs/native-phones.md, known limits.
     alice.phone.send('terminate');
   }, 120_000);
 });

@@ -42,9 +42,13 @@ const BRIDGE_IN_NS = `
 const net = require('node:net');
 const dgram = require('node:dgram');
 const { tcp, udp, host } = JSON.parse(process.argv[1]);
+// TCP on 127.0.0.1 (the proxy's Record-Route address, which in-dialog requests go to) and on the
+// private address "localhost" names when there is one
 for (const [port, sock] of tcp) {
-  net.createServer((c) => { const u = net.createConnection(sock); c.pipe(u).pipe(c); u.on('error', () => c.destroy()); c.on('error', () => u.destroy()); })
-    .listen(port, host, () => process.stdout.write('listening ' + port + '\\n'));
+  for (const h of new Set(['127.0.0.1', host])) {
+    net.createServer((c) => { const u = net.createConnection(sock); c.pipe(u).pipe(c); u.on('error', () => c.destroy()); c.on('error', () => u.destroy()); })
+      .listen(port, h, () => process.stdout.write('listening ' + port + '\\n'));
+  }
 }
 for (const [port, sock] of udp) {
   const s = dgram.createSocket('udp4');
@@ -98,7 +102,7 @@ function udpBridgeHost(port: number): Server {
   });
 }
 
-export async function startPhoneNamespace(dir: string, caPem: string, tcpPorts: number[], udpPorts: number[] = [], privateAddress?: string): Promise<PhoneNamespace> {
+export async function startPhoneNamespace(dir: string, caPem: string, tcpPorts: number[], udpPorts: number[] = [], privateAddress?: string, localhostIsPrivate = true): Promise<PhoneNamespace> {
   mkdirSync(join(dir, 'certs'), { recursive: true });
   writeFileSync(join(dir, 'certs', 'ca.pem'), caPem);
   // The phones resolve only "localhost" (/etc/hosts); a DNS query (belle-sip asks for AAAA too)
@@ -120,8 +124,11 @@ export async function startPhoneNamespace(dir: string, caPem: string, tcpPorts: 
   // response through an unknown local interface"), and it never offers 127.0.0.1. So here
   // "localhost" names `privateAddress` (a private /etc/hosts in the mount namespace) and the
   // bridges listen on it; the certificate is still verified for the name "localhost".
-  if (privateAddress) writeFileSync(join(dir, 'hosts'), `${privateAddress} localhost\n`);
-  const hosts = privateAddress ? `mount --bind "${dir}/hosts" /etc/hosts &&` : '';
+  // (`localhostIsPrivate` false: "localhost" stays 127.0.0.1, for phones configured with the
+  // TURN server's address as `privateAddress` directly.)
+  const privateHosts = privateAddress !== undefined && localhostIsPrivate;
+  if (privateHosts) writeFileSync(join(dir, 'hosts'), `${privateAddress} localhost\n`);
+  const hosts = privateHosts ? `mount --bind "${dir}/hosts" /etc/hosts &&` : '';
   const holder = spawn(
     'unshare',
     ['--net', '--mount', '--propagation', 'private', 'sh', '-c', `ip link set lo up && ${defaultRoute} mount --bind "${dir}/certs" /etc/ssl/certs && mount --bind "${dir}/resolv.conf" /etc/resolv.conf && ${hosts} echo ready && exec sleep 600`],
@@ -192,12 +199,12 @@ export function startLinphonec(ns: PhoneNamespace, name: string, provisioningUrl
 export function handConfiguredRc(o: {
   ext: string; password: string; domain: string; sipTlsPort: number; caFile: string; mediaEncryption: 'none' | 'srtp' | 'zrtp' | 'dtls';
   /** ICE with this TURN server and long-term credential, the same entries provisioning writes. */
-  turn?: { port: number; username: string; password: string };
+  turn?: { host: string; port: number; username: string; password: string };
 }): string {
   const proxy = `sip:localhost:${o.sipTlsPort};transport=tls`;
   const turn = o.turn
     ? ['[auth_info_1]', `username=${o.turn.username}`, `passwd=${o.turn.password}`, `realm=${o.domain}`,
-      '[nat_policy_0]', 'ref=nat', `stun_server=localhost:${o.turn.port}`, `stun_server_username=${o.turn.username}`, 'protocols=stun,turn,ice',
+      '[nat_policy_0]', 'ref=nat', `stun_server=${o.turn.host}:${o.turn.port}`, `stun_server_username=${o.turn.username}`, 'protocols=stun,turn,ice',
       '[net]', 'nat_policy_ref=nat']
     : ['[net]'];
   return [
