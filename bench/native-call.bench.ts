@@ -30,7 +30,7 @@ import { QUICK, sleep } from './lib/proc.ts';
 import { startStockKamailio } from './lib/stock-kamailio.ts';
 import { startTestStack } from '../test/support/stack.ts';
 import { freePorts } from '../test/support/ports.ts';
-import { handConfiguredRc, startLinphonecWithRc, startPhoneNamespace, type Linphonec, type PhoneNamespace } from '../test/provisioning/linphonec.ts';
+import { handConfiguredRc, registeredPhone, startLinphonecWithRc, startPhoneNamespace, type Linphonec, type PhoneNamespace } from '../test/provisioning/linphonec.ts';
 import { createAccountRow } from '../src/db/accounts-repo.ts';
 
 const CALLS = QUICK ? 3 : 11;
@@ -54,16 +54,6 @@ function whenOutput(p: Linphonec, re: RegExp, from: number, timeoutMs: number): 
   });
 }
 
-async function registered(p: Linphonec): Promise<void> {
-  p.send('soundcard use files');
-  p.send('autoanswer enable');
-  for (let i = 0; i < 30; i++) {
-    if (/registered, identity="[^"]+" <sip:\d+@/.test(p.output())) return;
-    p.send('status register');
-    await sleep(1000);
-  }
-  throw new Error(`linphonec ${p.dir} did not register: ${p.output().slice(-800)}`);
-}
 
 /** One call: dial → both SAS (ms), then hang up and wait until both phones report the end. */
 async function oneCall(alice: Linphonec, bob: Linphonec, callee: string, settle: (p: Linphonec) => boolean = () => true): Promise<number> {
@@ -138,7 +128,7 @@ const bench: Benchmark = {
         { name: 'direct', callee: `sip:7202@${domain}`, ours: direct('ours', t.config.ports.sipTls), stock: direct('stock', stockTls!) },
         { name: 'relay', callee: `sip:7212@${domain}`, ours: await relayed('ours', t.config.ports.sipTls), stock: await relayed('stock', stockTls!) },
       ];
-      for (const p of phones) await registered(p);
+      for (const p of phones) await registeredPhone(p, 30);
       const results: Array<{ name: string; ours: number[]; ref: number[]; load0: number; load1: number }> = [];
       for (const m of modes) {
         const [oa, ob] = m.ours;

@@ -7,7 +7,7 @@ import { httpsGet } from '../support/https-get.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { TurnUdpClient } from '../support/turn-client.ts';
 import { adminApiFor, type Api } from '../admin-api/live-rig.ts';
-import { handConfiguredRc, startLinphonec, startLinphonecWithRc, startPhoneNamespace, type Linphonec, type PhoneNamespace } from './linphonec.ts';
+import { handConfiguredRc, registeredPhone, startLinphonec, startLinphonecWithRc, startPhoneNamespace, type Linphonec, type PhoneNamespace } from './linphonec.ts';
 
 /**
  * Issue 16 verification with real Debian linphonec (liblinphone 5.1) through the real Kamailio,
@@ -59,16 +59,6 @@ async function handConfigured(r: Rig, ext: string, mediaEncryption: 'none' | 'sr
   return phone;
 }
 
-async function registered(p: Linphonec): Promise<void> {
-  p.send('soundcard use files');
-  p.send('autoanswer enable');
-  // a loop, not expect.poll: this also runs in beforeAll
-  for (let i = 0; i < 20 && !/registered, identity="[^"]+" <sip:\d+@/.test(p.output()); i++) {
-    p.send('status register');
-    await sleep(1000);
-  }
-  expect(p.output()).toMatch(/registered, identity="[^"]+" <sip:\d+@/);
-}
 
 const inviteReceived = (callee: Linphonec) => /^INVITE sip:\S+ SIP\/2\.0\r?$/m.test(callee.log());
 const callEnded = (remoteUser: string) => new RegExp(`^Call \\d+ with (?:"[^"]*" )?<?sip:${remoteUser}@[^\\s>]+>? ended`, 'm');
@@ -94,7 +84,7 @@ describe('native media policy with real linphonec (calls.requireSas on, the defa
   beforeAll(async () => {
     r = await rig(true);
     callee = (await provisioned(r, '301')).phone;
-    await registered(callee);
+    await registeredPhone(callee);
   }, 90_000);
 
   it.each([
@@ -102,7 +92,7 @@ describe('native media policy with real linphonec (calls.requireSas on, the defa
     ['srtp', '311'],
   ] as const)('a phone set to media_encryption=%s is refused 488 and nothing reaches the callee', async (mode, ext) => {
     const caller = await handConfigured(r, ext, mode);
-    await registered(caller);
+    await registeredPhone(caller);
     const from = caller.log().length;
     caller.send(`call sip:301@${r.t.config.domain}`);
     await expect.poll(() => caller.log().slice(from), { timeout: 10_000, interval: 200 }).toMatch(/^SIP\/2\.0 488 [^\r\n]+/m);
@@ -115,7 +105,7 @@ describe('native media policy with real linphonec (calls.requireSas on, the defa
 
   it('positive control: the same hand-configured phone in ZRTP mode reaches the callee and both show one SAS', async () => {
     const caller = await handConfigured(r, '312', 'zrtp');
-    await registered(caller);
+    await registeredPhone(caller);
     caller.send(`call sip:301@${r.t.config.domain}`);
     const [, a] = await caller.waitFor(SAS_LINE, 30_000);
     const [, b] = await callee.waitFor(SAS_LINE, 30_000);
@@ -127,9 +117,9 @@ describe('native media policy with real linphonec (calls.requireSas on, the defa
 
   it('a DTLS-only phone is refused with the documented "verified calls only" reason; the DTLS callee gets nothing', async () => {
     const dtlsCallee = await handConfigured(r, '321', 'dtls');
-    await registered(dtlsCallee);
+    await registeredPhone(dtlsCallee);
     const caller = await handConfigured(r, '320', 'dtls');
-    await registered(caller);
+    await registeredPhone(caller);
     const from = caller.log().length;
     caller.send(`call sip:321@${r.t.config.domain}`);
     await expect.poll(() => caller.log().slice(from), { timeout: 10_000, interval: 200 }).toMatch(/^SIP\/2\.0 488 [^\r\n]+/m);
@@ -147,8 +137,8 @@ describe('positive control: calls.requireSas off', () => {
     const r = await rig(false);
     const callee = await handConfigured(r, '331', 'dtls');
     const caller = await handConfigured(r, '330', 'dtls');
-    await registered(callee);
-    await registered(caller);
+    await registeredPhone(callee);
+    await registeredPhone(caller);
     caller.send(`call sip:331@${r.t.config.domain}`);
     await expect.poll(() => callee.log(), { timeout: 15_000, interval: 200 }).toMatch(/^INVITE sip:\S+ SIP\/2\.0\r?$/m);
     await expect.poll(() => caller.log(), { timeout: 15_000, interval: 200 }).toMatch(/^SIP\/2\.0 200 [^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*?CSeq: \d+ INVITE\r?$/m);
@@ -165,8 +155,8 @@ describe('revoking an account during a live native call', () => {
     const r = await rig(true);
     const alice = await provisioned(r, '341');
     const bob = await provisioned(r, '342');
-    await registered(alice.phone);
-    await registered(bob.phone);
+    await registeredPhone(alice.phone);
+    await registeredPhone(bob.phone);
     alice.phone.send(`call sip:342@${r.t.config.domain}`);
     await alice.phone.waitFor(SAS_LINE, 30_000);
     await bob.phone.waitFor(SAS_LINE, 30_000);

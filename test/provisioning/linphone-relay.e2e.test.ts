@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { adminApiFor, type Api } from '../admin-api/live-rig.ts';
-import { startLinphonec, startPhoneNamespace, type Linphonec, type PhoneNamespace } from './linphonec.ts';
+import { registeredPhone, startLinphonec, startPhoneNamespace, type Linphonec, type PhoneNamespace } from './linphonec.ts';
 
 /**
  * Issue 16 "media through the project's TURN" for native phones: two linphonec configured only
@@ -46,13 +46,7 @@ async function phoneInOwnNamespace(ext: string, privateAddress: string): Promise
   expect(dev.status).toBe(201);
   const phone = startLinphonec(ns, ext, dev.body.url);
   phones.push(phone);
-  phone.send('soundcard use files');
-  phone.send('autoanswer enable');
-  for (let i = 0; i < 20 && !/registered, identity=/.test(phone.output()); i++) {
-    phone.send('status register');
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  expect(phone.output()).toMatch(/registered, identity="[^"]+" <sip:\d+@/);
+  await registeredPhone(phone);
   const turnUser = /Set auth_info_1\|username = (\S+)/.exec(phone.log())?.[1];
   expect(turnUser).toBeDefined();
   return { phone, turnUser: turnUser! };

@@ -261,6 +261,22 @@ export function startLinphonecWithRc(ns: PhoneNamespace, name: string, rc: strin
   };
 }
 
+/**
+ * Switches the phone to wav files and auto-answer, then asks `status register` once a second
+ * until it reports a registered identity (a loop, not expect.poll: also used in beforeAll and
+ * in benchmarks). Throws after `seconds`.
+ */
+export async function registeredPhone(p: Linphonec, seconds = 20): Promise<void> {
+  p.send('soundcard use files');
+  p.send('autoanswer enable');
+  const ok = /registered, identity="[^"]+" <sip:\d+@/;
+  for (let i = 0; i < seconds && !ok.test(p.output()); i++) {
+    p.send('status register');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  if (!ok.test(p.output())) throw new Error(`linphonec ${p.dir} did not register: ${p.output().slice(-800)}`);
+}
+
 async function waitUntil(ok: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!ok()) {
