@@ -28,15 +28,52 @@ export function stockConfigText(stock: string, sqliteFile: string): string {
   return cfg;
 }
 
+/**
+ * The stock file for SIP/TLS phones (the native-call reference): also WITH_TLS and WITH_NAT.
+ * WITH_NAT because the phones reach the proxy through a TCP bridge (their Contact port is not
+ * the connection's source port): its fix_nated_register/alias handling is what routes calls
+ * back over the phone's own connection. Further edits, and only these: the tls module reads
+ * `tlsCfgFile` (the stack's certificate) instead of /etc/kamailio/tls.cfg, and there is no
+ * media proxy (rtpproxy module and its two rtpproxy_manage calls removed; the project's config
+ * has no media proxy either, and an absent rtpproxy would cost a timeout per call).
+ */
+export function stockTlsConfigText(stock: string, sqliteFile: string, tlsCfgFile: string): string {
+  const replace = (text: string, from: string | RegExp, to: string) => {
+    const out = text.replace(from, to);
+    if (out === text) throw new Error(`stock kamailio.cfg: expected to find ${String(from)}`);
+    return out;
+  };
+  let cfg = stockConfigText(stock, sqliteFile);
+  cfg = replace(cfg, 'modparam("tls", "config", "/etc/kamailio/tls.cfg")', `modparam("tls", "config", "${tlsCfgFile}")`);
+  cfg = replace(cfg, 'loadmodule "rtpproxy.so"', '');
+  cfg = replace(cfg, 'modparam("rtpproxy", "rtpproxy_sock", "udp:127.0.0.1:7722")', '');
+  cfg = replace(cfg, /rtpproxy_manage\("co"\);/, 'xlog("L_DBG", "no media proxy\\n");');
+  cfg = replace(cfg, /rtpproxy_manage\("cor"\);/, 'xlog("L_DBG", "no media proxy\\n");');
+  return cfg;
+}
+
 export interface StockKamailio { proc: Tracked; cfgFile: string; stop(): Promise<void> }
 
-export async function startStockKamailio(o: { dir: string; sqliteFile: string; udpPort: number; rpcPort: number; domain: string }): Promise<StockKamailio> {
+export async function startStockKamailio(o: {
+  dir: string; sqliteFile: string; udpPort: number; rpcPort: number; domain: string;
+  /** Also a TLS listener on 127.0.0.1 with this certificate (the stock config WITH_TLS, WITH_NAT). */
+  tls?: { port: number; certFile: string; keyFile: string };
+}): Promise<StockKamailio> {
   mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   const cfgFile = join(o.dir, 'kamailio.cfg');
-  writeFileSync(cfgFile, stockConfigText(readFileSync(STOCK_KAMAILIO_CFG, 'utf8'), o.sqliteFile));
+  const stock = readFileSync(STOCK_KAMAILIO_CFG, 'utf8');
+  const tlsArgs: string[] = [];
+  if (o.tls) {
+    const tlsCfgFile = join(o.dir, 'tls.cfg');
+    writeFileSync(tlsCfgFile, `[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\nprivate_key = ${o.tls.keyFile}\ncertificate = ${o.tls.certFile}\n`);
+    writeFileSync(cfgFile, stockTlsConfigText(stock, o.sqliteFile, tlsCfgFile));
+    tlsArgs.push('-A', 'WITH_TLS', '-A', 'WITH_NAT', '-l', `tls:127.0.0.1:${o.tls.port}`);
+  } else {
+    writeFileSync(cfgFile, stockConfigText(stock, o.sqliteFile));
+  }
   const args = [
     '-DD', '-E', '-f', cfgFile, '-Y', o.dir, '-P', join(o.dir, 'kamailio.pid'), '-w', o.dir, '-m', '64', '-M', '8',
-    '-A', 'WITH_MYSQL', '-A', 'WITH_AUTH',
+    '-A', 'WITH_MYSQL', '-A', 'WITH_AUTH', ...tlsArgs,
     // the SIP domain as an alias of "myself", so REGISTER sip:<domain> is local (not relayed)
     `--alias=${o.domain}`,
     '-l', `udp:127.0.0.1:${o.udpPort}`, '-l', `tcp:127.0.0.1:${o.rpcPort}`,
