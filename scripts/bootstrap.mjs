@@ -22,6 +22,13 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const mode = process.argv[2] ?? 'start';
 const passThrough = process.argv.slice(3);
+/**
+ * The project's command-line tools (`npm run admin`, `zrtp-peer`, `systemd`) run on the same
+ * runtime. Their stdout is theirs (scripts parse it, `| jq`), so in these modes the set-up's own
+ * lines and the output of npm go to stderr, and installs never read the tool's stdin.
+ */
+const TOOLS = { admin: 'src/cli/admin.ts', 'zrtp-peer': 'src/cli/zrtp-peer.ts', systemd: 'src/cli/systemd-units.ts' };
+const toolMode = Object.hasOwn(TOOLS, mode);
 
 /**
  * The runtime susurro runs on. Pinned: the registry's integrity of each package (checked
@@ -86,7 +93,7 @@ const PACKAGES = {
 const HEARTBEAT_MS = 10_000;
 
 function log(step) {
-  process.stdout.write(`[susurro] ${step}\n`);
+  (toolMode ? process.stderr : process.stdout).write(`[susurro] ${step}\n`);
 }
 
 const seconds = (since) => `${Math.round((Date.now() - since) / 1000)} s`;
@@ -100,7 +107,7 @@ function run(step, cmd, args, opts = {}) {
   const started = Date.now();
   const heartbeat = setInterval(() => log(`${step}: still working (${seconds(started)})`), HEARTBEAT_MS);
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+    const child = spawn(cmd, args, { stdio: toolMode ? ['ignore', 2, 2] : 'inherit', cwd: root, ...opts });
     child.on('error', (err) => reject(new Error(`${cmd}: ${err.message}`)));
     child.on('exit', (code, signal) => {
       if (code === 0) resolve();
@@ -271,7 +278,7 @@ function fail(err) {
   process.exit(1);
 }
 
-const MODES = ['start', 'test', 'test:only', 'bench'];
+const MODES = ['start', 'test', 'test:only', 'bench', ...Object.keys(TOOLS)];
 
 async function main() {
   if (!MODES.includes(mode)) throw new Error(`unknown mode "${mode}" (expected ${MODES.join(', ')})`);
@@ -284,13 +291,18 @@ async function main() {
   }
   if (!(process.env.PATH ?? '').startsWith(`${runtime.bin}:`)) process.env.PATH = PATH;
   log(`runtime: Node ${process.versions.node} (OpenSSL ${process.versions.openssl}) from ${runtime.dir}`);
-  // test:only is the fast path for someone without root: no Debian packages step.
-  if (mode !== 'test:only') {
+  // test:only is the fast path for someone without root: no Debian packages step; nor do the
+  // tools need one (they talk to a running stack, or are self-contained).
+  if (mode !== 'test:only' && !toolMode) {
     await ensureDebianPackages(mode === 'start' ? PACKAGES.start : [...PACKAGES.start, ...PACKAGES.test]);
   }
   await ensureNpmDependencies();
-  await ensureWebBuild();
   const bin = (name) => join(root, 'node_modules', '.bin', name);
+  if (toolMode) {
+    exec(bin('tsx'), [TOOLS[mode], ...passThrough]);
+    return;
+  }
+  await ensureWebBuild();
   if (mode === 'start') exec(bin('tsx'), ['src/cli/start.ts', ...passThrough]);
   else if (mode === 'bench') exec(bin('tsx'), ['bench/run.ts', ...passThrough]);
   else exec(bin('vitest'), ['run', ...passThrough]);
