@@ -47,6 +47,11 @@ export interface SusurroConfig {
   turn: { credentialsDb: string; ttlSeconds: number; userQuota?: number; totalQuota?: number };
   logLevel: LogLevel;
   /**
+   * Log retention (docs/privacy.md): <dataDir>/run/*.log are rotated daily and rotated copies
+   * older than retentionDays are deleted. Optional in the type like antiflood; loadConfig fills 7.
+   */
+  logs?: { retentionDays: number };
+  /**
    * Kamailio anti-flood (issue #7): pike flood detection and a ban of sources that fail
    * authentication `authFailsMax` times, for `banSeconds`. Optional in the type so that
    * hand-built configs stay valid; loadConfig always fills it (default on, 10, 300).
@@ -127,6 +132,7 @@ function baseDefaults(): DeepPartial<SusurroConfig> {
     },
     turn: { ttlSeconds: 600, userQuota: 12, totalQuota: 2000 },
     logLevel: 'info',
+    logs: { retentionDays: 7 },
     antiflood: { enabled: true, authFailsMax: 10, banSeconds: 300, pike: { windowSeconds: 2, maxRequests: 32 }, allowList: [] },
     calls: { requireSas: true },
     chat: { federation: false, uploadExpirySeconds: 86400, ports: { c2s: 5222, c2sTls: 5223, s2s: 5269, https: 5281 } },
@@ -334,6 +340,7 @@ export function validateConfig(raw: Record<string, unknown>): SusurroConfig {
   for (const [path, v] of [['dataDir', dataDir], ['tls.certFile', tls.certFile], ['tls.keyFile', tls.keyFile], ['turn.credentialsDb', turn.credentialsDb]] as const) {
     if (!isAbsolute(v)) throw new ConfigError(`${path} must be an absolute path`);
   }
+  const logs = { retentionDays: int(((raw['logs'] ?? {}) as Record<string, unknown>)['retentionDays'], 'logs.retentionDays', 1, 3650) };
   const af = (raw['antiflood'] ?? {}) as Record<string, unknown>;
   if (typeof af['enabled'] !== 'boolean') throw new ConfigError('antiflood.enabled must be a boolean');
   for (const [k, min, max] of [['authFailsMax', 1, 1000], ['banSeconds', 1, 604800]] as const) {
@@ -356,7 +363,7 @@ export function validateConfig(raw: Record<string, unknown>): SusurroConfig {
   const calls = (raw['calls'] ?? {}) as Record<string, unknown>;
   if (typeof calls['requireSas'] !== 'boolean') throw new ConfigError('calls.requireSas must be a boolean');
   return {
-    domain, publicHost, dataDir, listen: { address }, ports, database, tls, turn, logLevel: logLevel as LogLevel, antiflood,
+    domain, publicHost, dataDir, listen: { address }, ports, database, tls, turn, logLevel: logLevel as LogLevel, logs, antiflood,
     calls: { requireSas: calls['requireSas'] },
     chat,
   };

@@ -15,6 +15,7 @@ import { isIP } from 'node:net';
 import { promisify } from 'node:util';
 import type { SusurroConfig } from '../config/index.ts';
 import { openDatabase, migrate, type Db } from '../db/index.ts';
+import { scheduleLogRotation } from './log-retention.ts';
 import { ensureTlsMaterial, requiredNames, type TlsMaterial } from '../tls/dev-ca.ts';
 import { renderKamailioConfig, type KamailioFeatures, type RenderedKamailio } from '../signaling/render.ts';
 import { KamailioRpc } from '../signaling/kamailio-rpc.ts';
@@ -184,6 +185,8 @@ export async function startStack(config: SusurroConfig, opts: StartStackOptions 
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
     mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
     chmodSync(secretsDir, 0o700);
+    const stopRotation = scheduleLogRotation(runDir, config.logs?.retentionDays ?? 7);
+    cleanups.push(async () => stopRotation());
 
     const tls = ensureTlsMaterial(config);
     progress('certs', tls.operatorProvided
