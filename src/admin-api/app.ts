@@ -22,6 +22,7 @@ import { adminsRoutes } from './routes/admins.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { healthRoutes } from './routes/health.ts';
 import { phoneRoutes } from './routes/phone.ts';
+import { phoneDevicesRoutes } from './routes/phone-devices.ts';
 import { provisioningAdminRoutes, provisioningFetchRoutes } from './routes/provisioning.ts';
 import { chatRoutes } from './routes/chat.ts';
 import type { AppDeps, AppOptions } from './types.ts';
@@ -140,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(phoneRoutes);
       await api.register(bansRoutes); // issue #7: Kamailio's SIP bans (list, lift)
       await api.register(provisioningAdminRoutes); // issue 16: native phones' provisioning links
+      await api.register(phoneDevicesRoutes); // issue 16: "Add a phone" from the softphone (own devices)
       await api.register(chatRoutes, { serviceToken: deps.chatServiceToken ?? null }); // issue 17: XEP-0215 TURN via Prosody
     },
     { prefix: '/api/v1' },

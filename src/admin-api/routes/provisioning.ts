@@ -27,7 +27,7 @@ import { EXTENSION, ISO_TIME, errorResponses } from './schemas.ts';
  *
  * Two encapsulated plugins: the admin one requires an admin session, the public one none.
  */
-const deviceSchema = {
+export const deviceSchema = {
   type: 'object',
   required: ['id', 'extension', 'label', 'createdAt', 'createdBy', 'expiresAt', 'revokedAt', 'lastFetchedAt', 'status'],
   properties: {
@@ -43,10 +43,10 @@ const deviceSchema = {
   },
 } as const;
 
-const LABEL = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f\\u007f]+$' } as const;
+export const LABEL = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f\\u007f]+$' } as const;
 const TOKEN = { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' } as const;
 
-function provisioningBase(config: FastifyInstance['susurro']['config']): string {
+export function provisioningBase(config: FastifyInstance['susurro']['config']): string {
   const host = config.publicHost.includes(':') ? `[${config.publicHost}]` : config.publicHost;
   return `https://${host}:${config.ports.admin}/provisioning/`;
 }
@@ -55,8 +55,7 @@ export async function provisioningAdminRoutes(app: FastifyInstance) {
   app.addHook('onRequest', app.requireAdmin);
   const { db, config, options } = app.susurro;
   const tags = ['devices'];
-  const status = (d: DeviceRow) => (d.revokedAt ? 'revoked' : d.expiresAt <= options.now().toISOString() ? 'expired' : 'active');
-  const publicDevice = (d: DeviceRow) => ({ ...d, status: status(d) });
+  const publicDevice = (d: DeviceRow) => publicDeviceAt(d, options.now());
 
   app.get<{ Params: { extension: string } }>(
     '/accounts/:extension/devices',
@@ -140,29 +139,46 @@ export async function provisioningAdminRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const r = await revokeDevice(db, request.params.id, options.now());
+      const r = await revokeDeviceAndRelay(app, request.params.id);
       if (!r) throw new ApiErrors.SUSURRO_API_NOT_FOUND(`device ${request.params.id}`);
-      // Rows first (coturn refuses new allocations at once), then the live allocations.
-      const names = app.susurro.turnCredentials.revoke({ account: r.device.extension, scope: deviceTurnScope(r.device.id) });
-      let turn = 'ok';
-      if (names.length > 0) {
-        try {
-          if (!app.susurro.turnCli) throw new Error('no coturn control channel');
-          await app.susurro.turnCli.cancelUsernames(names);
-        } catch (err) {
-          turn = `failed: ${(err instanceof Error ? err.message : String(err)).slice(0, 200)}`;
-        }
-      }
       await audit(app, request, {
         action: 'device.revoke',
         target: r.device.extension,
-        outcome: turn === 'ok' ? 'ok' : 'partial',
-        detail: { device: r.device.id, alreadyRevoked: !r.changed, turnCredentials: names.length, turn },
+        outcome: r.turn === 'ok' ? 'ok' : 'partial',
+        detail: { device: r.device.id, alreadyRevoked: !r.changed, turnCredentials: r.turnCredentials, turn: r.turn },
       });
-      return { device: publicDevice(r.device), turn };
+      return { device: publicDevice(r.device), turn: r.turn };
     },
   );
 }
+
+/** A device row as the API shows it, with its status at `now`. */
+export function publicDeviceAt(d: DeviceRow, now: Date) {
+  return { ...d, status: d.revokedAt ? 'revoked' : d.expiresAt <= now.toISOString() ? 'expired' : 'active' };
+}
+
+/**
+ * Revokes one device (admin page and the staff member's own softphone share this): rows first
+ * (coturn refuses new allocations at once), then the device's live relay allocations.
+ */
+export async function revokeDeviceAndRelay(app: FastifyInstance, id: number, owner?: string) {
+  const { db, options } = app.susurro;
+  if (owner !== undefined && (await findDevice(db, id))?.extension !== owner) return undefined;
+  const r = await revokeDevice(db, id, options.now());
+  if (!r) return undefined;
+  const names = app.susurro.turnCredentials.revoke({ account: r.device.extension, scope: deviceTurnScope(r.device.id) });
+  let turn = 'ok';
+  if (names.length > 0) {
+    try {
+      if (!app.susurro.turnCli) throw new Error('no coturn control channel');
+      await app.susurro.turnCli.cancelUsernames(names);
+    } catch (err) {
+      turn = `failed: ${(err instanceof Error ? err.message : String(err)).slice(0, 200)}`;
+    }
+  }
+  return { ...r, turn, turnCredentials: names.length };
+}
+
 
 export async function provisioningFetchRoutes(app: FastifyInstance) {
   const { db, config, options } = app.susurro;
